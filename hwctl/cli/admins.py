@@ -1,0 +1,48 @@
+"""`hwctl admins add|remove|list`: who may edit, decide and fulfil."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from hwctl.cli import render
+from hwctl.cli.options import FormatOpt, OutputFormat, state
+
+admins_app = typer.Typer(
+    help="Super-admins: who may edit, approve, reject, cancel and fulfil orders.",
+    no_args_is_help=True,
+)
+NameArg = Annotated[str, typer.Argument(metavar="NAME", help="The admin's name (login).")]
+
+
+@admins_app.command("add", epilog="Example: hwctl admins add alice")
+def add(ctx: typer.Context, name: NameArg) -> None:
+    """Register a super-admin. When none exist, anyone may add the first (audited)."""
+    from hwctl.services import admins
+
+    s = state(ctx)
+    admin = admins.add(s.store(), s.actor(), name)
+    render.result(f"added super-admin {admin.name}")
+
+
+@admins_app.command("remove", epilog="Example: hwctl admins remove bob")
+def remove(ctx: typer.Context, name: NameArg) -> None:
+    """Remove a super-admin (never the last one)."""
+    from hwctl.services import admins
+
+    s = state(ctx)
+    admins.remove(s.store(), s.actor(), name)
+    render.result(f"removed super-admin {name}")
+
+
+@admins_app.command("list", epilog="Example: hwctl admins list --format json")
+def list_(ctx: typer.Context, fmt: FormatOpt = OutputFormat.table) -> None:
+    """List the super-admins."""
+    from hwctl.services import admins
+
+    render.admins(admins.list_admins(state(ctx).store()), fmt.value)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(admins_app, name="admins")

@@ -1,0 +1,138 @@
+"""The root command: global options, command registration, and the one place errors become
+a single stderr line and an exit code (a traceback only with --debug)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from hwctl import __version__
+from hwctl.cli.options import AppState
+from hwctl.errors import HwctlError
+
+EPILOG = (
+    "Store: --db > $HWCTL_DATABASE_URL > database_url in config.toml > the default SQLite file. "
+    "Acting admin: --as > $HWCTL_ADMIN > admin in config.toml > your OS account. "
+    "Exit codes: 0 ok, 1 refused or failed, 2 usage, 130 interrupted."
+)
+
+
+class HwctlGroup(TyperGroup):
+    """Runs a command and turns HwctlError (and any bug) into one line and an exit code."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except HwctlError as e:
+            _fail(ctx, e.message, e.exit_code, e)
+        except (typer.Exit, typer.Abort, KeyboardInterrupt, EOFError):
+            raise
+        except Exception as e:  # noqa: BLE001 - the last line of defence: no tracebacks
+            if _debug(ctx):
+                raise
+            if _is_broken_pipe(e):
+                raise
+            _fail(ctx, f"internal error: {type(e).__name__}: {e} (run with --debug for details)",
+                  1, e)  # fmt: skip
+
+    def list_commands(self, ctx: Any) -> list[str]:  # keep the order commands were added in
+        return list(self.commands)
+
+
+def _debug(ctx: Any) -> bool:
+    obj = ctx.find_root().obj
+    return isinstance(obj, AppState) and obj.debug
+
+
+def _is_broken_pipe(e: BaseException) -> bool:
+    return isinstance(e, BrokenPipeError)
+
+
+def _fail(ctx: Any, message: str, code: int, exc: BaseException) -> None:
+    from hwctl.cli import render
+    from hwctl.config import mask_password
+
+    if _debug(ctx):
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    render.error(mask_password(message))
+    raise typer.Exit(code)
+
+
+app = typer.Typer(
+    name="hwctl",
+    cls=HwctlGroup,
+    help=(
+        "Review, decide and fulfil hardware orders (desk phones, DECT bases and handsets) for "
+        "the accounts of a hosted telephony service, with every decision in an audit log."
+    ),
+    epilog=EPILOG,
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"hwctl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            metavar="URL|PATH",
+            help="The store: a SQLAlchemy URL (sqlite:///…, postgresql+psycopg://…) or a file path.",
+            show_default=False,
+        ),
+    ] = None,
+    as_: Annotated[
+        str | None,
+        typer.Option("--as", metavar="NAME", help="Act as this super-admin.", show_default=False),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    ctx.obj = AppState(db=db, as_=as_, debug=debug)
+
+
+def _register() -> None:
+    from hwctl.cli import admins, audit, db, demo, directory, orders
+
+    orders.register(app)
+    directory.register(app)
+    audit.register(app)
+    admins.register(app)
+    db.register(app)
+    demo.register(app)
+
+
+_register()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except BrokenPipeError:
+        # `hwctl list | head`: the reader went away; not an error worth a traceback.
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)

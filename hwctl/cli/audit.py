@@ -1,0 +1,39 @@
+"""`hwctl audit`: the audit log."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from hwctl.cli import render
+from hwctl.cli.options import FormatOpt, OutputFormat, parse_order_id, state
+
+ACTIONS = ("submit", "edit", "approve", "reject", "cancel", "fulfill", "admin_add", "admin_remove")
+
+
+def audit(
+    ctx: typer.Context,
+    order: Annotated[
+        str | None, typer.Option("--order", "-o", metavar="ORDER", help="Only this order.")
+    ] = None,
+    action: Annotated[
+        str | None,
+        typer.Option("--action", "-a", help=f"Only this action: {', '.join(ACTIONS)}."),
+    ] = None,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Every change, oldest first: who (super-admin), when (UTC), reason or note, details."""
+    from hwctl.services import audit as service
+
+    if action is not None and action not in ACTIONS:
+        raise typer.BadParameter(
+            f"{action!r} is not one of {', '.join(ACTIONS)}", param_hint="--action"
+        )
+    order_id = parse_order_id(order) if order is not None else None
+    entries = service.list_entries(state(ctx).store(), order_id=order_id, action=action)
+    render.audit(entries, fmt.value)
+
+
+def register(app: typer.Typer) -> None:
+    app.command(epilog="Example: hwctl audit --order 7 --format json")(audit)

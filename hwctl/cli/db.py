@@ -1,0 +1,42 @@
+"""`hwctl db path|upgrade`: where the store is, and migrating it."""
+
+from __future__ import annotations
+
+import typer
+
+from hwctl.cli import render
+from hwctl.cli.options import state
+
+db_app = typer.Typer(help="The store: where it is, and upgrading its schema.", no_args_is_help=True)
+
+
+@db_app.command("path", epilog="Example: HWCTL_DATABASE_URL=/srv/hwctl/hwctl.db hwctl db path")
+def path(ctx: typer.Context) -> None:
+    """Print the resolved store location (any password masked) and where it came from."""
+    from hwctl.config import resolve_store
+
+    location = resolve_store(state(ctx).db)
+    render.result(location.masked)
+    render.info(f"(from {location.source})")
+
+
+@db_app.command(
+    "upgrade", epilog="Example: hwctl --db postgresql+psycopg://hwctl@db/hwctl db upgrade"
+)
+def upgrade(ctx: typer.Context) -> None:
+    """Create or migrate the store's schema to this version of hwctl (safe to repeat)."""
+    from hwctl.config import resolve_store
+    from hwctl.store.engine import Store
+
+    store = Store(resolve_store(state(ctx).db), auto_migrate=False)
+    before, after = store.upgrade()
+    if before == after:
+        render.result(f"{store.location.masked}: schema already at {after}")
+    else:
+        render.result(
+            f"{store.location.masked}: schema upgraded from {before or 'empty'} to {after}"
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(db_app, name="db")

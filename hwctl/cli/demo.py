@@ -1,0 +1,92 @@
+"""`hwctl demo`: a guided walk through a throwaway store, printing each step as the command a
+person would type and running exactly that command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import tempfile
+from pathlib import Path
+
+import typer
+
+from hwctl.cli import render
+
+
+def _run(args: list[str], cwd: Path) -> int:
+    from hwctl.cli.app import app
+
+    render.result("")
+    render.result("$ hwctl " + " ".join(shlex.quote(a) for a in args))
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        code = app(args=args, prog_name="hwctl", standalone_mode=False)
+    finally:
+        os.chdir(old)
+    return int(code or 0)
+
+
+def demo(
+    keep: bool = typer.Option(False, "--keep", help="Keep the demo store and print where it is."),
+) -> None:
+    """Walk through the workflow on a throwaway store: import, submit, list with its badge,
+    show, review, reject with a reason, approve, fulfil from a CSV, devices and the audit log."""
+    from hwctl.demo_data import DIRECTORY, ORDERS
+
+    tmp = tempfile.mkdtemp(prefix="hwctl-demo-")
+    folder = Path(tmp)
+    saved = {k: os.environ.get(k) for k in ("HWCTL_DATABASE_URL", "HWCTL_ADMIN")}
+    os.environ["HWCTL_DATABASE_URL"] = str(folder / "demo.db")
+    os.environ["HWCTL_ADMIN"] = "dana"
+    try:
+        (folder / "directory.json").write_text(json.dumps(DIRECTORY, indent=2))
+        (folder / "orders.json").write_text(json.dumps(ORDERS, indent=2))
+        render.result(f"# A throwaway store in {folder}; acting as super-admin 'dana'.")
+        render.result(f"$ export HWCTL_DATABASE_URL={folder / 'demo.db'} HWCTL_ADMIN=dana")
+        steps = [
+            ["admins", "add", "dana"],
+            ["import", "directory.json"],
+            ["submit", "orders.json"],
+            ["list"],
+            ["show", "1"],
+            ["review", "2", "--set", "1=3", "--add", "W73H=2", "--yes"],
+            ["reject", "4", "--reason", "Umbrella already has a base at Lab 1", "--yes"],
+            ["approve", "1", "--note", "PO 4711 placed with the distributor", "--yes"],
+            ["cancel", "3", "--yes"],
+            ["list", "--status", "all"],
+        ]
+        steps += _fulfil_steps(folder)
+        steps += [["audit"]]
+        for step in steps:
+            code = _run(step, folder)
+            if code != 0:
+                render.error(f"demo step failed with exit code {code}: hwctl {' '.join(step)}")
+                raise typer.Exit(1)
+        render.result("")
+        render.result("# Done. Every decision above is in the audit log.")
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        if keep:
+            render.info(f"demo store kept: {folder / 'demo.db'}")
+        else:
+            import shutil
+
+            from hwctl.store.engine import dispose_all
+
+            dispose_all()
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _fulfil_steps(folder: Path) -> list[list[str]]:
+    """Fulfilment steps, added once `hwctl fulfill` exists."""
+    return []
+
+
+def register(app: typer.Typer) -> None:
+    app.command(epilog="Example: hwctl demo")(demo)

@@ -1,0 +1,29 @@
+"""`hwctl import`: directory data from the platform side."""
+
+from __future__ import annotations
+
+import typer
+
+from hwctl.cli import render
+from hwctl.cli.options import FileArg, read_input, state
+
+
+def import_(ctx: typer.Context, file: FileArg) -> None:
+    """Load platforms, catalogs, accounts, users, locations and already registered devices from
+    JSON, upserting by name/SKU/identifier. The same file twice changes nothing."""
+    from hwctl.services import directory
+
+    data, source = read_input(file)
+    summary = directory.import_directory(state(ctx).store(), data, source)
+    parts = []
+    kinds = ["platforms", "catalog items", "accounts", "users", "locations", "devices"]
+    for kind in kinds:
+        c, u, n = (summary.created.get(kind, 0), summary.updated.get(kind, 0),
+                   summary.unchanged.get(kind, 0))  # fmt: skip
+        if c or u or n:
+            parts.append(f"{kind}: {c} new, {u} updated, {n} unchanged")
+    render.result(f"imported {source}: " + ("; ".join(parts) if parts else "nothing in it"))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import", epilog="Example: hwctl import directory.json")(import_)

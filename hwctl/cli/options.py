@@ -1,0 +1,167 @@
+"""Options and arguments spelled once (Annotated aliases), the shared per-run state, and small
+parsers for command-line values. Imported by every command module: keep it light."""
+
+from __future__ import annotations
+
+import enum
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from hwctl.store.engine import Store
+
+
+class OutputFormat(enum.StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class DetailFormat(enum.StrEnum):
+    table = "table"
+    json = "json"
+
+
+class StatusFilter(enum.StrEnum):
+    pending = "pending"
+    approved = "approved"
+    fulfilled = "fulfilled"
+    rejected = "rejected"
+    cancelled = "cancelled"
+    all = "all"
+
+
+def parse_order_id(value: str) -> int:
+    """ORDER as printed: `7` or `#7`."""
+    text = value.strip().lstrip("#")
+    if not text.isdigit() or int(text) < 1:
+        raise typer.BadParameter(f"{value!r} is not an order id (use the number, e.g. 7 or #7)")
+    return int(text)
+
+
+def _order_ids(values: list[str]) -> list[int]:
+    return [parse_order_id(v) for v in values]
+
+
+def _one_order_id(value: str) -> int:
+    return parse_order_id(value)
+
+
+def complete_order(incomplete: str) -> list[str]:
+    """TAB completion of ORDER with pending/approved order ids from a SQLite store (stdlib only,
+    so a TAB stays fast; PostgreSQL stores complete nothing here)."""
+    from hwctl.cli.completion_ids import open_order_ids
+
+    return [i for i in open_order_ids() if i.startswith(incomplete.lstrip("#"))]
+
+
+OrderArg = Annotated[
+    int,
+    typer.Argument(
+        metavar="ORDER",
+        help="Order id as printed (7 or #7).",
+        parser=_one_order_id,
+        autocompletion=complete_order,
+        show_default=False,
+    ),
+]
+OrdersArg = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="ORDER",
+        help="One or more order ids (7 or #7); each is decided on its own.",
+        autocompletion=complete_order,
+        show_default=False,
+    ),
+]
+YesOpt = Annotated[
+    bool,
+    typer.Option("--yes", "-y", help="Answer yes to the confirmation (needed without a terminal)."),
+]
+FormatOpt = Annotated[
+    OutputFormat,
+    typer.Option(
+        "--format", "-f", help="Output format: a table for people, json or csv for scripts."
+    ),
+]
+DetailFormatOpt = Annotated[
+    DetailFormat,
+    typer.Option("--format", "-f", help="Output format: a table for people, json for scripts."),
+]
+PlatformOpt = Annotated[
+    str | None, typer.Option("--platform", "-p", help="Only this platform (exact name).")
+]
+LimitOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--limit", "-n", min=0, help="At most N rows (json/csv return all rows without it)."
+    ),
+]
+FileArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="FILE|-", help="A JSON file, or - for standard input.", show_default=False
+    ),
+]
+
+
+@dataclass
+class AppState:
+    """Global options, resolved lazily so that --help never touches the store."""
+
+    db: str | None = None
+    as_: str | None = None
+    debug: bool = False
+    _store: Store | None = field(default=None, repr=False)
+
+    def store(self) -> Store:
+        if self._store is None:
+            from hwctl.config import resolve_store
+            from hwctl.store.engine import open_store
+
+            self._store = open_store(resolve_store(self.db))
+        return self._store
+
+    def actor(self) -> str:
+        from hwctl.config import resolve_actor
+
+        return resolve_actor(self.as_).name
+
+
+def state(ctx: typer.Context) -> AppState:
+    root = ctx.find_root()
+    if not isinstance(root.obj, AppState):
+        root.obj = AppState()
+    return root.obj
+
+
+def interactive() -> bool:
+    """Prompts only when both stdin and stdout are terminals."""
+    try:
+        return sys.stdin.isatty() and sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def read_input(path: str) -> tuple[bytes, str]:
+    """The bytes of FILE, or of standard input for `-`; with the name to use in messages."""
+    from hwctl.errors import InvalidInput
+
+    if path == "-":
+        if sys.stdin is None or (interactive() and os.environ.get("HWCTL_ALLOW_TTY_STDIN") != "1"):
+            raise InvalidInput("reading - from a terminal: pipe the file in, or give its path")
+        data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+        return (data.encode() if isinstance(data, str) else data), "<stdin>"
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(), path
+    except FileNotFoundError as e:
+        raise InvalidInput(f"{path}: no such file") from e
+    except IsADirectoryError as e:
+        raise InvalidInput(f"{path}: is a directory") from e
+    except OSError as e:
+        raise InvalidInput(f"{path}: {e.strerror}") from e

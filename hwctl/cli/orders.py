@@ -1,0 +1,271 @@
+"""Order commands: submit, list, show, review, approve, reject, cancel."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from hwctl.cli import render
+from hwctl.cli.options import (
+    DetailFormat,
+    DetailFormatOpt,
+    FileArg,
+    FormatOpt,
+    LimitOpt,
+    OrderArg,
+    OrdersArg,
+    OutputFormat,
+    PlatformOpt,
+    StatusFilter,
+    YesOpt,
+    parse_order_id,
+    read_input,
+    state,
+)
+
+
+def submit(
+    ctx: typer.Context,
+    file: FileArg,
+    fmt: Annotated[
+        DetailFormat,
+        typer.Option("--format", "-f", help="table prints one line per order; json the orders."),
+    ] = DetailFormat.table,
+) -> None:
+    """Store one order or a list of orders from JSON; each starts pending. All or nothing."""
+    from hwctl.services import orders
+
+    s = state(ctx)
+    data, source = read_input(file)
+    created = orders.submit(s.store(), s.actor(), data, source)
+    if fmt is DetailFormat.json:
+        render.emit_json([o.to_json() for o in created])
+    else:
+        for o in created:
+            render.result(f"submitted {render.order_line(o)}")
+
+
+def list_orders(
+    ctx: typer.Context,
+    status: Annotated[
+        StatusFilter, typer.Option("--status", "-s", help="Only orders in this status.")
+    ] = StatusFilter.pending,
+    platform: PlatformOpt = None,
+    search: Annotated[
+        str | None,
+        typer.Option("--search", "-q", help="Case-insensitive text in account or platform names."),
+    ] = None,
+    limit: LimitOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """The Hardware Orders page: orders across all platforms, oldest first, with the badge of
+    how many wait for approval."""
+    from hwctl.services import orders
+
+    page = orders.list_orders(
+        state(ctx).store(), status=status.value, platform=platform, search=search, limit=limit
+    )
+    render.orders(page, fmt.value, status.value)
+
+
+def show(ctx: typer.Context, order: OrderArg, fmt: DetailFormatOpt = DetailFormat.table) -> None:
+    """Everything about one order: lines, units with their intents and devices, audit trail."""
+    from hwctl.services import orders
+
+    render.order_detail(orders.show_order(state(ctx).store(), order), fmt.value)
+
+
+def review(
+    ctx: typer.Context,
+    order: OrderArg,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", metavar="LINE=QTY", help="Change line LINE's quantity to QTY."),
+    ] = None,
+    add: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--add", metavar="SKU=QTY", help="Add QTY of SKU (to its line if the order has one)."
+        ),
+    ] = None,
+    remove: Annotated[
+        list[str] | None, typer.Option("--remove", metavar="LINE", help="Remove line LINE.")
+    ] = None,
+    yes: YesOpt = False,
+) -> None:
+    """Edit a pending order's lines before deciding: interactively on a terminal, or with
+    --set/--add/--remove. Items come from the order's own platform catalog."""
+    from hwctl.cli import prompts
+    from hwctl.domain.order_edit import AddItem, RemoveLine, SetQuantity, parse_edit_pair
+    from hwctl.services import orders
+
+    s = state(ctx)
+    store = s.store()
+    edits: list = []
+    for text in remove or []:
+        edits.append(RemoveLine(parse_order_line(text)))
+    for text in set_ or []:
+        line, qty = parse_edit_pair(text, "--set", key_is_int=True)
+        edits.append(SetQuantity(int(line), qty))
+    for text in add or []:
+        sku, qty = parse_edit_pair(text, "--add", key_is_int=False)
+        edits.append(AddItem(str(sku), qty))
+    if not edits:
+        orders.preview_edit(store, order, [])  # refuses unless the order is pending
+        detail = orders.show_order(store, order)
+        if not prompts.can_prompt():
+            raise typer.BadParameter(
+                "give --set, --add or --remove (no terminal to review interactively)"
+            )
+        render.order_detail(detail, "table")
+        catalog = orders.catalog_for_order(store, order)
+        chosen = prompts.review_edits(
+            [(i.line, i.sku, i.name, i.quantity) for i in detail.order.items],
+            [(c.sku, c.name) for c in catalog],
+        )
+        for kind, value in chosen:
+            if kind == "set":
+                edits.append(SetQuantity(*value))
+            elif kind == "add":
+                edits.append(AddItem(*value))
+            else:
+                edits.append(RemoveLine(value))
+        if not edits:
+            render.info(f"order {order}: nothing changed")
+            return
+    plan = orders.preview_edit(store, order, edits)
+    if not plan.changed:
+        render.info(f"order {order}: nothing changed")
+        return
+    render.plain_table(
+        f"Order #{order}: proposed change",
+        ("Line", "SKU", "Before", "After"),
+        _change_rows(plan),
+        stderr=True,
+    )
+    if plan.dropped_intents:
+        render.warn(
+            "these units carry an intent and would be dropped: "
+            + orders.describe_drops(plan.dropped_intents)
+        )
+    if not prompts.confirm(f"Apply this change to order {order}?", yes=yes):
+        render.info("nothing changed")
+        raise typer.Exit(1)
+    done = orders.edit_order(s.store(), s.actor(), order, edits, allow_intent_drops=True)
+    render.result(f"edited {render.order_line(done.order)}")
+
+
+def parse_order_line(text: str) -> int:
+    value = text.strip().lstrip("#")
+    if not value.isdigit():
+        raise typer.BadParameter(f"--remove {text!r}: expected a line number")
+    return int(value)
+
+
+def _change_rows(plan) -> list[tuple[object, ...]]:  # noqa: ANN001
+    before = {x.line: x for x in plan.before}
+    after = {x.line: x for x in plan.after}
+    rows = []
+    for line in sorted(set(before) | set(after)):
+        b, a = before.get(line), after.get(line)
+        sku = (a or b).sku
+        rows.append((line, sku, b.quantity if b else "—", a.quantity if a else "removed"))
+    return rows
+
+
+def _decide(ctx: typer.Context, raw: list[str], action_name: str, question: str, yes: bool,
+            *, reason: str | None = None, note: str | None = None) -> None:  # fmt: skip
+    from hwctl.cli import prompts
+    from hwctl.domain.status import Action
+    from hwctl.services import orders
+
+    ids = [parse_order_id(v) for v in raw]
+    s = state(ctx)
+    store, actor = s.store(), s.actor()
+    action = Action(action_name)
+    orders.check_decidable(store, actor, ids, action)
+    if action is Action.CANCEL:
+        current = orders.statuses(store, ids)
+        for oid in ids:
+            if current.get(oid) == "approved":
+                render.warn(f"order {oid} is approved: the hardware may already be ordered")
+    if not prompts.confirm(question, yes=yes):
+        render.info("nothing changed")
+        raise typer.Exit(1)
+    outcomes = orders.decide(store, actor, ids, action, reason=reason, note=note)
+    for o in outcomes:
+        for w in o.warnings:
+            render.warn(w)
+        if o.ok:
+            render.result(f"order {o.order}: {o.status}")
+        else:
+            render.error(o.message)
+    if not all(o.ok for o in outcomes):
+        raise typer.Exit(1)
+
+
+def _ids_text(raw: list[str]) -> str:
+    return ", ".join(f"#{parse_order_id(v)}" for v in raw)
+
+
+def approve(
+    ctx: typer.Context,
+    order: OrdersArg,
+    note: Annotated[
+        str | None, typer.Option("--note", help="A note for the audit log (e.g. the PO number).")
+    ] = None,
+    yes: YesOpt = False,
+) -> None:
+    """Mark as ordered manually: confirm that you already placed the order with the distributor
+    yourself. The order becomes approved. Nothing is ordered automatically."""
+    question = (
+        f"Mark {_ids_text(order)} as ordered manually? This confirms you have already placed "
+        "the order with the distributor yourself; hwctl orders nothing."
+    )
+    _decide(ctx, order, "approve", question, yes, note=note)
+
+
+def reject(
+    ctx: typer.Context,
+    order: OrdersArg,
+    reason: Annotated[
+        str | None,
+        typer.Option(
+            "--reason",
+            "-r",
+            help="Why (required, not blank); stored on the order for the platform.",
+        ),
+    ] = None,
+    yes: YesOpt = False,
+) -> None:
+    """Reject orders with a reason; the reason is stored on the order and visible to the
+    platform (rejection_reason)."""
+    from hwctl.cli import prompts
+
+    if reason is None:
+        if not prompts.can_prompt():
+            raise typer.BadParameter("a rejection needs --reason TEXT")
+        reason = prompts.text(
+            "Reason for the rejection (the platform will see it):",
+            flag="--reason",
+            validate=lambda v: bool(v.strip()) or "the reason must not be blank",
+        )
+    if not reason.strip():
+        raise typer.BadParameter("the reason must not be blank", param_hint="--reason")
+    _decide(ctx, order, "reject", f"Reject {_ids_text(order)}?", yes, reason=reason)
+
+
+def cancel(ctx: typer.Context, order: OrdersArg, yes: YesOpt = False) -> None:
+    """Record the customer's cancellation of pending or approved orders."""
+    _decide(ctx, order, "cancel", f"Record the customer's cancellation of {_ids_text(order)}?", yes)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("list", epilog="Example: hwctl list --status all --search globex")(list_orders)
+    app.command(epilog="Example: hwctl show 7 --format json")(show)
+    app.command(epilog="Example: hwctl submit orders.json")(submit)
+    app.command(epilog="Example: hwctl review 7 --set 1=3 --add W73H=2 --remove 2 --yes")(review)
+    app.command(epilog="Example: hwctl approve 7 8 --note 'PO 4711' --yes")(approve)
+    app.command(epilog="Example: hwctl reject 7 --reason 'duplicate of #6' --yes")(reject)
+    app.command(epilog="Example: hwctl cancel 7 --yes")(cancel)

@@ -1,0 +1,130 @@
+"""Every interactive question, and the only module that imports questionary.
+
+Prompts appear only when stdin and stdout are terminals; each one has a flag that answers it
+(`--yes`, `--reason`, `--set/--add/--remove`, `--csv`). Without a terminal a needed answer is a
+usage error (exit 2) naming that flag. Ctrl-C raises KeyboardInterrupt (exit 130): we use
+`unsafe_ask()`, because `ask()` swallows it and returns None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from hwctl.cli.options import interactive
+from hwctl.errors import UsageError
+
+# Tests drive prompts through prompt_toolkit pipe input by setting these.
+PROMPT_KWARGS: dict[str, Any] = {}
+
+
+def _q():  # noqa: ANN202
+    import questionary
+
+    return questionary
+
+
+def can_prompt() -> bool:
+    return bool(PROMPT_KWARGS) or interactive()
+
+
+def confirm(question: str, *, yes: bool, flag: str = "--yes", default: bool = False) -> bool:
+    """True when confirmed; `yes` answers without asking; no terminal -> exit 2 naming the flag."""
+    if yes:
+        return True
+    if not can_prompt():
+        raise UsageError(f"{question.rstrip('?')}: needs confirmation; pass {flag} (no terminal)")
+    return bool(_q().confirm(question, default=default, **PROMPT_KWARGS).unsafe_ask())
+
+
+def text(
+    question: str,
+    *,
+    flag: str,
+    validate: Callable[[str], bool | str] | None = None,
+    default: str = "",
+    instruction: str | None = None,
+) -> str:
+    if not can_prompt():
+        raise UsageError(f"{flag} is required without a terminal")
+    kwargs: dict[str, Any] = dict(PROMPT_KWARGS)
+    if instruction:
+        kwargs["instruction"] = instruction
+    answer = _q().text(question, default=default, validate=validate, **kwargs).unsafe_ask()
+    return str(answer)
+
+
+def select(question: str, choices: Sequence[tuple[str, Any]], *, flag: str) -> Any:
+    """Choose one of (title, value) pairs."""
+    if not can_prompt():
+        raise UsageError(f"{flag} is required without a terminal")
+    q = _q()
+    return q.select(
+        question, choices=[q.Choice(title, value=value) for title, value in choices],
+        **PROMPT_KWARGS,
+    ).unsafe_ask()  # fmt: skip
+
+
+def review_edits(
+    lines: Sequence[tuple[int, str, str, int]],
+    catalog: Sequence[tuple[str, str]],
+) -> list[tuple[str, Any]]:
+    """The interactive review loop. `lines` are (line, sku, name, quantity), `catalog` is
+    (sku, name) of the order's own platform. Returns edits as ("set", (line, qty)),
+    ("add", (sku, qty)), ("remove", line), in the order chosen; [] when nothing changes."""
+    edits: list[tuple[str, Any]] = []
+    current = {line: [sku, name, qty] for line, sku, name, qty in lines}
+
+    def qty_ok(value: str) -> bool | str:
+        return value.strip().isdigit() and int(value) >= 1 or "a whole number, at least 1"
+
+    while True:
+        summary = ", ".join(f"line {n}: {q}× {s}" for n, (s, _, q) in current.items()) or "empty"
+        action = select(
+            f"Order lines now: {summary}. What next?",
+            [
+                ("Change a quantity", "set"),
+                ("Add an item from this platform's catalog", "add"),
+                ("Remove a line", "remove"),
+                ("Done: show the change", "done"),
+            ],
+            flag="--set/--add/--remove",
+        )
+        if action == "done":
+            return edits
+        if action == "add":
+            sku = select(
+                "Which item?",
+                [(f"{s} — {name}", s) for s, name in catalog],
+                flag="--add",
+            )
+            qty = int(text(f"How many {sku}?", flag="--add", validate=qty_ok, default="1"))
+            edits.append(("add", (sku, qty)))
+            match = [n for n, v in current.items() if v[0] == sku]
+            if match:
+                current[match[0]][2] += qty
+            else:
+                name = dict(catalog).get(sku, sku)
+                current[max(current, default=0) + 1] = [sku, name, qty]
+            continue
+        if not current:
+            continue
+        line = select(
+            "Which line?",
+            [(f"line {n}: {q}× {s} — {name}", n) for n, (s, name, q) in current.items()],
+            flag="--set/--remove",
+        )
+        if action == "remove":
+            edits.append(("remove", line))
+            del current[line]
+        else:
+            qty = int(
+                text(
+                    f"New quantity for line {line} ({current[line][0]})?",
+                    flag="--set",
+                    validate=qty_ok,
+                    default=str(current[line][2]),
+                )
+            )
+            edits.append(("set", (line, qty)))
+            current[line][2] = qty

@@ -1,0 +1,287 @@
+"""The one place that writes output and the only module that imports Rich.
+
+Stdout is data (tables, JSON, CSV), stderr is talk (progress, warnings, errors). Names from the
+store are data too: they go into Rich `Text` objects (never parsed as markup) with control
+characters stripped. Piped output carries no ANSI codes; NO_COLOR is honoured everywhere.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from hwctl.services.views import (
+    AdminView,
+    AuditView,
+    DeviceView,
+    OrderDetail,
+    OrderPage,
+    OrderView,
+    format_items,
+    iso,
+)
+
+TABLE_ROWS = 50
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def clean(value: object) -> str:
+    """Text for a terminal: control characters (ESC included) removed."""
+    if value is None:
+        return ""
+    return _CONTROL.sub("", str(value))
+
+
+def _console(stderr: bool = False) -> Console:
+    stream = sys.stderr if stderr else sys.stdout
+    is_tty = hasattr(stream, "isatty") and stream.isatty()
+    width = None
+    if not is_tty:
+        width = int(os.environ.get("COLUMNS", "0") or 0) or 200
+    return Console(
+        file=stream,
+        no_color=bool(os.environ.get("NO_COLOR")) or not is_tty,
+        highlight=False,
+        emoji=False,
+        markup=False,
+        soft_wrap=False,
+        width=width,
+        force_terminal=None if is_tty else False,
+    )
+
+
+# -- talk (stderr) -----------------------------------------------------------------------------
+def info(message: str) -> None:
+    print(clean(message), file=sys.stderr)
+
+
+def warn(message: str) -> None:
+    print(f"warning: {clean(message)}", file=sys.stderr)
+
+
+def error(message: str) -> None:
+    print(f"hwctl: error: {clean(message)}", file=sys.stderr)
+
+
+def result(message: str) -> None:
+    """A line of result on stdout (e.g. `order 7: approved`)."""
+    print(clean(message))
+
+
+# -- machine formats ---------------------------------------------------------------------------
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def neutralise(cell: object) -> object:
+    """Stop a spreadsheet running a cell as a formula: prefix `'`."""
+    if isinstance(cell, str) and cell.startswith(_FORMULA_START):
+        return "'" + cell
+    return cell
+
+
+def emit_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if c is None else neutralise(c) for c in row])
+    sys.stdout.write(buf.getvalue())
+
+
+# -- tables ------------------------------------------------------------------------------------
+def _date(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _table(*columns: str, title: str | None = None, caption: str | None = None) -> Table:
+    table = Table(title=title, caption=caption, title_justify="left", caption_justify="left")
+    for c in columns:
+        table.add_column(c, overflow="fold")
+    return table
+
+
+def _row(table: Table, *cells: object) -> None:
+    table.add_row(*(Text(clean(c)) for c in cells))
+
+
+def _print(renderable: object) -> None:
+    _console().print(renderable)
+
+
+ORDER_CSV = ("id", "status", "platform", "account", "items", "ordered_at", "rejection_reason",
+             "decided_by", "decided_at")  # fmt: skip
+
+
+def orders(page: OrderPage, fmt: str, status: str) -> None:
+    if fmt == "json":
+        emit_json([o.to_json() for o in page.orders])
+        return
+    if fmt == "csv":
+        emit_csv(
+            ORDER_CSV,
+            (
+                (o.id, o.status, o.platform, o.account, format_items(o.items), iso(o.ordered_at),
+                 o.rejection_reason, o.decided_by, iso(o.decided_at))
+                for o in page.orders
+            ),
+        )  # fmt: skip
+        return
+    shown = page.orders[:TABLE_ROWS]
+    more = page.total - len(shown)
+    title = f"Hardware orders ({status}) · {page.pending} waiting for approval"
+    caption = f"… and {more} more (use --limit, or --format json|csv for all)" if more > 0 else None
+    if not shown:
+        info(f"{page.pending} waiting for approval · no {status} orders match")
+        return
+    table = _table("ID", "Status", "Platform", "Account", "Items", "Ordered", title=title,
+                   caption=caption)  # fmt: skip
+    for o in shown:
+        _row(table, f"#{o.id}", o.status, o.platform, o.account, format_items(o.items),
+             _date(o.ordered_at))  # fmt: skip
+    _print(table)
+
+
+def intent_text(user: str | None, location: str | None) -> str:
+    return " · ".join(clean(x) for x in (user, location) if x)
+
+
+def device_identifier(d: DeviceView | None) -> str:
+    if d is None:
+        return ""
+    if d.mac:
+        return ":".join(d.mac[i : i + 2] for i in range(0, 12, 2))
+    return f"{d.ipei[:5]} {d.ipei[5:12]} {d.ipei[12:]}" if d.ipei else ""
+
+
+def order_detail(detail: OrderDetail, fmt: str) -> None:
+    if fmt == "json":
+        emit_json(detail.to_json())
+        return
+    o = detail.order
+    head = _table("Field", "Value", title=f"Order #{o.id}")
+    _row(head, "Status", o.status)
+    _row(head, "Platform", o.platform)
+    _row(head, "Account", o.account)
+    _row(head, "Ordered", _date(o.ordered_at))
+    _row(head, "Items", format_items(o.items))
+    if o.decided_by:
+        _row(head, "Decided", f"{_date(o.decided_at)} by {o.decided_by}")
+    if detail.note:
+        _row(head, "Note", detail.note)
+    if o.rejection_reason:
+        _row(head, "Rejection reason", o.rejection_reason)
+    _print(head)
+    units = _table("Unit", "Line", "SKU", "Kind", "Intent", "Device", "Base", title="Units")
+    for u in detail.units:
+        _row(units, u.unit, u.line, u.sku, u.kind, intent_text(u.user, u.location),
+             device_identifier(u.device), u.device.base if u.device and u.device.base else "")  # fmt: skip
+    _print(units)
+    audit(detail.audit, "table", title="Audit trail")
+
+
+def _details_text(details: dict | None) -> str:
+    if not details:
+        return ""
+    return json.dumps(details, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
+
+
+AUDIT_CSV = ("id", "at", "actor", "action", "order", "reason", "details")
+
+
+def audit(entries: Sequence[AuditView], fmt: str, title: str = "Audit log") -> None:
+    if fmt == "json":
+        emit_json([e.to_json() for e in entries])
+        return
+    if fmt == "csv":
+        emit_csv(
+            AUDIT_CSV,
+            ((e.id, iso(e.at), e.actor, e.action, e.order, e.reason, _details_text(e.details))
+             for e in entries),
+        )  # fmt: skip
+        return
+    table = _table("ID", "At (UTC)", "Actor", "Action", "Order", "Reason / note", "Details",
+                   title=title)  # fmt: skip
+    for e in entries:
+        _row(table, e.id, iso(e.at), e.actor, e.action, f"#{e.order}" if e.order else "",
+             e.reason or "", _details_text(e.details))  # fmt: skip
+    _print(table)
+
+
+DEVICE_CSV = ("id", "platform", "account", "kind", "sku", "mac", "ipei", "ipui", "user",
+              "location", "base", "order")  # fmt: skip
+
+
+def devices(rows: Sequence[DeviceView], fmt: str) -> None:
+    if fmt == "json":
+        emit_json([d.to_json() for d in rows])
+        return
+    if fmt == "csv":
+        emit_csv(DEVICE_CSV, ([d.to_json()[k] for k in DEVICE_CSV] for d in rows))
+        return
+    if not rows:
+        info("no devices match")
+        return
+    table = _table("ID", "Platform", "Account", "Kind", "SKU", "Identifier", "User", "Location",
+                   "Base", "Order", title="Devices")  # fmt: skip
+    for d in rows:
+        base = device_identifier_mac(d.base)
+        _row(table, d.id, d.platform, d.account, d.kind, d.sku or "", device_identifier(d),
+             d.user or "", d.location or "", base, f"#{d.order}" if d.order else "")  # fmt: skip
+    _print(table)
+
+
+def device_identifier_mac(mac: str | None) -> str:
+    if not mac:
+        return ""
+    return ":".join(mac[i : i + 2] for i in range(0, 12, 2))
+
+
+def admins(rows: Sequence[AdminView], fmt: str) -> None:
+    if fmt == "json":
+        emit_json([a.to_json() for a in rows])
+        return
+    if fmt == "csv":
+        emit_csv(("name", "added_at", "added_by"),
+                 ((a.name, iso(a.added_at), a.added_by) for a in rows))  # fmt: skip
+        return
+    if not rows:
+        info("no super-admins registered yet: `hwctl admins add NAME` registers the first")
+        return
+    table = _table("Name", "Added (UTC)", "Added by", title="Super-admins")
+    for a in rows:
+        _row(table, a.name, iso(a.added_at), a.added_by)
+    _print(table)
+
+
+def order_line(o: OrderView) -> str:
+    return f"order {o.id}: {o.status} · {o.platform} · {o.account} · {format_items(o.items)}"
+
+
+def key_values(title: str, pairs: Sequence[tuple[str, object]]) -> None:
+    table = _table("Field", "Value", title=title)
+    for k, v in pairs:
+        _row(table, k, v)
+    _print(table)
+
+
+def plain_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[object]],
+                stderr: bool = False) -> None:  # fmt: skip
+    table = _table(*columns, title=title)
+    for r in rows:
+        _row(table, *r)
+    _console(stderr).print(table)

@@ -1,0 +1,54 @@
+"""The errors hwctl raises on purpose, each kind with its exit code.
+
+Services and domain rules raise these; `hwctl.cli.app` turns them into one line on stderr and the
+kind's exit code. Anything else escaping a command is a bug.
+"""
+
+from __future__ import annotations
+
+
+class HwctlError(Exception):
+    """Base class: a one-line message meant for the user."""
+
+    exit_code: int = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidInput(HwctlError):
+    """The input (a file, an argument, an identifier) is malformed or names nothing known."""
+
+
+class NotFound(HwctlError):
+    """An order, platform, account or admin that does not exist."""
+
+
+class InvalidTransition(HwctlError):
+    """The order is not in a state that allows the requested change."""
+
+
+class Conflict(HwctlError):
+    """The change collides with data already in the store (an identifier owned elsewhere, ...)."""
+
+
+class NotAuthorised(HwctlError):
+    """The acting person is not a registered super-admin."""
+
+
+class UsageError(HwctlError):
+    """The command line cannot be carried out as given (a confirmation without a terminal...)."""
+
+    exit_code = 2
+
+
+class StoreError(HwctlError):
+    """The store cannot be reached or read (wrong URL, server down, missing driver)."""
+
+
+class SchemaBehind(StoreError):
+    """The store's schema is older than this hwctl: `hwctl db upgrade` is needed."""

@@ -1,0 +1,1 @@
+"""Reading outside files (JSON, CSV) into plain rows."""

@@ -1,0 +1,204 @@
+"""Directory data from the platform side: platforms, catalogs, accounts, users, locations and
+devices registered by other means. Upserts by natural keys; a file is all or nothing."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlmodel import Session, select
+
+from hwctl.domain.identifiers import (
+    Ipei,
+    Mac,
+    kind_for_device,
+    normalise,
+    parse_for_kind,
+)
+from hwctl.errors import Conflict, InvalidInput
+from hwctl.io.documents import DeviceIn, parse_directory
+from hwctl.services.views import ImportSummary
+from hwctl.store.engine import Store
+from hwctl.store.models import (
+    Account,
+    AccountUser,
+    CatalogItem,
+    Device,
+    Location,
+    Platform,
+    utcnow,
+)
+
+
+def import_directory(store: Store, data: str | bytes, source: str) -> ImportSummary:
+    """Load a directory document; importing the same document twice changes nothing."""
+    doc = parse_directory(data, source)
+    created: Counter[str] = Counter()
+    updated: Counter[str] = Counter()
+    unchanged: Counter[str] = Counter()
+    _check_duplicates(doc, source)
+    with store.session(write=True) as session:
+        for p in doc.platforms:
+            platform = session.exec(select(Platform).where(Platform.name == p.name)).first()
+            if platform is None:
+                platform = Platform(name=p.name)
+                session.add(platform)
+                session.flush()
+                created["platforms"] += 1
+            else:
+                unchanged["platforms"] += 1
+            items: dict[str, CatalogItem] = {
+                i.sku: i
+                for i in session.exec(
+                    select(CatalogItem).where(CatalogItem.platform_id == platform.id)
+                )
+            }
+            for c in p.catalog:
+                item = items.get(c.sku)
+                if item is None:
+                    item = CatalogItem(
+                        platform_id=platform.id,
+                        sku=c.sku,
+                        name=c.name,
+                        kind=c.kind,
+                        max_handsets=c.max_handsets,
+                    )
+                    session.add(item)
+                    items[c.sku] = item
+                    created["catalog items"] += 1
+                elif (item.name, item.kind, item.max_handsets) != (
+                    c.name,
+                    c.kind,
+                    c.max_handsets,
+                ):
+                    item.name, item.kind, item.max_handsets = (
+                        c.name,
+                        c.kind,
+                        c.max_handsets,
+                    )
+                    session.add(item)
+                    updated["catalog items"] += 1
+                else:
+                    unchanged["catalog items"] += 1
+            session.flush()
+            for a in p.accounts:
+                account = session.exec(
+                    select(Account).where(
+                        Account.platform_id == platform.id, Account.name == a.name
+                    )
+                ).first()
+                if account is None:
+                    account = Account(platform_id=platform.id, name=a.name)
+                    session.add(account)
+                    session.flush()
+                    created["accounts"] += 1
+                else:
+                    unchanged["accounts"] += 1
+                users = _upsert_names(session, AccountUser, account.id, a.users, created, unchanged)
+                locations = _upsert_names(
+                    session, Location, account.id, a.locations, created, unchanged
+                )
+                for n, d in enumerate(a.devices):
+                    where = f"{source}: platform {p.name!r}, account {a.name!r}, devices[{n}]"
+                    outcome = _upsert_device(session, account, items, users, locations, d, where)
+                    {"created": created, "updated": updated, "unchanged": unchanged}[outcome][
+                        "devices"
+                    ] += 1
+                    session.flush()
+    return ImportSummary(dict(created), dict(updated), dict(unchanged))
+
+
+def _check_duplicates(doc, source: str) -> None:
+    seen: set[str] = set()
+    for p in doc.platforms:
+        if p.name in seen:
+            raise InvalidInput(f"{source}: platform {p.name!r} appears twice")
+        seen.add(p.name)
+        skus = [c.sku for c in p.catalog]
+        for sku in skus:
+            if skus.count(sku) > 1:
+                raise InvalidInput(f"{source}: platform {p.name!r}: SKU {sku!r} appears twice")
+        names = [a.name for a in p.accounts]
+        for name in names:
+            if names.count(name) > 1:
+                raise InvalidInput(f"{source}: platform {p.name!r}: account {name!r} appears twice")
+
+
+def _upsert_names(session: Session, model, account_id, names, created, unchanged):
+    label = "users" if model is AccountUser else "locations"
+    existing = {
+        row.name: row for row in session.exec(select(model).where(model.account_id == account_id))
+    }
+    for name in names:
+        if name in existing:
+            unchanged[label] += 1
+            continue
+        row = model(account_id=account_id, name=name)
+        session.add(row)
+        existing[name] = row
+        created[label] += 1
+    session.flush()
+    return existing
+
+
+def _upsert_device(
+    session: Session,
+    account: Account,
+    items: dict[str, CatalogItem],
+    users: dict,
+    locations: dict,
+    d: DeviceIn,
+    where: str,
+) -> str:
+    item = items.get(d.sku)
+    if item is None:
+        raise InvalidInput(f"{where}: SKU {d.sku!r} is not in this platform's catalog")
+    given = [v for v in (d.mac, d.ipei, d.ipui) if v is not None]
+    if len(given) != 1:
+        raise InvalidInput(f"{where}: give exactly one of mac, ipei or ipui")
+    ident = parse_for_kind(given[0], kind_for_device(item.kind), context=f"{where} ({d.sku})")
+    key = normalise(ident)
+    user_id = location_id = None
+    if d.user is not None:
+        if d.user not in users:
+            raise InvalidInput(f"{where}: unknown user {d.user!r} on this account")
+        user_id = users[d.user].id
+    if d.location is not None:
+        if item.kind == "dect_handset":
+            raise InvalidInput(f"{where}: handsets have no location")
+        if d.location not in locations:
+            raise InvalidInput(f"{where}: unknown location {d.location!r} on this account")
+        location_id = locations[d.location].id
+    column = Device.mac if isinstance(ident, Mac) else Device.ipei
+    device = session.exec(select(Device).where(column == key)).first()
+    if device is not None:
+        if device.account_id != account.id:
+            raise Conflict(f"{where}: {_shown(ident)} is already registered on another account")
+        changed = False
+        for attr, value in (("user_id", user_id), ("location_id", location_id)):
+            if value is not None and getattr(device, attr) != value:
+                setattr(device, attr, value)
+                changed = True
+        if device.catalog_item_id != item.id and device.order_unit_id is None:
+            device.catalog_item_id, device.kind = item.id, item.kind
+            changed = True
+        if changed:
+            session.add(device)
+            return "updated"
+        return "unchanged"
+    session.add(
+        Device(
+            account_id=account.id,
+            catalog_item_id=item.id,
+            kind=item.kind,
+            mac=key if isinstance(ident, Mac) else None,
+            ipei=key if isinstance(ident, Ipei) else None,
+            user_id=user_id,
+            location_id=location_id,
+            created_at=utcnow(),
+        )
+    )
+    return "created"
+
+
+def _shown(ident: Mac | Ipei) -> str:
+    return f"MAC {ident.display}" if isinstance(ident, Mac) else f"IPEI {ident.display}"

@@ -1,0 +1,488 @@
+"""Orders: submitting them (the platform side), the Hardware Orders list, one order in full,
+editing a pending order's lines, and the decisions (approve, reject, cancel).
+
+Every state change is a conditional UPDATE on the expected status inside the use case's one
+transaction, so two admins racing on one order get one winner and one clear refusal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, update
+from sqlmodel import Session, col, select
+
+from hwctl.domain import status as lifecycle
+from hwctl.domain.order_edit import (
+    DroppedUnit,
+    Edit,
+    EditPlan,
+    LineState,
+    UnitState,
+    plan_edits,
+)
+from hwctl.domain.status import Action, OrderStatus
+from hwctl.errors import InvalidInput, InvalidTransition, NotFound, UsageError
+from hwctl.io.documents import OrderIn, parse_orders
+from hwctl.services import admins, audit
+from hwctl.services.queries import get_order, order_views, unit_views
+from hwctl.services.views import LineView, OrderDetail, OrderPage, OrderView, Outcome
+from hwctl.store.engine import Store
+from hwctl.store.models import (
+    Account,
+    AccountUser,
+    CatalogItem,
+    HardwareOrder,
+    Location,
+    OrderLine,
+    OrderUnit,
+    Platform,
+    utcnow,
+)
+
+STATUS_FILTERS = ("pending", "approved", "fulfilled", "rejected", "cancelled", "all")
+
+
+# -- submitting --------------------------------------------------------------------------------
+def submit(store: Store, actor: str, data: str | bytes, source: str) -> list[OrderView]:
+    """Store one order or a list of them, all pending; all or nothing."""
+    orders = parse_orders(data, source)
+    many = len(orders) > 1
+    with store.session(write=True) as session:
+        created = [
+            _submit_one(session, actor, o, f"{source}: order {n + 1}" if many else source)
+            for n, o in enumerate(orders)
+        ]
+        session.flush()
+        return order_views(session, created)
+
+
+def _submit_one(session: Session, actor: str, o: OrderIn, where: str) -> HardwareOrder:
+    platform = session.exec(select(Platform).where(Platform.name == o.platform)).first()
+    if platform is None:
+        raise InvalidInput(f"{where}: unknown platform {o.platform!r}")
+    account = session.exec(
+        select(Account).where(Account.platform_id == platform.id, Account.name == o.account)
+    ).first()
+    if account is None:
+        raise InvalidInput(f"{where}: platform {o.platform!r} has no account {o.account!r}")
+    catalog = {
+        i.sku: i
+        for i in session.exec(select(CatalogItem).where(CatalogItem.platform_id == platform.id))
+    }
+    users = {
+        u.name: u.id
+        for u in session.exec(select(AccountUser).where(AccountUser.account_id == account.id))
+    }
+    locations = {
+        loc.name: loc.id
+        for loc in session.exec(select(Location).where(Location.account_id == account.id))
+    }
+    now = utcnow().replace(microsecond=0)
+    order = HardwareOrder(
+        platform_id=platform.id,
+        account_id=account.id,
+        status=OrderStatus.PENDING,
+        ordered_at=(o.ordered_at or now).replace(microsecond=0),
+        submitted_at=now,
+    )
+    session.add(order)
+    session.flush()
+    seen: set[str] = set()
+    for n, item in enumerate(o.items):
+        at = f"{where}: items[{n}]"
+        entry = catalog.get(item.sku)
+        if entry is None:
+            raise InvalidInput(f"{at}: SKU {item.sku!r} is not in {o.platform!r}'s catalog")
+        if item.sku in seen:
+            raise InvalidInput(f"{at}: SKU {item.sku!r} appears on two lines; add the quantities")
+        seen.add(item.sku)
+        line = OrderLine(
+            order_id=order.id,
+            line_no=n + 1,
+            catalog_item_id=entry.id,
+            quantity=item.quantity,
+        )
+        session.add(line)
+        session.flush()
+        for seq in range(1, item.quantity + 1):
+            intent = item.units[seq - 1] if seq <= len(item.units) else None
+            user_id = location_id = None
+            if intent is not None and intent.user is not None:
+                if intent.user not in users:
+                    raise InvalidInput(f"{at}: unknown user {intent.user!r} on {o.account!r}")
+                user_id = users[intent.user]
+            if intent is not None and intent.location is not None:
+                if intent.location not in locations:
+                    raise InvalidInput(
+                        f"{at}: unknown location {intent.location!r} on {o.account!r}"
+                    )
+                location_id = locations[intent.location]
+            session.add(
+                OrderUnit(
+                    order_id=order.id,
+                    line_id=line.id,
+                    seq=seq,
+                    user_id=user_id,
+                    location_id=location_id,
+                )
+            )
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="submit",
+        order_id=order.id,
+        details={
+            "platform": o.platform,
+            "account": o.account,
+            "items": [{"sku": i.sku, "quantity": i.quantity} for i in o.items],
+        },
+    )
+    return order
+
+
+# -- reading -----------------------------------------------------------------------------------
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def list_orders(
+    store: Store,
+    *,
+    status: str = "pending",
+    platform: str | None = None,
+    search: str | None = None,
+    limit: int | None = None,
+) -> OrderPage:
+    """The Hardware Orders page, oldest order first, with the pending badge."""
+    if status not in STATUS_FILTERS:
+        raise InvalidInput(f"unknown status {status!r}: use one of {', '.join(STATUS_FILTERS)}")
+    if limit is not None and limit < 0:
+        raise InvalidInput("--limit must be 0 or more")
+    with store.session() as session:
+        query = select(HardwareOrder)
+        counted = select(func.count()).select_from(HardwareOrder)
+        conditions = []
+        if status != "all":
+            conditions.append(HardwareOrder.status == status)
+        if platform is not None:
+            pid = session.exec(select(Platform.id).where(Platform.name == platform)).first()
+            if pid is None:
+                raise NotFound(f"unknown platform {platform!r}")
+            conditions.append(HardwareOrder.platform_id == pid)
+        if search:
+            pattern = f"%{_escape_like(search.lower())}%"
+            matching_accounts = (
+                select(Account.id)
+                .join(Platform, col(Platform.id) == Account.platform_id)
+                .where(
+                    or_(
+                        func.lower(Account.name).like(pattern, escape="\\"),
+                        func.lower(Platform.name).like(pattern, escape="\\"),
+                    )
+                )
+            )
+            conditions.append(col(HardwareOrder.account_id).in_(matching_accounts))
+        for c in conditions:
+            query = query.where(c)
+            counted = counted.where(c)
+        query = query.order_by(col(HardwareOrder.ordered_at), col(HardwareOrder.id))
+        if limit is not None:
+            query = query.limit(limit)
+        orders = order_views(session, session.exec(query).all())
+        total = session.exec(counted).one()
+        pending = session.exec(
+            select(func.count())
+            .select_from(HardwareOrder)
+            .where(HardwareOrder.status == OrderStatus.PENDING)
+        ).one()
+    return OrderPage(tuple(orders), total, pending)
+
+
+def show_order(store: Store, order_id: int) -> OrderDetail:
+    with store.session() as session:
+        order = get_order(session, order_id)
+        (view,) = order_views(session, [order])
+        return OrderDetail(
+            order=view,
+            units=tuple(unit_views(session, order_id)),
+            audit=tuple(audit.entries_for(session, order_id)),
+            note=order.note,
+        )
+
+
+def catalog_for_order(store: Store, order_id: int) -> list[LineView]:
+    """The catalog of the order's own platform (line = 0), for choosing items to add."""
+    with store.session() as session:
+        order = get_order(session, order_id)
+        items = session.exec(
+            select(CatalogItem)
+            .where(CatalogItem.platform_id == order.platform_id)
+            .order_by(col(CatalogItem.sku))
+        )
+        return [LineView(0, i.sku, i.name, i.kind, 0) for i in items]
+
+
+# -- editing -----------------------------------------------------------------------------------
+def _line_states(session: Session, order_id: int) -> list[LineState]:
+    rows = session.exec(
+        select(OrderLine, CatalogItem)
+        .join(CatalogItem, col(CatalogItem.id) == OrderLine.catalog_item_id)
+        .where(OrderLine.order_id == order_id)
+        .order_by(col(OrderLine.line_no))
+    ).all()
+    units = session.exec(
+        select(OrderUnit, AccountUser.name, Location.name)
+        .outerjoin(AccountUser, col(AccountUser.id) == OrderUnit.user_id)
+        .outerjoin(Location, col(Location.id) == OrderUnit.location_id)
+        .where(OrderUnit.order_id == order_id)
+        .order_by(col(OrderUnit.line_id), col(OrderUnit.seq))
+    ).all()
+    per_line: dict[int, list[UnitState]] = {}
+    for unit, user, location in units:
+        intent = " · ".join(x for x in (user, location) if x) or None
+        per_line.setdefault(unit.line_id, []).append(UnitState(unit.seq, intent))
+    return [
+        LineState(line.line_no, item.sku, line.quantity, tuple(per_line.get(line.id, [])))
+        for line, item in rows
+    ]
+
+
+def _plan(session: Session, order: HardwareOrder, edits: Sequence[Edit]) -> EditPlan:
+    lifecycle.check_transition(order.id, Action.EDIT, order.status)
+    catalog = set(
+        session.exec(
+            select(CatalogItem.sku).where(CatalogItem.platform_id == order.platform_id)
+        ).all()
+    )
+    return plan_edits(order.id, _line_states(session, order.id), list(edits), catalog)
+
+
+def preview_edit(store: Store, order_id: int, edits: Sequence[Edit]) -> EditPlan:
+    """What the edits would do, without writing (checks state, catalog and lines)."""
+    with store.session() as session:
+        return _plan(session, get_order(session, order_id), edits)
+
+
+@dataclass(frozen=True)
+class EditResult:
+    plan: EditPlan
+    order: OrderView
+
+
+def edit_order(
+    store: Store,
+    actor: str,
+    order_id: int,
+    edits: Sequence[Edit],
+    *,
+    allow_intent_drops: bool = False,
+) -> EditResult:
+    """Apply line edits to a pending order, audited with before and after."""
+    if not edits:
+        raise InvalidInput("nothing to change: give --set, --add or --remove")
+    with store.session(write=True) as session:
+        admins.require_admin(session, actor)
+        order = get_order(session, order_id)
+        plan = _plan(session, order, edits)
+        if plan.dropped_intents and not allow_intent_drops:
+            raise UsageError(
+                f"this drops units with an intent ({describe_drops(plan.dropped_intents)}): "
+                "confirm on a terminal or pass --yes"
+            )
+        _guard_status(session, order_id, Action.EDIT)
+        _apply_plan(session, order, plan)
+        audit.record(
+            session,
+            actor=actor,
+            action="edit",
+            order_id=order_id,
+            details={
+                "before": [
+                    {"line": x.line, "sku": x.sku, "quantity": x.quantity} for x in plan.before
+                ],
+                "after": [
+                    {"line": x.line, "sku": x.sku, "quantity": x.quantity} for x in plan.after
+                ],
+                "dropped_intents": [
+                    {"line": d.line, "sku": d.sku, "intent": d.intent} for d in plan.dropped_intents
+                ],
+            },
+        )
+        session.flush()
+        session.expire_all()
+        (view,) = order_views(session, [get_order(session, order_id)])
+        return EditResult(plan, view)
+
+
+def describe_drops(drops: Sequence[DroppedUnit]) -> str:
+    return "; ".join(f"line {d.line} {d.sku} for {d.intent}" for d in drops)
+
+
+def _apply_plan(session: Session, order: HardwareOrder, plan: EditPlan) -> None:
+    lines = {
+        ln.line_no: ln
+        for ln in session.exec(select(OrderLine).where(OrderLine.order_id == order.id))
+    }
+    dropped = {(d.line, d.seq) for d in plan.dropped}
+    for d in plan.dropped:
+        unit = session.exec(
+            select(OrderUnit).where(OrderUnit.line_id == lines[d.line].id, OrderUnit.seq == d.seq)
+        ).one()
+        session.delete(unit)
+    kept = {x.line for x in plan.after}
+    for line_no, row in lines.items():
+        if line_no not in kept:
+            session.delete(row)
+    session.flush()
+    items = {
+        i.sku: i.id
+        for i in session.exec(
+            select(CatalogItem).where(CatalogItem.platform_id == order.platform_id)
+        )
+    }
+    for state in plan.after:
+        row = lines.get(state.line)
+        if row is None:
+            row = OrderLine(
+                order_id=order.id,
+                line_no=state.line,
+                catalog_item_id=items[state.sku],
+                quantity=state.quantity,
+            )
+            session.add(row)
+            session.flush()
+            have = 0
+            top = 0
+        else:
+            remaining = [u for u in state.units if (state.line, u.seq) not in dropped]
+            have = len(remaining)
+            top = max((u.seq for u in state.units), default=0)
+            row.quantity = state.quantity
+            session.add(row)
+        for k in range(state.quantity - have):
+            session.add(OrderUnit(order_id=order.id, line_id=row.id, seq=top + k + 1))
+    session.flush()
+
+
+# -- decisions ---------------------------------------------------------------------------------
+def _guard_status(
+    session: Session, order_id: int, action: Action, values: dict | None = None
+) -> None:
+    """The race-free gate: UPDATE ... WHERE status IN (allowed); zero rows means refused."""
+    allowed = [s.value for s in lifecycle.allowed_from(action)]
+    new = lifecycle.target(action)
+    result = session.execute(
+        update(HardwareOrder)
+        .where(col(HardwareOrder.id) == order_id, col(HardwareOrder.status).in_(allowed))
+        .values(status=new.value, **(values or {}))
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        current = session.exec(
+            select(HardwareOrder.status).where(HardwareOrder.id == order_id)
+        ).first()
+        if current is None:
+            raise NotFound(f"order {order_id} does not exist")
+        raise InvalidTransition(lifecycle.refusal(order_id, action, current))
+
+
+def check_decidable(store: Store, actor: str, order_ids: Sequence[int], action: Action) -> None:
+    """Before asking for a confirmation: is the actor a super-admin? (Each order is checked
+    again, race-free, when it is decided.)"""
+    with store.session() as session:
+        admins.require_admin(session, actor)
+
+
+def statuses(store: Store, order_ids: Sequence[int]) -> dict[int, str]:
+    with store.session() as session:
+        rows = session.exec(
+            select(HardwareOrder.id, HardwareOrder.status).where(
+                col(HardwareOrder.id).in_(list(order_ids))
+            )
+        ).all()
+    return dict(rows)
+
+
+def _decide_one(
+    store: Store,
+    actor: str,
+    order_id: int,
+    action: Action,
+    *,
+    reason: str | None = None,
+    note: str | None = None,
+) -> Outcome:
+    warnings: tuple[str, ...] = ()
+    try:
+        with store.session(write=True) as session:
+            admins.require_admin(session, actor)
+            before = get_order(session, order_id).status
+            now = utcnow().replace(microsecond=0)
+            values: dict = {}
+            if action in (Action.APPROVE, Action.REJECT):
+                values = {"decided_by": actor, "decided_at": now}
+            if action is Action.REJECT:
+                values["rejection_reason"] = reason
+            if action is Action.APPROVE and note:
+                values["note"] = note
+            _guard_status(session, order_id, action, values)
+            if action is Action.CANCEL and before == OrderStatus.APPROVED:
+                warnings = (
+                    f"order {order_id} was approved: the hardware may already be ordered "
+                    f"from the distributor",
+                )
+            audit.record(
+                session,
+                actor=actor,
+                action=action.value,
+                order_id=order_id,
+                reason=reason if action is Action.REJECT else note,
+                details={"from": before, "to": lifecycle.target(action).value},
+            )
+    except (NotFound, InvalidTransition) as e:
+        return Outcome(order_id, False, e.message)
+    return Outcome(
+        order_id,
+        True,
+        lifecycle.target(action).value,
+        lifecycle.target(action).value,
+        warnings,
+    )
+
+
+def decide(
+    store: Store,
+    actor: str,
+    order_ids: Sequence[int],
+    action: Action,
+    *,
+    reason: str | None = None,
+    note: str | None = None,
+) -> list[Outcome]:
+    """Approve, reject or cancel each order on its own (own transaction, own audit entry).
+
+    Not being a super-admin refuses the whole call; a wrong state refuses only that order.
+    """
+    if action not in (Action.APPROVE, Action.REJECT, Action.CANCEL):
+        raise ValueError(action)
+    if action is Action.REJECT:
+        reason = (reason or "").strip()
+        if not reason:
+            raise InvalidInput("a rejection needs a reason: --reason TEXT (not blank)")
+    if note is not None:
+        note = note.strip() or None
+    seen: list[int] = []
+    for oid in order_ids:
+        if oid not in seen:
+            seen.append(oid)
+    check_decidable(store, actor, seen, action)
+    return [_decide_one(store, actor, oid, action, reason=reason, note=note) for oid in seen]
+
+
+def last_decision(store: Store, order_id: int) -> datetime | None:
+    with store.session() as session:
+        return get_order(session, order_id).decided_at

@@ -1,0 +1,212 @@
+"""Read helpers shared by the use cases: loading orders, units and devices as plain views.
+
+They run inside the caller's session and never commit.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from hwctl.domain.identifiers import Ipei, Mac, parse_ipei
+from hwctl.errors import NotFound
+from hwctl.services.views import DeviceView, LineView, OrderView, UnitView
+from hwctl.store.models import (
+    Account,
+    AccountUser,
+    CatalogItem,
+    Device,
+    HardwareOrder,
+    Location,
+    OrderLine,
+    OrderUnit,
+    Platform,
+)
+
+
+def get_order(session: Session, order_id: int) -> HardwareOrder:
+    order = session.get(HardwareOrder, order_id)
+    if order is None:
+        raise NotFound(f"order {order_id} does not exist")
+    return order
+
+
+def lines_for(session: Session, order_ids: Sequence[int]) -> dict[int, list[LineView]]:
+    """Line views per order id, in line order (one query for any number of orders)."""
+    out: dict[int, list[LineView]] = defaultdict(list)
+    if not order_ids:
+        return out
+    rows = session.exec(
+        select(OrderLine, CatalogItem)
+        .join(CatalogItem, col(CatalogItem.id) == OrderLine.catalog_item_id)
+        .where(col(OrderLine.order_id).in_(list(order_ids)))
+        .order_by(col(OrderLine.order_id), col(OrderLine.line_no))
+    )
+    for line, item in rows:
+        out[line.order_id].append(
+            LineView(line.line_no, item.sku, item.name, item.kind, line.quantity)
+        )
+    return out
+
+
+def order_views(session: Session, orders: Iterable[HardwareOrder]) -> list[OrderView]:
+    orders = list(orders)
+    if not orders:
+        return []
+    names = dict(
+        session.exec(
+            select(Platform.id, Platform.name).where(
+                col(Platform.id).in_({o.platform_id for o in orders})
+            )
+        ).all()
+    )
+    accounts = dict(
+        session.exec(
+            select(Account.id, Account.name).where(
+                col(Account.id).in_({o.account_id for o in orders})
+            )
+        ).all()
+    )
+    lines = lines_for(session, [o.id for o in orders if o.id is not None])
+    return [
+        OrderView(
+            id=o.id or 0,
+            status=o.status,
+            platform=names[o.platform_id],
+            account=accounts[o.account_id],
+            ordered_at=o.ordered_at,
+            items=tuple(lines.get(o.id or 0, [])),
+            rejection_reason=o.rejection_reason,
+            decided_by=o.decided_by,
+            decided_at=o.decided_at,
+        )
+        for o in orders
+    ]
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    """One physical unit with everything fulfilment and rendering need."""
+
+    number: int
+    unit_id: int
+    line_no: int
+    line_id: int
+    seq: int
+    item_id: int
+    sku: str
+    name: str
+    kind: str
+    max_handsets: int | None
+    user_id: int | None
+    user: str | None
+    location_id: int | None
+    location: str | None
+
+
+def unit_rows(session: Session, order_id: int) -> list[UnitRow]:
+    """The order's units numbered 1..N in (line, seq) order."""
+    rows = session.exec(
+        select(OrderUnit, OrderLine, CatalogItem, AccountUser.name, Location.name)
+        .join(OrderLine, col(OrderLine.id) == OrderUnit.line_id)
+        .join(CatalogItem, col(CatalogItem.id) == OrderLine.catalog_item_id)
+        .outerjoin(AccountUser, col(AccountUser.id) == OrderUnit.user_id)
+        .outerjoin(Location, col(Location.id) == OrderUnit.location_id)
+        .where(OrderUnit.order_id == order_id)
+        .order_by(col(OrderLine.line_no), col(OrderUnit.seq))
+    ).all()
+    return [
+        UnitRow(
+            number=n,
+            unit_id=unit.id,
+            line_no=line.line_no,
+            line_id=line.id,
+            seq=unit.seq,
+            item_id=item.id,
+            sku=item.sku,
+            name=item.name,
+            kind=item.kind,
+            max_handsets=item.max_handsets,
+            user_id=unit.user_id,
+            user=user,
+            location_id=unit.location_id,
+            location=location,
+        )
+        for n, (unit, line, item, user, location) in enumerate(rows, start=1)
+    ]
+
+
+def ipui_of(ipei: str | None) -> str | None:
+    return parse_ipei(ipei).ipui if ipei else None
+
+
+def device_query():
+    """A select of (Device, platform, account, sku, user, location, base MAC)."""
+    base = aliased(Device)
+    return (
+        select(
+            Device,
+            Platform.name,
+            Account.name,
+            CatalogItem.sku,
+            AccountUser.name,
+            Location.name,
+            base.mac,
+        )
+        .join(Account, col(Account.id) == Device.account_id)
+        .join(Platform, col(Platform.id) == Account.platform_id)
+        .outerjoin(CatalogItem, col(CatalogItem.id) == Device.catalog_item_id)
+        .outerjoin(AccountUser, col(AccountUser.id) == Device.user_id)
+        .outerjoin(Location, col(Location.id) == Device.location_id)
+        .outerjoin(base, base.id == Device.base_id)
+    )
+
+
+def device_view(row) -> DeviceView:
+    device, platform, account, sku, user, location, base_mac = row
+    return DeviceView(
+        id=device.id,
+        platform=platform,
+        account=account,
+        kind=device.kind,
+        sku=sku,
+        mac=device.mac,
+        ipei=device.ipei,
+        ipui=ipui_of(device.ipei),
+        user=user,
+        location=location,
+        base=base_mac,
+        order=device.order_id,
+    )
+
+
+def unit_views(session: Session, order_id: int) -> list[UnitView]:
+    units = unit_rows(session, order_id)
+    devices: dict[int, DeviceView] = {}
+    if units:
+        rows = session.exec(
+            device_query().where(col(Device.order_unit_id).in_([u.unit_id for u in units]))
+        ).all()
+        for row in rows:
+            devices[row[0].order_unit_id] = device_view(row)
+    return [
+        UnitView(
+            unit=u.number,
+            line=u.line_no,
+            sku=u.sku,
+            name=u.name,
+            kind=u.kind,
+            user=u.user,
+            location=u.location,
+            device=devices.get(u.unit_id),
+        )
+        for u in units
+    ]
+
+
+def shown(ident: Mac | Ipei) -> str:
+    return f"MAC {ident.display}" if isinstance(ident, Mac) else f"IPEI {ident.display}"

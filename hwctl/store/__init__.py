@@ -1,0 +1,1 @@
+"""The store: SQLModel tables, engine and sessions, Alembic migrations."""

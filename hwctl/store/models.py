@@ -1,0 +1,212 @@
+"""The schema, in one place. Tables are named explicitly (`order` is a reserved word) and every
+constraint has a name, so Alembic batch migrations on SQLite can find them.
+
+Times are stored as naive UTC and come back as aware UTC on both backends (`UTCDateTime`).
+Unit numbers are not stored: a unit's number is its position in (line number, seq) order, so
+units are always numbered 1..N across the order in line order, whatever edits happened.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata.naming_convention = NAMING
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC in Python, naive UTC in the database (same on SQLite and PostgreSQL)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to UTCDateTime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+def _fk(
+    target: str,
+    *,
+    ondelete: str | None = None,
+    nullable: bool = False,
+    index: bool = True,
+):
+    return Field(
+        default=None,
+        sa_column=Column(
+            Integer,
+            ForeignKey(target, ondelete=ondelete),
+            nullable=nullable,
+            index=index,
+        ),
+    )
+
+
+class Platform(SQLModel, table=True):
+    __tablename__ = "platform"
+    __table_args__ = (UniqueConstraint("name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(200), nullable=False))
+
+
+class CatalogItem(SQLModel, table=True):
+    __tablename__ = "catalog_item"
+    __table_args__ = (
+        UniqueConstraint("platform_id", "sku"),
+        CheckConstraint("kind IN ('deskphone', 'dect_base', 'dect_handset')", name="kind"),
+        CheckConstraint("max_handsets IS NULL OR max_handsets >= 0", name="max_handsets"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    platform_id: int = _fk("platform.id", ondelete="CASCADE", index=False)
+    sku: str = Field(sa_column=Column(String(100), nullable=False))
+    name: str = Field(sa_column=Column(String(200), nullable=False))
+    kind: str = Field(sa_column=Column(String(20), nullable=False))
+    max_handsets: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+
+
+class Account(SQLModel, table=True):
+    __tablename__ = "account"
+    __table_args__ = (UniqueConstraint("platform_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform_id: int = _fk("platform.id", ondelete="CASCADE", index=False)
+    name: str = Field(sa_column=Column(String(200), nullable=False))
+
+
+class AccountUser(SQLModel, table=True):
+    __tablename__ = "account_user"
+    __table_args__ = (UniqueConstraint("account_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = _fk("account.id", ondelete="CASCADE", index=False)
+    name: str = Field(sa_column=Column(String(200), nullable=False))
+
+
+class Location(SQLModel, table=True):
+    __tablename__ = "location"
+    __table_args__ = (UniqueConstraint("account_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = _fk("account.id", ondelete="CASCADE", index=False)
+    name: str = Field(sa_column=Column(String(200), nullable=False))
+
+
+class HardwareOrder(SQLModel, table=True):
+    __tablename__ = "hw_order"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending', 'approved', 'fulfilled', 'rejected', 'cancelled')",
+            name="status",
+        ),
+        # The pending list and the badge read (status, ordered_at): history size must not matter.
+        Index("ix_hw_order_status_ordered_at", "status", "ordered_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    platform_id: int = _fk("platform.id")
+    account_id: int = _fk("account.id")
+    status: str = Field(sa_column=Column(String(20), nullable=False))
+    ordered_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    submitted_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    rejection_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    decided_by: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
+    decided_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class OrderLine(SQLModel, table=True):
+    __tablename__ = "order_line"
+    __table_args__ = (
+        UniqueConstraint("order_id", "line_no"),
+        CheckConstraint("quantity >= 1", name="quantity"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = _fk("hw_order.id", ondelete="CASCADE", index=False)
+    line_no: int = Field(sa_column=Column(Integer, nullable=False))
+    catalog_item_id: int = _fk("catalog_item.id")
+    quantity: int = Field(sa_column=Column(Integer, nullable=False))
+
+
+class OrderUnit(SQLModel, table=True):
+    __tablename__ = "order_unit"
+    __table_args__ = (UniqueConstraint("line_id", "seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = _fk("hw_order.id", ondelete="CASCADE")
+    line_id: int = _fk("order_line.id", ondelete="CASCADE", index=False)
+    seq: int = Field(sa_column=Column(Integer, nullable=False))
+    user_id: int | None = _fk("account_user.id", nullable=True, index=False)
+    location_id: int | None = _fk("location.id", nullable=True, index=False)
+
+
+class Device(SQLModel, table=True):
+    __tablename__ = "device"
+    __table_args__ = (
+        UniqueConstraint("mac"),
+        UniqueConstraint("ipei"),
+        UniqueConstraint("order_unit_id"),
+        CheckConstraint("kind IN ('deskphone', 'dect_base', 'dect_handset')", name="kind"),
+        CheckConstraint("(mac IS NULL) <> (ipei IS NULL)", name="one_identifier"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = _fk("account.id")
+    catalog_item_id: int | None = _fk("catalog_item.id", nullable=True, index=False)
+    kind: str = Field(sa_column=Column(String(20), nullable=False))
+    mac: str | None = Field(default=None, sa_column=Column(String(12), nullable=True))
+    ipei: str | None = Field(default=None, sa_column=Column(String(13), nullable=True))
+    user_id: int | None = _fk("account_user.id", nullable=True, index=False)
+    location_id: int | None = _fk("location.id", nullable=True, index=False)
+    base_id: int | None = _fk("device.id", nullable=True)
+    order_id: int | None = _fk("hw_order.id", nullable=True)
+    order_unit_id: int | None = _fk("order_unit.id", nullable=True, index=False)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class AuditEntry(SQLModel, table=True):
+    __tablename__ = "audit_entry"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    actor: str = Field(sa_column=Column(String(200), nullable=False))
+    action: str = Field(sa_column=Column(String(20), nullable=False))
+    order_id: int | None = _fk("hw_order.id", nullable=True)
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    details: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON
+
+
+class SuperAdmin(SQLModel, table=True):
+    __tablename__ = "super_admin"
+    __table_args__ = (UniqueConstraint("name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(200), nullable=False))
+    added_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    added_by: str = Field(sa_column=Column(String(200), nullable=False))
