@@ -1,0 +1,209 @@
+"""Shared fixtures: an isolated environment, a real store on each backend (a SQLite file in a
+temporary folder, and a fresh database on the PostgreSQL server), a CLI runner, and factories.
+
+PostgreSQL: set HWCTL_TEST_POSTGRES_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres).
+Without it the PostgreSQL variants skip with a reason, except under CI=true, where they fail.
+Each test gets its own database with a unique name, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+PG_ENV = "HWCTL_TEST_POSTGRES_URL"
+
+DIRECTORY: dict[str, Any] = {
+    "platforms": [
+        {
+            "name": "Acme Voice",
+            "catalog": [
+                {"sku": "T54W", "name": "Yealink T54W desk phone", "kind": "deskphone"},
+                {"sku": "W70B", "name": "Yealink W70B DECT base", "kind": "dect_base",
+                 "max_handsets": 10},
+                {"sku": "W73H", "name": "Yealink W73H DECT handset", "kind": "dect_handset"},
+            ],
+            "accounts": [
+                {"name": "Globex Corporation", "users": ["ann@globex.example", "bob@globex.example"],
+                 "locations": ["HQ Floor 2", "Warehouse"],
+                 "devices": [{"sku": "T54W", "mac": "80:5E:C0:00:00:99"}]},
+                {"name": "Initech", "users": ["peter@initech.example"], "locations": ["Main"]},
+            ],
+        },
+        {
+            "name": "Blue Sky",
+            "catalog": [
+                {"sku": "D385", "name": "snom D385 desk phone", "kind": "deskphone"},
+                {"sku": "M900", "name": "snom M900 DECT base", "kind": "dect_base",
+                 "max_handsets": 2},
+                {"sku": "M85", "name": "snom M85 DECT handset", "kind": "dect_handset"},
+            ],
+            "accounts": [{"name": "Umbrella Ltd", "users": ["alice@umbrella.example"],
+                          "locations": ["Lab 1"]}],
+        },
+    ]
+}  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test sees the developer's config, store, admin or colour settings."""
+    home = tmp_path_factory.mktemp("home")
+    for var in ("HWCTL_DATABASE_URL", "HWCTL_ADMIN", "HWCTL_CONFIG", "NO_COLOR", "FORCE_COLOR",
+                "GITHUB_ACTIONS", "TERM", "COLUMNS"):  # fmt: skip
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local/share"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local/state"))
+    return home
+
+
+def _pg_admin_url() -> str | None:
+    url = os.environ.get(PG_ENV)
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{PG_ENV} is not set under CI=true: the PostgreSQL tests must run")
+        pytest.skip(f"PostgreSQL tests need {PG_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1/postgres)")
+    return url
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database; dropped after the test."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin_url = _pg_admin_url()
+    name = f"hwctl_test_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as e:  # noqa: BLE001
+        engine.dispose()
+        pytest.fail(f"PostgreSQL at {PG_ENV} is unreachable: {e}".splitlines()[0])
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        from hwctl.store.engine import dispose_all
+
+        dispose_all()
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A store URL on the test's backend, with the schema in place."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'store' / 'hwctl.db'}"
+        yield url
+        from hwctl.store.engine import dispose_all
+
+        dispose_all()
+        return
+    url = request.getfixturevalue("pg_url")
+    from hwctl.config import StoreLocation
+    from hwctl.store.engine import Store
+
+    Store(StoreLocation(url, "--db", False), auto_migrate=False).upgrade()
+    yield url
+
+
+@pytest.fixture
+def store(db_url: str):  # noqa: ANN201
+    from hwctl.config import StoreLocation
+    from hwctl.store.engine import open_store
+
+    return open_store(StoreLocation(db_url, "--db", False))
+
+
+ADMIN = "dana"
+
+
+@pytest.fixture
+def seeded(store):  # noqa: ANN001, ANN201
+    """The store with the standard directory and one super-admin (`dana`)."""
+    from hwctl.services import admins, directory
+
+    directory.import_directory(store, json.dumps(DIRECTORY), "directory.json")
+    admins.add(store, ADMIN, ADMIN)
+    return store
+
+
+def order_doc(
+    *,
+    platform: str = "Acme Voice",
+    account: str = "Globex Corporation",
+    items: list[dict[str, Any]] | None = None,
+    ordered_at: str | None = "2026-11-20T09:30:00Z",
+) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "platform": platform,
+        "account": account,
+        "items": items if items is not None else [{"sku": "T54W", "quantity": 2}],
+    }
+    if ordered_at is not None:
+        doc["ordered_at"] = ordered_at
+    return doc
+
+
+def make_order(store, status: str = "pending", **kw: Any) -> int:  # noqa: ANN001
+    """Submit one order and walk it to `status`; returns its id."""
+    from hwctl.domain.status import Action
+    from hwctl.services import orders
+
+    (view,) = orders.submit(store, ADMIN, json.dumps(order_doc(**kw)), "test")
+    steps = {
+        "pending": [],
+        "approved": [Action.APPROVE],
+        "rejected": [Action.REJECT],
+        "cancelled": [Action.CANCEL],
+    }[status]
+    for action in steps:
+        (outcome,) = orders.decide(store, ADMIN, [view.id], action, reason="test reason")
+        assert outcome.ok, outcome.message
+    return view.id
+
+
+class Cli:
+    """Runs the real command tree in-process against the test's store."""
+
+    def __init__(self, db_url: str) -> None:
+        from typer.testing import CliRunner
+
+        self.db_url = db_url
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | bytes | None = None, as_: str | None = ADMIN,
+                 env: dict[str, str] | None = None):  # noqa: ANN204  # fmt: skip
+        from hwctl.cli.app import app
+
+        argv = ["--db", self.db_url]
+        if as_ is not None:
+            argv += ["--as", as_]
+        return self.runner.invoke(app, [*argv, *args], input=input, env=env)
+
+    def json(self, *args: str, **kw: Any) -> Any:
+        result = self(*args, **kw)
+        assert result.exit_code == 0, (result.exit_code, result.stdout, result.stderr)
+        return json.loads(result.stdout)
+
+
+@pytest.fixture
+def cli(db_url: str) -> Cli:
+    return Cli(db_url)
