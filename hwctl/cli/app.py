@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
 from hwctl import __version__
 from hwctl.cli.options import AppState
@@ -30,6 +31,10 @@ class HwctlGroup(TyperGroup):
             _fail(ctx, e.message, e.exit_code, e)
         except (typer.Exit, typer.Abort, KeyboardInterrupt, EOFError):
             raise
+        except TyperException as e:  # a usage error (bad value, missing option): one line, exit 2
+            if type(e).__name__ == "NoArgsIsHelpError":  # `hwctl admins` shows its help
+                raise
+            _fail(ctx, e.format_message(), e.exit_code, e)
         except Exception as e:  # noqa: BLE001 - the last line of defence: no tracebacks
             if _debug(ctx):
                 raise
@@ -92,7 +97,7 @@ def root(
         typer.Option(
             "--db",
             metavar="URL|PATH",
-            help="The store: a SQLAlchemy URL (sqlite:///…, postgresql+psycopg://…) or a file path.",
+            help="The store: a SQLAlchemy URL (sqlite:///…, postgresql+psycopg://…) or a path.",
             show_default=False,
         ),
     ] = None,
@@ -112,9 +117,10 @@ def root(
 
 
 def _register() -> None:
-    from hwctl.cli import admins, audit, db, demo, directory, orders
+    from hwctl.cli import admins, audit, db, demo, directory, fulfill, orders
 
     orders.register(app)
+    fulfill.register(app)
     directory.register(app)
     audit.register(app)
     admins.register(app)

@@ -83,9 +83,30 @@ def demo(
             shutil.rmtree(folder, ignore_errors=True)
 
 
+# What a distributor's export looks like: Excel in a European locale (`;`, BOM, CRLF), the
+# manufacturer's part number, MACs in three spellings, IPEIs in decimal and in hex (IPUI) form.
+# 80-5E-C0-00-00-99 was registered beforehand (directory import), so it is linked, not duplicated.
+SHIPPED_CSV = (
+    "\ufeffOrderNumber;Part Number;Serial Number;RFPI\r\n"
+    "SO-991;T54W;80-5E-C0-00-00-99;\r\n"
+    "SO-991;T54W;0015.65ab.cdef;\r\n"
+    "SO-991;W70B;80:5E:C0:12:34:56;0123456789\r\n"
+    "SO-991;W73H;57005 0782068 7;\r\n"
+    "SO-991;W73H;0x0DEADBEEF5;\r\n"
+    "SO-991;W73H;0315005A1C;\r\n"
+    "\r\n"
+)
+
+
 def _fulfil_steps(folder: Path) -> list[list[str]]:
-    """Fulfilment steps, added once `hwctl fulfill` exists."""
-    return []
+    """Fulfil the approved order from a generated CSV, show the devices, and retry safely."""
+    (folder / "shipped.csv").write_bytes(SHIPPED_CSV.encode("utf-8"))
+    return [
+        ["fulfill", "1", "--csv", "shipped.csv", "--dry-run"],
+        ["fulfill", "1", "--csv", "shipped.csv", "--yes"],
+        ["devices", "--account", "Globex Corporation"],
+        ["fulfill", "1", "--csv", "shipped.csv", "--yes"],
+    ]
 
 
 def register(app: typer.Typer) -> None:

@@ -128,3 +128,16 @@ def review_edits(
             )
             edits.append(("set", (line, qty)))
             current[line][2] = qty
+
+
+def unit_identifier(
+    label: str,
+    *,
+    wants: str,
+    intent: str,
+    validate: Callable[[str], bool | str],
+    default: str = "",
+) -> str:
+    """Ask for one unit's identifier; re-asked with the reason until `validate` accepts it."""
+    question = f"{label} {wants}" + (f"  for {intent}" if intent else "")
+    return text(question, flag="--csv", validate=validate, default=default)

@@ -188,8 +188,9 @@ def order_detail(detail: OrderDetail, fmt: str) -> None:
     _print(head)
     units = _table("Unit", "Line", "SKU", "Kind", "Intent", "Device", "Base", title="Units")
     for u in detail.units:
+        base = device_identifier_mac(u.device.base) if u.device else ""
         _row(units, u.unit, u.line, u.sku, u.kind, intent_text(u.user, u.location),
-             device_identifier(u.device), u.device.base if u.device and u.device.base else "")  # fmt: skip
+             device_identifier(u.device), base)  # fmt: skip
     _print(units)
     audit(detail.audit, "table", title="Audit trail")
 
@@ -285,3 +286,84 @@ def plain_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequen
     for r in rows:
         _row(table, *r)
     _console(stderr).print(table)
+
+
+# -- fulfilment ----------------------------------------------------------------------------------
+def fulfil_plan_json(plan, units=None) -> dict[str, Any]:  # noqa: ANN001
+    return {
+        "order": plan.order_id,
+        "pairing": plan.pairing,
+        "created": plan.count("create"),
+        "linked": plan.count("link"),
+        "skipped": plan.count("skip"),
+        "paired": plan.paired,
+        "warnings": list(plan.warnings),
+        "units": [
+            {
+                "unit": u.number,
+                "sku": u.sku,
+                "kind": u.kind,
+                "action": u.action,
+                "identifier": u.shown,
+                "user": u.user,
+                "location": u.location,
+                "base_unit": u.base_unit,
+            }
+            for u in plan.units
+        ],
+    }
+
+
+_ACTION_WORDS = {"create": "new device", "link": "link existing", "skip": "done already"}
+
+
+def fulfil_plan(plan, *, title: str, stderr: bool = False) -> None:  # noqa: ANN001
+    base_label = {u.number: u.shown for u in plan.units if u.kind == "dect_base"}
+    table = _table("Unit", "SKU", "Identifier", "Device", "User", "Location", "Paired base",
+                   title=title)  # fmt: skip
+    for u in plan.units:
+        base = ""
+        if u.base_unit is not None:
+            base = f"unit {u.base_unit} ({base_label.get(u.base_unit, '')})"
+        elif u.kind == "dect_handset":
+            base = "on-site registration"
+        _row(table, u.number, u.sku, u.shown, _ACTION_WORDS[u.action], u.user or "",
+             u.location or "", base)  # fmt: skip
+    _console(stderr).print(table)
+
+
+class _Progress:
+    def __init__(self, description: str, total: int) -> None:
+        from rich.progress import Progress
+
+        self._progress = Progress(console=_console(stderr=True), transient=True)
+        self._task = self._progress.add_task(description, total=total)
+
+    def __enter__(self):  # noqa: ANN204
+        self._progress.start()
+        return self.update
+
+    def update(self, done: int, total: int) -> None:
+        self._progress.update(self._task, completed=done, total=total)
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+
+class _NoProgress:
+    def __enter__(self):  # noqa: ANN204
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+PROGRESS_THRESHOLD = 50
+
+
+def progress(description: str, total: int):  # noqa: ANN201
+    """A progress bar on stderr for long work, on a terminal only; yields a (done, total) callback
+    or None."""
+    if total < PROGRESS_THRESHOLD or not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
+        return _NoProgress()
+    return _Progress(description, total)

@@ -1,0 +1,207 @@
+"""`hwctl fulfill`: enter shipped identifiers (by hand or from a distributor's CSV) and turn
+them into device records; `hwctl devices`: the account's Devices page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from hwctl.cli import render
+from hwctl.cli.options import (
+    DetailFormat,
+    DetailFormatOpt,
+    FormatOpt,
+    OrderArg,
+    OutputFormat,
+    PlatformOpt,
+    YesOpt,
+    parse_order_id,
+    read_input,
+    state,
+)
+
+WANTS = {"mac": "MAC", "ipei": "IPEI"}
+
+
+def fulfill(
+    ctx: typer.Context,
+    order: OrderArg,
+    csv_file: Annotated[
+        str | None,
+        typer.Option(
+            "--csv",
+            metavar="FILE|-",
+            help="Shipped identifiers from a CSV (header row; MAC/IPEI/serial, SKU, unit columns).",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Validate and print the plan; write nothing.")
+    ] = False,
+    yes: YesOpt = False,
+    fmt: DetailFormatOpt = DetailFormat.table,
+) -> None:
+    """Fulfil an approved order: one identifier per unit (MAC for desk phones and bases, IPEI for
+    handsets) creates or links its device, applies intents, pairs handsets, marks it fulfilled."""
+    from hwctl.cli import prompts
+    from hwctl.domain import fulfilment as rules
+    from hwctl.errors import InvalidInput, UsageError
+    from hwctl.io import drafts
+    from hwctl.io.shipments import read_shipments
+    from hwctl.services import fulfilment
+
+    s = state(ctx)
+    store = s.store()
+    sheet = fulfilment.load_sheet(store, order)  # the state first: exit 1 whatever else
+    answers: dict[int, rules.Answer] = {}
+    if csv_file is not None:
+        data, source = read_input(csv_file)
+        answers = rules.place_rows(sheet.slots, read_shipments(data, source), source)
+    elif sheet.status == "fulfilled":
+        render.result(f"order {order}: already fulfilled")
+        return
+    todo = rules.missing(sheet.slots, answers)
+    if todo:
+        if not prompts.can_prompt():
+            if csv_file is None:
+                raise UsageError(
+                    "no terminal to ask for identifiers: pass --csv FILE (or --csv - for stdin)"
+                )
+            units = ", ".join(u.label for u in todo)
+            raise InvalidInput(f"the CSV leaves {len(todo)} unit(s) without an identifier: {units}")
+        answers.update(_ask(store, order, sheet.slots, todo, answers))
+    the_plan = fulfilment.plan(store, order, answers)
+    for w in the_plan.warnings:
+        render.warn(w)
+    if dry_run:
+        if fmt is DetailFormat.json:
+            render.emit_json(render.fulfil_plan_json(the_plan))
+        else:
+            render.fulfil_plan(the_plan, title=f"Order #{order}: fulfilment plan (dry run)")
+        return
+    if sheet.status == "fulfilled" and the_plan.count("skip") == len(the_plan.units):
+        render.result(f"order {order}: already fulfilled")
+        return
+    if not yes and prompts.can_prompt():
+        render.fulfil_plan(the_plan, title=f"Order #{order}: fulfilment plan", stderr=True)
+    if not prompts.confirm(
+        f"Create the devices and mark order {order} fulfilled?", yes=yes, default=True
+    ):
+        render.info(
+            "nothing written" + (" (your answers are kept as a draft)" if not csv_file else "")
+        )
+        raise typer.Exit(1)
+    with render.progress("Writing devices", len(the_plan.units)) as on_progress:
+        done = fulfilment.fulfil(store, s.actor(), order, answers, progress=on_progress)
+    drafts.remove(order)
+    if fmt is DetailFormat.json:
+        data = render.fulfil_plan_json(done.plan)
+        data["status"] = "already fulfilled" if done.already else "fulfilled"
+        data["devices"] = [u.device.to_json() for u in done.units if u.device]
+        render.emit_json(data)
+        return
+    if done.already:
+        render.result(f"order {order}: already fulfilled")
+        return
+    p = done.plan
+    render.result(
+        f"order {order}: fulfilled · {p.count('create')} created, {p.count('link')} linked, "
+        f"{p.count('skip')} skipped, {p.paired} handset(s) paired"
+    )
+
+
+def _ask(store, order: int, slots, todo, given) -> dict:  # noqa: ANN001
+    """Prompt for each unit still without an identifier, saving a draft after every answer."""
+    from hwctl.cli import prompts
+    from hwctl.domain.fulfilment import Answer
+    from hwctl.errors import HwctlError
+    from hwctl.io import drafts
+    from hwctl.services import fulfilment
+
+    saved = drafts.load(order)
+    typed: dict[int, str] = {}
+    if saved and any(u.number in saved for u in todo):
+        count = sum(1 for u in todo if u.number in saved)
+        if prompts.confirm(
+            f"Resume the draft for order {order} ({count} identifier(s) typed before)?",
+            yes=False,
+            default=True,
+        ):
+            typed = {k: v for k, v in saved.items() if any(u.number == k for u in todo)}
+        else:
+            drafts.remove(order)
+    for slot in slots:
+        if slot.device_id is not None:
+            render.info(f"{slot.label}: done ({slot.device_key})")
+        elif slot.number in given:
+            render.info(
+                f"{slot.label}: {given[slot.number].text} (from {given[slot.number].origin})"
+            )
+    others = {n: a.text for n, a in given.items()}
+
+    for slot in todo:
+
+        def validate(text: str, slot=slot) -> bool | str:  # noqa: ANN001
+            if not text.strip():
+                return f"type the unit's {WANTS[slot.wants]}"
+            try:
+                fulfilment.check_identifier(store, order, slot.number, text)
+            except HwctlError as e:
+                return e.message
+            for n, other in {**others, **typed}.items():
+                if n != slot.number and _same(other, text, slot.wants):
+                    return f"already given for unit {n}"
+            return True
+
+        answer = prompts.unit_identifier(
+            f"{slot.label} {slot.name}:",
+            wants=WANTS[slot.wants],
+            intent=slot.intent,
+            validate=validate,
+            default=typed.get(slot.number, ""),
+        )
+        shown = fulfilment.check_identifier(store, order, slot.number, answer)
+        render.info(f"  → {shown}")
+        typed[slot.number] = answer.strip()
+        drafts.save(order, typed)
+    return {n: Answer(t) for n, t in typed.items()}
+
+
+def _same(a: str, b: str, kind: str) -> bool:
+    from hwctl.domain.fulfilment import key_of
+
+    ka, kb = key_of(a, kind), key_of(b, kind)
+    return ka is not None and ka == kb
+
+
+def devices(
+    ctx: typer.Context,
+    account: Annotated[
+        str | None, typer.Option("--account", "-a", help="Only this account (exact name).")
+    ] = None,
+    platform: PlatformOpt = None,
+    order: Annotated[
+        str | None,
+        typer.Option(
+            "--order", "-o", metavar="ORDER", help="Only devices fulfilled for this order."
+        ),
+    ] = None,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """The Devices page: devices with their user, location and paired base."""
+    from hwctl.services import devices as service
+
+    rows = service.list_devices(
+        state(ctx).store(),
+        account=account,
+        platform=platform,
+        order=parse_order_id(order) if order is not None else None,
+    )
+    render.devices(rows, fmt.value)
+
+
+def register(app: typer.Typer) -> None:
+    app.command(epilog="Example: hwctl fulfill 7 --csv shipped.csv --yes")(fulfill)
+    app.command(epilog="Example: hwctl devices --account 'Globex Corporation' --format json")(
+        devices
+    )

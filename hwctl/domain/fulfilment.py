@@ -1,0 +1,369 @@
+"""The fulfilment plan, pure: which identifier goes to which unit, whether each unit creates a
+device, links one registered by other means, or is skipped, and which handsets pair to a base.
+
+Rules (the product text, "Fulfilling an order"):
+- every unit gets one identifier: a MAC for desk phones and DECT bases, an IPEI for handsets;
+- a unit that already has a device is skipped;
+- an identifier registered on the same account by other means, not bound to another unit, is
+  linked (and gets the unit's intent); one on another account, or bound to another unit, is a
+  conflict and nothing is written;
+- intents: the user is assigned; the location is set on desk phones and bases, never handsets;
+- pairing: exactly one base unit plus handsets -> the handsets pair to it, up to the base model's
+  `max_handsets` (the rest stay unpaired, with a warning); otherwise on-site registration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from hwctl.domain.identifiers import (
+    IdentifierKind,
+    Ipei,
+    Mac,
+    kind_for_device,
+    mac_warnings,
+    normalise,
+    parse_for_kind,
+    shapes,
+    vendor_mismatch_warning,
+)
+from hwctl.errors import Conflict, InvalidInput
+from hwctl.io.shipments import ShipmentRow
+
+KIND_LABEL = {"mac": "MAC", "ipei": "IPEI"}
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One unit of the order as fulfilment sees it."""
+
+    number: int
+    sku: str
+    name: str
+    kind: str  # deskphone | dect_base | dect_handset
+    max_handsets: int | None
+    user: str | None
+    location: str | None
+    device_id: int | None = None  # the unit's device, once it has one
+    device_key: str | None = None  # that device's normalised identifier
+
+    @property
+    def wants(self) -> IdentifierKind:
+        return kind_for_device(self.kind)
+
+    @property
+    def label(self) -> str:
+        return f"unit {self.number} ({self.sku})"
+
+    @property
+    def intent(self) -> str:
+        return " · ".join(x for x in (self.user, self.location) if x)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An identifier given for a unit, and where it came from (for messages)."""
+
+    text: str
+    origin: str = "typed"
+
+
+@dataclass(frozen=True)
+class Registered:
+    """A device already in the store whose identifier was given."""
+
+    id: int
+    key: str
+    kind: str
+    same_account: bool
+    unit_number: int | None  # the unit of *this* order it belongs to, if any
+    bound_elsewhere: str | None  # e.g. "order 5 unit 2" when bound to another order's unit
+    base_id: int | None = None
+
+
+@dataclass(frozen=True)
+class UnitPlan:
+    number: int
+    sku: str
+    kind: str
+    action: str  # create | link | skip
+    key: str  # normalised identifier
+    shown: str  # display form
+    user: str | None
+    location: str | None  # None for handsets, whatever the intent said
+    base_unit: int | None  # the unit number of the base a handset pairs to
+    device_id: int | None  # for link and skip
+
+
+@dataclass
+class Plan:
+    order_id: int
+    units: list[UnitPlan]
+    warnings: list[str] = field(default_factory=list)
+    pairing: str = "none"  # "base" (paired to the single base) | "on-site" | "none"
+
+    def count(self, action: str) -> int:
+        return sum(1 for u in self.units if u.action == action)
+
+    @property
+    def paired(self) -> int:
+        return sum(1 for u in self.units if u.base_unit is not None and u.action != "skip")
+
+
+def parse_answer(slot: Slot, answer: Answer) -> Mac | Ipei:
+    where = slot.label if answer.origin == "typed" else f"{answer.origin}: {slot.label}"
+    try:
+        return parse_for_kind(answer.text, slot.wants, context=slot.label)
+    except InvalidInput as e:
+        if answer.origin == "typed":
+            raise
+        raise InvalidInput(f"{where}: {e.message}") from e
+
+
+def shown(ident: Mac | Ipei) -> str:
+    return ident.display
+
+
+def key_of(text: str, kind: IdentifierKind) -> str | None:
+    """The normalised key of `text` read as `kind`, or None when it is not valid as that kind."""
+    try:
+        return normalise(parse_for_kind(text, kind))
+    except InvalidInput:
+        return None
+
+
+def place_rows(
+    slots: Sequence[Slot], rows: Sequence[ShipmentRow], source: str
+) -> dict[int, Answer]:
+    """Put each CSV row on a unit: by `unit`, else by SKU (next unit without an identifier), else
+    by the identifier's shape when only one kind of unit can take it."""
+    by_number = {s.number: s for s in slots}
+    placed: dict[int, Answer] = {}
+    placed_line: dict[int, int] = {}
+    skus = {s.sku for s in slots}
+
+    def origin(row: ShipmentRow) -> str:
+        return f"{source} line {row.line}"
+
+    def put(slot: Slot, row: ShipmentRow) -> None:
+        if slot.number in placed:
+            raise InvalidInput(
+                f"{origin(row)}: {slot.label} already has an identifier from line "
+                f"{placed_line[slot.number]}"
+            )
+        placed[slot.number] = Answer(row.identifier, origin(row))
+        placed_line[slot.number] = row.line
+
+    def already_there(candidates: Sequence[Slot], row: ShipmentRow) -> Slot | None:
+        """A retry: the unit whose device already has this identifier."""
+        for s in candidates:
+            if (
+                s.device_key
+                and s.number not in placed
+                and key_of(row.identifier, s.wants) == s.device_key
+            ):
+                return s
+        return None
+
+    def next_free(candidates: Sequence[Slot], row: ShipmentRow) -> Slot | None:
+        found = already_there(candidates, row)
+        if found:
+            return found
+        for s in candidates:
+            if s.number not in placed and s.device_id is None:
+                return s
+        return None
+
+    for row in rows:
+        if row.unit is not None:
+            slot = by_number.get(row.unit)
+            if slot is None:
+                raise InvalidInput(
+                    f"{origin(row)}: the order has no unit {row.unit} (units 1..{len(slots)})"
+                )
+            if row.sku is not None and row.sku.casefold() != slot.sku.casefold():
+                raise InvalidInput(f"{origin(row)}: unit {row.unit} is a {slot.sku}, not {row.sku}")
+            put(slot, row)
+            continue
+        if row.sku is not None:
+            matching = [s for s in slots if s.sku.casefold() == row.sku.casefold()]
+            if not matching:
+                raise InvalidInput(
+                    f"{origin(row)}: SKU {row.sku!r} is not on this order "
+                    f"(it has {', '.join(sorted(skus))})"
+                )
+            slot = next_free(matching, row)
+            if slot is None:
+                raise InvalidInput(
+                    f"{origin(row)}: more {matching[0].sku} rows than the order's "
+                    f"{len(matching)} {matching[0].sku} units"
+                )
+            put(slot, row)
+            continue
+        kinds = shapes(row.identifier)
+        if not kinds:
+            # Let the first unit kind that could want it explain what is wrong.
+            raise InvalidInput(
+                f"{origin(row)}: {row.identifier!r} is neither a MAC address nor an IPEI"
+            )
+        candidates = [s for s in slots if s.wants in kinds]
+        device_kinds = {
+            s.kind for s in candidates if s.device_id is None and s.number not in placed
+        }
+        retry = already_there(candidates, row)
+        if retry is not None:
+            put(retry, row)
+            continue
+        if not candidates:
+            what = " or ".join(KIND_LABEL[k] for k in sorted(kinds))
+            raise InvalidInput(f"{origin(row)}: no unit on this order takes a {what}")
+        if len(device_kinds) > 1:
+            raise InvalidInput(
+                f"{origin(row)}: {row.identifier!r} could go to a "
+                f"{' or a '.join(sorted(device_kinds))}: add a SKU or unit column to the file"
+            )
+        slot = next_free(candidates, row)
+        if slot is None:
+            raise InvalidInput(f"{origin(row)}: more rows than units that take this identifier")
+        put(slot, row)
+    return placed
+
+
+def missing(slots: Sequence[Slot], answers: Mapping[int, Answer]) -> list[Slot]:
+    """Units that still need an identifier (no device yet, no answer)."""
+    return [s for s in slots if s.device_id is None and s.number not in answers]
+
+
+def parse_all(slots: Sequence[Slot], answers: Mapping[int, Answer]) -> dict[int, Mac | Ipei]:
+    """Parse every answer for its unit's kind; the same identifier twice is refused."""
+    by_number = {s.number: s for s in slots}
+    parsed: dict[int, Mac | Ipei] = {}
+    seen: dict[str, int] = {}
+    for number in sorted(answers):
+        slot = by_number.get(number)
+        if slot is None:
+            raise InvalidInput(f"the order has no unit {number}")
+        ident = parse_answer(slot, answers[number])
+        key = normalise(ident)
+        if key in seen:
+            raise InvalidInput(
+                f"{KIND_LABEL[slot.wants]} {ident.display} is given for unit {seen[key]} and "
+                f"unit {number}"
+            )
+        seen[key] = number
+        parsed[number] = ident
+    return parsed
+
+
+def build_plan(
+    order_id: int,
+    slots: Sequence[Slot],
+    parsed: Mapping[int, Mac | Ipei],
+    registered: Mapping[str, Registered],
+    *,
+    base_already_paired: int = 0,
+) -> Plan:
+    """The plan for the given identifiers. `registered` holds devices already in the store, by
+    key. Raises Conflict (nothing to write) for identifiers owned elsewhere."""
+    warnings: list[str] = []
+    units: list[UnitPlan] = []
+    for slot in slots:
+        ident = parsed.get(slot.number)
+        if slot.device_id is not None:
+            if ident is not None and normalise(ident) != slot.device_key:
+                have = _display_key(slot.device_key, slot.wants)
+                raise Conflict(
+                    f"{slot.label} already has the device {have}; {ident.display} differs"
+                )
+            units.append(_unit(slot, "skip", slot.device_key or "", slot.device_id))
+            continue
+        if ident is None:
+            raise InvalidInput(f"{slot.label} has no identifier")
+        key = normalise(ident)
+        known = registered.get(key)
+        if known is None:
+            action, device_id = "create", None
+        else:
+            what = f"{KIND_LABEL[slot.wants]} {ident.display}"
+            if not known.same_account:
+                raise Conflict(f"{slot.label}: {what} is registered on another account")
+            if known.bound_elsewhere:
+                raise Conflict(
+                    f"{slot.label}: {what} is already the device of {known.bound_elsewhere}"
+                )
+            if known.unit_number is not None and known.unit_number != slot.number:
+                raise Conflict(
+                    f"{slot.label}: {what} is already the device of unit {known.unit_number}"
+                )
+            if known.kind != slot.kind:
+                raise Conflict(
+                    f"{slot.label}: {what} is registered as a {known.kind}, not a {slot.kind}"
+                )
+            action, device_id = "link", known.id
+        if isinstance(ident, Mac):
+            warnings += [f"{slot.label}: {w}" for w in mac_warnings(ident)]
+            mismatch = vendor_mismatch_warning(ident, slot.name)
+            if mismatch:
+                warnings.append(f"{slot.label}: {mismatch}")
+        units.append(_unit(slot, action, key, device_id, ident.display))
+    plan = Plan(order_id, units, warnings)
+    _pair(plan, slots, base_already_paired)
+    return plan
+
+
+def _display_key(key: str | None, kind: IdentifierKind) -> str:
+    if not key:
+        return "?"
+    if kind == "mac":
+        return ":".join(key[i : i + 2] for i in range(0, 12, 2))
+    return f"{key[:5]} {key[5:12]} {key[12:]}"
+
+
+def _unit(
+    slot: Slot, action: str, key: str, device_id: int | None, display: str | None = None
+) -> UnitPlan:
+    return UnitPlan(
+        number=slot.number,
+        sku=slot.sku,
+        kind=slot.kind,
+        action=action,
+        key=key,
+        shown=display or _display_key(key, slot.wants),
+        user=slot.user,
+        location=None if slot.kind == "dect_handset" else slot.location,
+        base_unit=None,
+        device_id=device_id,
+    )
+
+
+def _pair(plan: Plan, slots: Sequence[Slot], already: int) -> None:
+    bases = [s for s in slots if s.kind == "dect_base"]
+    handsets = [u for u in plan.units if u.kind == "dect_handset"]
+    if not handsets:
+        return
+    if len(bases) != 1:
+        plan.pairing = "on-site"
+        reason = "no base" if not bases else f"{len(bases)} bases"
+        plan.warnings.append(
+            f"the order has {reason}: {len(handsets)} handset(s) left for on-site registration"
+        )
+        return
+    base = bases[0]
+    plan.pairing = "base"
+    room = None if base.max_handsets is None else max(base.max_handsets - already, 0)
+    paired = 0
+    left: list[int] = []
+    for i, u in enumerate(plan.units):
+        if u.kind != "dect_handset" or u.action == "skip":
+            continue
+        if room is not None and paired >= room:
+            left.append(u.number)
+            continue
+        plan.units[i] = UnitPlan(**{**u.__dict__, "base_unit": base.number})
+        paired += 1
+    if left:
+        plan.warnings.append(
+            f"{base.label} takes at most {base.max_handsets} handsets: "
+            f"unit(s) {', '.join(map(str, left))} stay unpaired for on-site registration"
+        )

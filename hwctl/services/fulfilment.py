@@ -1,0 +1,260 @@
+"""Fulfilling an approved order: the sheet of units to fill, the plan for the identifiers given,
+and writing it — devices created or linked, intents applied, handsets paired, the order marked
+fulfilled and the audit entry — in one transaction, all or nothing.
+
+The order row is locked first (SELECT … FOR UPDATE on PostgreSQL; BEGIN IMMEDIATE on SQLite), so
+two admins fulfilling one order serialise: the second sees it fulfilled and gets the retry rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import exc, func, or_
+from sqlmodel import Session, col, select
+
+from hwctl.domain import fulfilment as rules
+from hwctl.domain import status as lifecycle
+from hwctl.domain.fulfilment import Answer, Plan, Registered, Slot
+from hwctl.domain.identifiers import Ipei, Mac, normalise
+from hwctl.domain.status import Action, OrderStatus
+from hwctl.errors import Conflict, InvalidTransition
+from hwctl.services import admins, audit
+from hwctl.services.orders import _guard_status
+from hwctl.services.queries import get_order, order_views, unit_rows, unit_views
+from hwctl.services.views import OrderView, UnitView
+from hwctl.store.engine import Store
+from hwctl.store.models import Device, HardwareOrder, utcnow
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    order: OrderView
+    slots: tuple[Slot, ...]
+
+    @property
+    def status(self) -> str:
+        return self.order.status
+
+
+@dataclass(frozen=True)
+class FulfilResult:
+    plan: Plan
+    already: bool  # the order was already fulfilled with these identifiers: nothing written
+    units: tuple[UnitView, ...]
+
+
+def _check_state(order: HardwareOrder) -> None:
+    if order.status not in (OrderStatus.APPROVED, OrderStatus.FULFILLED):
+        raise InvalidTransition(lifecycle.refusal(order.id, Action.FULFILL, order.status))
+
+
+def _slots(session: Session, order_id: int) -> list[Slot]:
+    units = unit_rows(session, order_id)
+    devices = {
+        d.order_unit_id: d
+        for d in session.exec(
+            select(Device).where(col(Device.order_unit_id).in_([u.unit_id for u in units]))
+        )
+    }
+    slots = []
+    for u in units:
+        d = devices.get(u.unit_id)
+        slots.append(
+            Slot(
+                number=u.number,
+                sku=u.sku,
+                name=u.name,
+                kind=u.kind,
+                max_handsets=u.max_handsets,
+                user=u.user,
+                location=u.location,
+                device_id=d.id if d else None,
+                device_key=(d.mac or d.ipei) if d else None,
+            )
+        )
+    return slots
+
+
+def load_sheet(store: Store, order_id: int) -> Sheet:
+    """The units to fill. Refuses (exit 1) unless the order is approved or already fulfilled."""
+    with store.session() as session:
+        order = get_order(session, order_id)
+        _check_state(order)
+        (view,) = order_views(session, [order])
+        return Sheet(view, tuple(_slots(session, order_id)))
+
+
+def _registered(
+    session: Session, order: HardwareOrder, parsed: Mapping[int, Mac | Ipei]
+) -> dict[str, Registered]:
+    macs = [normalise(i) for i in parsed.values() if isinstance(i, Mac)]
+    ipeis = [normalise(i) for i in parsed.values() if isinstance(i, Ipei)]
+    if not macs and not ipeis:
+        return {}
+    devices = session.exec(
+        select(Device).where(or_(col(Device.mac).in_(macs), col(Device.ipei).in_(ipeis)))
+    ).all()
+    numbers = {u.unit_id: u.number for u in unit_rows(session, order.id)}
+    out: dict[str, Registered] = {}
+    for d in devices:
+        bound_elsewhere = None
+        if d.order_unit_id is not None and d.order_unit_id not in numbers:
+            bound_elsewhere = f"order {d.order_id}" if d.order_id else "another order"
+        out[d.mac or d.ipei or ""] = Registered(
+            id=d.id,
+            key=d.mac or d.ipei or "",
+            kind=d.kind,
+            same_account=d.account_id == order.account_id,
+            unit_number=numbers.get(d.order_unit_id) if d.order_unit_id else None,
+            bound_elsewhere=bound_elsewhere,
+            base_id=d.base_id,
+        )
+    return out
+
+
+def _plan(session: Session, order: HardwareOrder, answers: Mapping[int, Answer]) -> Plan:
+    slots = _slots(session, order.id)
+    parsed = rules.parse_all(slots, answers)
+    registered = _registered(session, order, parsed)
+    already = 0
+    bases = [s for s in slots if s.kind == "dect_base"]
+    if len(bases) == 1:
+        base = bases[0]
+        base_id = base.device_id
+        if base_id is None and base.number in parsed:
+            known = registered.get(normalise(parsed[base.number]))
+            base_id = known.id if known else None
+        if base_id is not None:
+            unit_ids = [u.unit_id for u in unit_rows(session, order.id)]
+            already = session.exec(
+                select(func.count())
+                .select_from(Device)
+                .where(
+                    Device.base_id == base_id,
+                    or_(
+                        col(Device.order_unit_id).is_(None),
+                        col(Device.order_unit_id).not_in(unit_ids),
+                    ),
+                )
+            ).one()
+    return rules.build_plan(order.id, slots, parsed, registered, base_already_paired=already)
+
+
+def plan(store: Store, order_id: int, answers: Mapping[int, Answer]) -> Plan:
+    """Validate everything and return the plan; writes nothing (the dry run)."""
+    with store.session() as session:
+        order = get_order(session, order_id)
+        _check_state(order)
+        return _plan(session, order, answers)
+
+
+def check_identifier(store: Store, order_id: int, number: int, text: str) -> str:
+    """Validate one typed identifier for unit `number` against its kind and the store; returns
+    the normalised display form. Raises InvalidInput/Conflict with the reason."""
+    with store.session() as session:
+        order = get_order(session, order_id)
+        slots = [s for s in _slots(session, order_id) if s.number == number]
+        parsed = rules.parse_all(slots, {number: Answer(text)})
+        registered = _registered(session, order, parsed)
+        rules.build_plan(order_id, slots, parsed, registered)
+        return parsed[number].display
+
+
+def fulfil(
+    store: Store,
+    actor: str,
+    order_id: int,
+    answers: Mapping[int, Answer],
+    *,
+    progress: Progress | None = None,
+) -> FulfilResult:
+    """Write the plan in one transaction; a retry with the same identifiers is a no-op."""
+    try:
+        with store.session(write=True) as session:
+            admins.require_admin(session, actor)
+            order = session.exec(
+                select(HardwareOrder).where(HardwareOrder.id == order_id).with_for_update()
+            ).first()
+            if order is None:
+                get_order(session, order_id)  # raises NotFound
+            _check_state(order)
+            the_plan = _plan(session, order, answers)
+            if order.status == OrderStatus.FULFILLED:
+                return FulfilResult(the_plan, True, tuple(unit_views(session, order_id)))
+            _write(session, order, the_plan, progress)
+            _guard_status(session, order_id, Action.FULFILL)
+            audit.record(
+                session,
+                actor=actor,
+                action="fulfill",
+                order_id=order_id,
+                details={
+                    "created": the_plan.count("create"),
+                    "linked": the_plan.count("link"),
+                    "skipped": the_plan.count("skip"),
+                    "paired": the_plan.paired,
+                    "pairing": the_plan.pairing,
+                    "warnings": the_plan.warnings,
+                },
+            )
+            session.flush()
+            return FulfilResult(the_plan, False, tuple(unit_views(session, order_id)))
+    except exc.IntegrityError as e:
+        # A concurrent registration of the same identifier between plan and write.
+        raise Conflict(
+            f"order {order_id}: an identifier was registered by someone else meanwhile; "
+            "nothing was written, run the fulfilment again"
+        ) from e
+
+
+def _write(
+    session: Session, order: HardwareOrder, the_plan: Plan, progress: Progress | None
+) -> None:
+    units = {u.number: u for u in unit_rows(session, order.id)}
+    device_of: dict[int, int] = {}
+    total = len(the_plan.units)
+    # Bases first, so handsets can point at them.
+    ordered = sorted(the_plan.units, key=lambda u: (u.kind != "dect_base", u.number))
+    now = utcnow()
+    for done, up in enumerate(ordered, start=1):
+        row = units[up.number]
+        base_id = device_of.get(up.base_unit) if up.base_unit is not None else None
+        if up.action == "skip":
+            device_of[up.number] = up.device_id or 0
+        elif up.action == "create":
+            device = Device(
+                account_id=order.account_id,
+                catalog_item_id=row.item_id,
+                kind=row.kind,
+                mac=up.key if row.kind != "dect_handset" else None,
+                ipei=up.key if row.kind == "dect_handset" else None,
+                user_id=row.user_id,
+                location_id=row.location_id if row.kind != "dect_handset" else None,
+                base_id=base_id,
+                order_id=order.id,
+                order_unit_id=row.unit_id,
+                created_at=now,
+            )
+            session.add(device)
+            session.flush()
+            device_of[up.number] = device.id
+        else:  # link
+            device = session.get(Device, up.device_id)
+            device.order_id = order.id
+            device.order_unit_id = row.unit_id
+            device.catalog_item_id = row.item_id
+            if row.user_id is not None:
+                device.user_id = row.user_id
+            if row.location_id is not None and row.kind != "dect_handset":
+                device.location_id = row.location_id
+            if base_id is not None:
+                device.base_id = base_id
+            session.add(device)
+            session.flush()
+            device_of[up.number] = device.id
+        if progress:
+            progress(done, total)
