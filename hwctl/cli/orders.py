@@ -63,6 +63,9 @@ def list_orders(
     how many wait for approval."""
     from hwctl.services import orders
 
+    if fmt is OutputFormat.table:
+        # A table shows at most the first 50 rows: fetch no more than that, whatever the history.
+        limit = min(limit, render.TABLE_ROWS) if limit is not None else render.TABLE_ROWS
     page = orders.list_orders(
         state(ctx).store(), status=status.value, platform=platform, search=search, limit=limit
     )
