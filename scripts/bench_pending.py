@@ -76,8 +76,10 @@ def fill(store: Store, history: int) -> None:
                     else rng.choice(["fulfilled", "fulfilled", "rejected", "cancelled"])
                 )
                 when = start + timedelta(minutes=i)
-                rows.append({"id": i, "platform_id": account % 5 + 1, "account_id": account,
-                             "status": status, "ordered_at": when, "submitted_at": when})  # fmt: skip
+                rows.append(
+                    {"id": i, "platform_id": account % 5 + 1, "account_id": account,
+                     "status": status, "ordered_at": when, "submitted_at": when}
+                )  # fmt: skip
                 lines.append({"id": i, "order_id": i, "line_no": 1,
                               "catalog_item_id": account % 5 + 1, "quantity": 2})  # fmt: skip
                 units += [{"order_id": i, "line_id": i, "seq": q} for q in (1, 2)]
@@ -120,9 +122,11 @@ def main() -> None:
             store = Store(StoreLocation(url, "--db", False), auto_migrate=True)
             store.upgrade()
             fill(store, size)
-            table = best(lambda: orders.list_orders(store, status="pending", limit=50), args.runs)
+            table = best(
+                lambda st=store: orders.list_orders(st, status="pending", limit=50), args.runs
+            )
             page = orders.list_orders(store, status="pending")
-            every = best(lambda: orders.list_orders(store, status="pending"), args.runs)
+            every = best(lambda st=store: orders.list_orders(st, status="pending"), args.runs)
             print(
                 f"{size:>8} {table:>11.1f} {every:>17.1f} {len(page.orders):>5} {page.pending:>6}"
             )
