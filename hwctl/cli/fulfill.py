@@ -62,7 +62,7 @@ def fulfill(
         return
     todo = rules.missing(sheet.slots, answers)
     if todo:
-        if not prompts.can_prompt():
+        if not prompts.can_prompt() or fmt is DetailFormat.json:
             if csv_file is None:
                 raise UsageError(
                     "no terminal to ask for identifiers: pass --csv FILE (or --csv - for stdin)"
@@ -82,10 +82,13 @@ def fulfill(
     if sheet.status == "fulfilled" and the_plan.count("skip") == len(the_plan.units):
         render.result(f"order {order}: already fulfilled")
         return
-    if not yes and prompts.can_prompt():
+    if not yes and prompts.can_prompt() and fmt is DetailFormat.table:
         render.fulfil_plan(the_plan, title=f"Order #{order}: fulfilment plan", stderr=True)
     if not prompts.confirm(
-        f"Create the devices and mark order {order} fulfilled?", yes=yes, default=True
+        f"Create the devices and mark order {order} fulfilled?",
+        yes=yes,
+        default=True,
+        allowed=fmt is DetailFormat.table,
     ):
         render.info(
             "nothing written" + (" (your answers are kept as a draft)" if not csv_file else "")
@@ -153,13 +156,21 @@ def _ask(store, order: int, slots, todo, given) -> dict:  # noqa: ANN001
                     return f"already given for unit {n}"
             return True
 
-        answer = prompts.unit_identifier(
-            f"{slot.label} {slot.name}:",
-            wants=WANTS[slot.wants],
-            intent=slot.intent,
-            validate=validate,
-            default=typed.get(slot.number, ""),
-        )
+        try:
+            answer = prompts.unit_identifier(
+                f"{slot.label} {slot.name}:",
+                wants=WANTS[slot.wants],
+                intent=slot.intent,
+                validate=validate,
+                default=typed.get(slot.number, ""),
+            )
+        except KeyboardInterrupt:
+            if typed:
+                render.info(
+                    f"interrupted: {len(typed)} identifier(s) kept as a draft "
+                    f"({drafts.draft_path(order)}); run `hwctl fulfill {order}` again to resume"
+                )
+            raise
         shown = fulfilment.check_identifier(store, order, slot.number, answer)
         render.info(f"  → {shown}")
         typed[slot.number] = answer.strip()

@@ -28,11 +28,19 @@ def can_prompt() -> bool:
     return bool(PROMPT_KWARGS) or interactive()
 
 
-def confirm(question: str, *, yes: bool, flag: str = "--yes", default: bool = False) -> bool:
-    """True when confirmed; `yes` answers without asking; no terminal -> exit 2 naming the flag."""
+def confirm(
+    question: str,
+    *,
+    yes: bool,
+    flag: str = "--yes",
+    default: bool = False,
+    allowed: bool = True,
+) -> bool:
+    """True when confirmed; `yes` answers without asking; no terminal (or `allowed` False, as
+    with --format json) -> exit 2 naming the flag."""
     if yes:
         return True
-    if not can_prompt():
+    if not allowed or not can_prompt():
         raise UsageError(f"{question.rstrip('?')}: needs confirmation; pass {flag} (no terminal)")
     return bool(_q().confirm(question, default=default, **PROMPT_KWARGS).unsafe_ask())
 
@@ -139,5 +147,5 @@ def unit_identifier(
     default: str = "",
 ) -> str:
     """Ask for one unit's identifier; re-asked with the reason until `validate` accepts it."""
-    question = f"{label} {wants}" + (f"  for {intent}" if intent else "")
+    question = f"{label} {wants}" + (f" (for {intent})" if intent else "")
     return text(question, flag="--csv", validate=validate, default=default)
