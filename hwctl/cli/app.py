@@ -46,6 +46,18 @@ class HwctlGroup(TyperGroup):
     def list_commands(self, ctx: Any) -> list[str]:  # keep the order commands were added in
         return list(self.commands)
 
+    def _main_shell_completion(self, ctx_args: Any, prog_name: str, complete_var: Any = None):
+        # add_completion=False leaves Typer's bash/zsh/fish handlers unregistered: register them
+        # when a shell asks (`_HWCTL_COMPLETE=complete_bash hwctl`, see hwctl.cli.completion).
+        import os
+
+        var = complete_var or f"_{prog_name}_COMPLETE".replace("-", "_").upper()
+        if os.environ.get(var):
+            from typer._completion_classes import completion_init
+
+            completion_init()
+        return super()._main_shell_completion(ctx_args, prog_name, complete_var)
+
 
 def _debug(ctx: Any) -> bool:
     obj = ctx.find_root().obj
@@ -117,15 +129,17 @@ def root(
 
 
 def _register() -> None:
-    from hwctl.cli import admins, audit, db, demo, directory, fulfill, orders
+    from hwctl.cli import admins, audit, completion, db, demo, directory, fulfill, orders, report
 
     orders.register(app)
     fulfill.register(app)
     directory.register(app)
     audit.register(app)
+    report.register(app)
     admins.register(app)
     db.register(app)
     demo.register(app)
+    completion.register(app)
 
 
 _register()

@@ -9,11 +9,12 @@ from __future__ import annotations
 import sqlite3
 
 
-def open_order_ids(limit: int = 200) -> list[str]:
+def open_order_ids(limit: int = 200, db: str | None = None) -> list[str]:
+    """Pending and approved order ids, newest first; `db` is the --db value if one was typed."""
     try:
         from hwctl.config import resolve_store
 
-        location = resolve_store(None)
+        location = resolve_store(db)
         path = location.sqlite_path
         if path is None or not path.exists():
             return []

@@ -58,7 +58,7 @@ def fulfill(
         data, source = read_input(csv_file)
         answers = rules.place_rows(sheet.slots, read_shipments(data, source), source)
     elif sheet.status == "fulfilled":
-        render.result(f"order {order}: already fulfilled")
+        _already_fulfilled(store, order, fmt)
         return
     todo = rules.missing(sheet.slots, answers)
     if todo:
@@ -80,7 +80,7 @@ def fulfill(
             render.fulfil_plan(the_plan, title=f"Order #{order}: fulfilment plan (dry run)")
         return
     if sheet.status == "fulfilled" and the_plan.count("skip") == len(the_plan.units):
-        render.result(f"order {order}: already fulfilled")
+        _already_fulfilled(store, order, fmt, the_plan)
         return
     if not yes and prompts.can_prompt() and fmt is DetailFormat.table:
         render.fulfil_plan(the_plan, title=f"Order #{order}: fulfilment plan", stderr=True)
@@ -111,6 +111,23 @@ def fulfill(
         f"order {order}: fulfilled · {p.count('create')} created, {p.count('link')} linked, "
         f"{p.count('skip')} skipped, {p.paired} handset(s) paired"
     )
+
+
+def _already_fulfilled(store, order: int, fmt: DetailFormat, the_plan=None) -> None:  # noqa: ANN001
+    """The retry of a fulfilled order with the identifiers it has: nothing to write. JSON callers
+    get JSON (the plan, every unit skipped, and the devices), like a first fulfilment."""
+    from hwctl.io import drafts
+    from hwctl.services import devices as device_service
+    from hwctl.services import fulfilment
+
+    drafts.remove(order)  # whoever fulfilled it, a draft for it is of no use any more
+    if fmt is not DetailFormat.json:
+        render.result(f"order {order}: already fulfilled")
+        return
+    data = render.fulfil_plan_json(the_plan or fulfilment.plan(store, order, {}))
+    data["status"] = "already fulfilled"
+    data["devices"] = [d.to_json() for d in device_service.list_devices(store, order=order)]
+    render.emit_json(data)
 
 
 def _ask(store, order: int, slots, todo, given) -> dict:  # noqa: ANN001
@@ -156,6 +173,16 @@ def _ask(store, order: int, slots, todo, given) -> dict:  # noqa: ANN001
                     return f"already given for unit {n}"
             return True
 
+        if slot.number in typed:
+            # From the resumed draft: asked again only when it no longer passes (the store may
+            # have changed meanwhile); the summary before the confirmation shows it either way.
+            verdict = validate(typed[slot.number])
+            if verdict is True:
+                render.info(f"{slot.label}: {typed[slot.number]} (from the draft)")
+                continue
+            render.warn(
+                f"{slot.label}: the draft's {typed[slot.number]!r} no longer fits: {verdict}"
+            )
         try:
             answer = prompts.unit_identifier(
                 f"{slot.label} {slot.name}:",

@@ -51,12 +51,15 @@ def _one_order_id(value: str) -> int:
     return parse_order_id(value)
 
 
-def complete_order(incomplete: str) -> list[str]:
+def complete_order(ctx: typer.Context, incomplete: str) -> list[str]:
     """TAB completion of ORDER with pending/approved order ids from a SQLite store (stdlib only,
-    so a TAB stays fast; PostgreSQL stores complete nothing here)."""
+    so a TAB stays fast; PostgreSQL stores complete nothing here). A `--db` already typed on the
+    line picks the store, as it would when the command runs."""
     from hwctl.cli.completion_ids import open_order_ids
 
-    return [i for i in open_order_ids() if i.startswith(incomplete.lstrip("#"))]
+    db = ctx.find_root().params.get("db")
+    ids = open_order_ids(db=db if isinstance(db, str) else None)
+    return [i for i in ids if i.startswith(incomplete.lstrip("#"))]
 
 
 OrderArg = Annotated[

@@ -101,10 +101,13 @@ def review(
     --set/--add/--remove. Items come from the order's own platform catalog."""
     from hwctl.cli import prompts
     from hwctl.domain.order_edit import AddItem, RemoveLine, SetQuantity, parse_edit_pair
+    from hwctl.domain.status import Action
     from hwctl.services import orders
 
     s = state(ctx)
     store = s.store()
+    # Refuse someone who is not a super-admin before showing a plan or asking anything.
+    orders.check_decidable(store, s.actor(), [order], Action.EDIT)
     edits: list = []
     for text in remove or []:
         edits.append(RemoveLine(parse_order_line(text)))
@@ -188,17 +191,19 @@ def _decide(ctx: typer.Context, raw: list[str], action_name: str, question: str,
     store, actor = s.store(), s.actor()
     action = Action(action_name)
     orders.check_decidable(store, actor, ids, action)
+    warned: set[int] = set()  # warned before the confirmation: not again after the outcome
     if action is Action.CANCEL:
         current = orders.statuses(store, ids)
         for oid in ids:
             if current.get(oid) == "approved":
                 render.warn(f"order {oid} is approved: the hardware may already be ordered")
+                warned.add(oid)
     if not prompts.confirm(question, yes=yes):
         render.info("nothing changed")
         raise typer.Exit(1)
     outcomes = orders.decide(store, actor, ids, action, reason=reason, note=note)
     for o in outcomes:
-        for w in o.warnings:
+        for w in o.warnings if o.order not in warned else ():
             render.warn(w)
         if o.ok:
             render.result(f"order {o.order}: {o.status}")

@@ -78,10 +78,13 @@ def review_edits(
     catalog: Sequence[tuple[str, str]],
 ) -> list[tuple[str, Any]]:
     """The interactive review loop. `lines` are (line, sku, name, quantity), `catalog` is
-    (sku, name) of the order's own platform. Returns edits as ("set", (line, qty)),
-    ("add", (sku, qty)), ("remove", line), in the order chosen; [] when nothing changes."""
-    edits: list[tuple[str, Any]] = []
+    (sku, name) of the order's own platform. Returns the net change from the lines as given to
+    the lines the person saw last, as ("remove", line), ("set", (line, qty)), ("add", (sku, qty));
+    [] when nothing changes. (Not the choices one by one: "add W70B, then change that new line's
+    quantity" would name a line the order does not have yet.)"""
+    original = {line: qty for line, _, _, qty in lines}
     current = {line: [sku, name, qty] for line, sku, name, qty in lines}
+    next_line = max(original, default=0) + 1  # new lines are numbered as the order will number them
 
     def qty_ok(value: str) -> bool | str:
         return value.strip().isdigit() and int(value) >= 1 or "a whole number, at least 1"
@@ -99,7 +102,7 @@ def review_edits(
             flag="--set/--add/--remove",
         )
         if action == "done":
-            return edits
+            return _net_edits(original, current)
         if action == "add":
             sku = select(
                 "Which item?",
@@ -107,13 +110,13 @@ def review_edits(
                 flag="--add",
             )
             qty = int(text(f"How many {sku}?", flag="--add", validate=qty_ok, default="1"))
-            edits.append(("add", (sku, qty)))
             match = [n for n, v in current.items() if v[0] == sku]
             if match:
                 current[match[0]][2] += qty
             else:
                 name = dict(catalog).get(sku, sku)
-                current[max(current, default=0) + 1] = [sku, name, qty]
+                current[next_line] = [sku, name, qty]
+                next_line += 1
             continue
         if not current:
             continue
@@ -123,7 +126,6 @@ def review_edits(
             flag="--set/--remove",
         )
         if action == "remove":
-            edits.append(("remove", line))
             del current[line]
         else:
             qty = int(
@@ -134,8 +136,16 @@ def review_edits(
                     default=str(current[line][2]),
                 )
             )
-            edits.append(("set", (line, qty)))
             current[line][2] = qty
+
+
+def _net_edits(original: dict[int, int], current: dict[int, list]) -> list[tuple[str, Any]]:
+    edits: list[tuple[str, Any]] = [("remove", n) for n in original if n not in current]
+    edits += [
+        ("set", (n, v[2])) for n, v in current.items() if n in original and v[2] != original[n]
+    ]
+    edits += [("add", (v[0], v[2])) for n, v in current.items() if n not in original]
+    return edits
 
 
 def unit_identifier(

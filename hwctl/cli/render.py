@@ -7,6 +7,7 @@ characters stripped. Piped output carries no ANSI codes; NO_COLOR is honoured ev
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -15,26 +16,41 @@ import re
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+if TYPE_CHECKING:  # Rich and the views are imported where used: --help and TAB stay fast
+    from rich.console import Console
+    from rich.table import Table
 
-from hwctl.services.views import (
-    AdminView,
-    AuditView,
-    DeviceView,
-    OrderDetail,
-    OrderPage,
-    OrderView,
-    format_items,
-    iso,
-)
+    from hwctl.domain.monitoring import Thresholds
+    from hwctl.services.reports import PendingReport
+    from hwctl.services.views import (
+        AdminView,
+        AuditView,
+        DeviceView,
+        LineView,
+        OrderDetail,
+        OrderPage,
+        OrderView,
+    )
 
 TABLE_ROWS = 50
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def iso(value: datetime | None) -> str | None:
+    """`hwctl.services.views.iso` (imported on first use)."""
+    from hwctl.services.views import iso as views_iso
+
+    return views_iso(value)
+
+
+def format_items(items: Sequence[LineView]) -> str:
+    """`hwctl.services.views.format_items` (imported on first use)."""
+    from hwctl.services.views import format_items as views_format_items
+
+    return views_format_items(items)
 
 
 def clean(value: object) -> str:
@@ -45,6 +61,8 @@ def clean(value: object) -> str:
 
 
 def _console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
     stream = sys.stderr if stderr else sys.stdout
     is_tty = hasattr(stream, "isatty") and stream.isatty()
     width = None
@@ -109,6 +127,8 @@ def _date(value: datetime | None) -> str:
 
 
 def _table(*columns: str, title: str | None = None, caption: str | None = None) -> Table:
+    from rich.table import Table
+
     table = Table(title=title, caption=caption, title_justify="left", caption_justify="left")
     for c in columns:
         table.add_column(c, overflow="fold")
@@ -116,6 +136,8 @@ def _table(*columns: str, title: str | None = None, caption: str | None = None) 
 
 
 def _row(table: Table, *cells: object) -> None:
+    from rich.text import Text
+
     table.add_row(*(Text(clean(c)) for c in cells))
 
 
@@ -367,3 +389,144 @@ def progress(description: str, total: int):  # noqa: ANN201
     if total < PROGRESS_THRESHOLD or not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
         return _NoProgress()
     return _Progress(description, total)
+
+
+# -- reports for cron and monitoring (`hwctl report pending`) ----------------------------------
+def emit_text(text: str) -> None:
+    """Text that is already formatted (a report, a completion script) to stdout as is."""
+    sys.stdout.write(text)
+
+
+def write_atomic(path: str, text: str) -> None:
+    """Write FILE so that a reader (node_exporter's textfile collector) never sees half of it:
+    a temporary file in the same folder, then a rename. The mode is kept when FILE exists,
+    else it follows the umask (a 0600 temporary file would lock other readers out)."""
+    import tempfile
+    from pathlib import Path
+
+    from hwctl.errors import InvalidInput
+
+    target = Path(path)
+    if target.is_dir():
+        raise InvalidInput(f"--output {path}: is a directory")
+    try:
+        mode = target.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as e:
+        raise InvalidInput(f"--output {path}: {e.strerror}") from e
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException as e:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(e, OSError):
+            raise InvalidInput(f"--output {path}: {e.strerror}") from e
+        raise
+
+
+def pending_report(report: PendingReport, fmt: str) -> str:
+    """The pending report as text, json, csv or prometheus; always ends with a newline."""
+    if fmt == "json":
+        return json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(PENDING_CSV)
+        for p in report.platforms:
+            writer.writerow([neutralise(p.platform), p.pending, iso(p.oldest_ordered_at) or ""])
+        return buf.getvalue()
+    if fmt == "prometheus":
+        return _prometheus(report)
+    return _pending_text(report)
+
+
+PENDING_CSV = ("platform", "pending", "oldest_ordered_at")
+
+
+def _age(report: PendingReport, at: datetime | None) -> str:
+    from hwctl.domain.monitoring import format_age
+
+    if at is None:
+        return ""
+    return format_age(max(0, int((report.now - at).total_seconds())))
+
+
+def _one_line(value: str) -> str:
+    return clean(value).replace("\n", " ").replace("\t", " ")
+
+
+def _pending_text(report: PendingReport) -> str:
+    from rich.cells import cell_len
+
+    if report.oldest_ordered_at is None:
+        head = "Pending orders: 0"
+    else:
+        head = (f"Pending orders: {report.pending} · oldest {_date(report.oldest_ordered_at)} UTC "
+                f"({_age(report, report.oldest_ordered_at)} ago)")  # fmt: skip
+    rows = [("Platform", "Pending", "Oldest (UTC)", "Age")]
+    rows += [(_one_line(p.platform), str(p.pending), _date(p.oldest_ordered_at),
+              _age(report, p.oldest_ordered_at)) for p in report.platforms]  # fmt: skip
+    widths = [max(cell_len(r[i]) for r in rows) for i in range(4)]
+    lines = [head, ""] if report.platforms else [head]
+    for r in rows if report.platforms else []:
+        name = r[0] + " " * (widths[0] - cell_len(r[0]))
+        line = f"{name}  {r[1]:>{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]}"
+        lines.append(line.rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def prometheus_label(value: str) -> str:
+    """A label value for the Prometheus text format: backslash, quote and newline escaped."""
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _prometheus(report: PendingReport) -> str:
+    def family(name: str, help_: str) -> list[str]:
+        return [f"# HELP {name} {help_}", f"# TYPE {name} gauge"]
+
+    lines = family("hwctl_orders_pending", "Hardware orders waiting for approval, per platform.")
+    lines += [f'hwctl_orders_pending{{platform="{prometheus_label(p.platform)}"}} {p.pending}'
+              for p in report.platforms]  # fmt: skip
+    lines += family("hwctl_orders_pending_all", "Hardware orders waiting for approval, in all.")
+    lines.append(f"hwctl_orders_pending_all {report.pending}")
+    lines += family("hwctl_oldest_pending_age_seconds",
+                    "Age of the oldest order waiting for approval (0 when none is).")  # fmt: skip
+    lines.append(f"hwctl_oldest_pending_age_seconds {report.oldest_age_seconds or 0}")
+    return "\n".join(lines) + "\n"
+
+
+def _limit(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def check_line(verdict: object, report: PendingReport, limits: Thresholds) -> str:
+    """`PENDING WARNING - 4 orders pending, oldest 6d | pending=4;3;20;0 oldest_age=…s;…`"""
+    from hwctl.domain.monitoring import format_age
+
+    name = getattr(verdict, "name", str(verdict))
+    n = report.pending
+    text = f"{n} order{'' if n == 1 else 's'} pending"
+    age = report.oldest_age_seconds
+    if age is not None:
+        text += f", oldest {format_age(age)}"
+    perf = (
+        f"pending={n};{_limit(limits.warn)};{_limit(limits.crit)};0 "
+        f"oldest_age={age or 0}s;{_limit(limits.warn_age)};{_limit(limits.crit_age)};0"
+    )
+    return f"PENDING {name} - {text} | {perf}"
+
+
+def check_unknown(message: str) -> str:
+    """An UNKNOWN check line; `|` would start performance data, so it cannot appear."""
+    one_line = " ".join(clean(message).split())
+    return f"PENDING UNKNOWN - {one_line.replace('|', '/')}"

@@ -15,7 +15,7 @@ Rules (the product text, "Fulfilling an order"):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from hwctl.domain.identifiers import (
     IdentifierKind,
@@ -173,6 +173,12 @@ def place_rows(
         for s in candidates:
             if s.number not in placed and s.device_id is None:
                 return s
+        # Every such unit has its device already and this identifier is not one of them: put it
+        # on the first such unit, so the plan refuses it as the conflict it is ("unit 1 already
+        # has the device X; Y differs") rather than as a surplus row.
+        for s in candidates:
+            if s.number not in placed:
+                return s
         return None
 
     for row in rows:
@@ -203,7 +209,14 @@ def place_rows(
             continue
         kinds = shapes(row.identifier)
         if not kinds:
-            # Let the first unit kind that could want it explain what is wrong.
+            wanted = {s.wants for s in slots}
+            if len(wanted) == 1:
+                # Every unit wants one kind: its parser says what is wrong (multicast, check...).
+                (kind,) = wanted
+                try:
+                    parse_for_kind(row.identifier, kind)
+                except InvalidInput as e:
+                    raise InvalidInput(f"{origin(row)}: {e.message}") from None
             raise InvalidInput(
                 f"{origin(row)}: {row.identifier!r} is neither a MAC address nor an IPEI"
             )
@@ -308,7 +321,7 @@ def build_plan(
                 warnings.append(f"{slot.label}: {mismatch}")
         units.append(_unit(slot, action, key, device_id, ident.display))
     plan = Plan(order_id, units, warnings)
-    _pair(plan, slots, base_already_paired)
+    _pair(plan, slots, base_already_paired, registered)
     return plan
 
 
@@ -337,7 +350,11 @@ def _unit(
     )
 
 
-def _pair(plan: Plan, slots: Sequence[Slot], already: int) -> None:
+def _pair(
+    plan: Plan, slots: Sequence[Slot], already: int, registered: Mapping[str, Registered]
+) -> None:
+    """Pair the handsets to the order's one base, within its capacity. `already` counts the
+    handsets paired to that base that are not this order's units."""
     bases = [s for s in slots if s.kind == "dect_base"]
     handsets = [u for u in plan.units if u.kind == "dect_handset"]
     if not handsets:
@@ -352,18 +369,27 @@ def _pair(plan: Plan, slots: Sequence[Slot], already: int) -> None:
     base = bases[0]
     plan.pairing = "base"
     room = None if base.max_handsets is None else max(base.max_handsets - already, 0)
+    base_device = next((u.device_id for u in plan.units if u.number == base.number), None)
+
+    def on_this_base(u: UnitPlan) -> bool:
+        known = registered.get(u.key) if u.action == "link" else None
+        return base_device is not None and known is not None and known.base_id == base_device
+
+    todo = [i for i, u in enumerate(plan.units) if u.kind == "dect_handset" and u.action != "skip"]
+    # A linked handset already paired to this very base keeps its place (it is paired there
+    # whatever the plan says); new ones fill what room is left, in unit order.
+    todo.sort(key=lambda i: not on_this_base(plan.units[i]))
     paired = 0
     left: list[int] = []
-    for i, u in enumerate(plan.units):
-        if u.kind != "dect_handset" or u.action == "skip":
-            continue
+    for i in todo:
+        u = plan.units[i]
         if room is not None and paired >= room:
             left.append(u.number)
             continue
-        plan.units[i] = UnitPlan(**{**u.__dict__, "base_unit": base.number})
+        plan.units[i] = replace(u, base_unit=base.number)
         paired += 1
     if left:
         plan.warnings.append(
             f"{base.label} takes at most {base.max_handsets} handsets: "
-            f"unit(s) {', '.join(map(str, left))} stay unpaired for on-site registration"
+            f"unit(s) {', '.join(map(str, sorted(left)))} stay unpaired for on-site registration"
         )

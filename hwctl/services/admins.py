@@ -59,11 +59,13 @@ def add(store: Store, actor: str, name: str) -> AdminView:
 def remove(store: Store, actor: str, name: str) -> None:
     name = _clean(name)
     with store.session(write=True) as session:
+        # Lock the admin rows first (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises):
+        # two admins removing each other at once must not both see "two left" and leave none.
+        count = len(session.exec(select(SuperAdmin.id).with_for_update()).all())
         require_admin(session, actor)
         admin = session.exec(select(SuperAdmin).where(SuperAdmin.name == name)).first()
         if admin is None:
             raise NotFound(f"{name!r} is not a super-admin")
-        count = session.exec(select(func.count()).select_from(SuperAdmin)).one()
         if count == 1:
             raise Conflict(f"{name!r} is the last super-admin; add another before removing them")
         session.delete(admin)

@@ -155,7 +155,10 @@ def _upsert_device(
     given = [v for v in (d.mac, d.ipei, d.ipui) if v is not None]
     if len(given) != 1:
         raise InvalidInput(f"{where}: give exactly one of mac, ipei or ipui")
-    ident = parse_for_kind(given[0], kind_for_device(item.kind), context=f"{where} ({d.sku})")
+    try:  # name where the bad identifier is, not only what is wrong with it
+        ident = parse_for_kind(given[0], kind_for_device(item.kind), context=d.sku)
+    except InvalidInput as e:
+        raise InvalidInput(f"{where}: {e.message}") from e
     key = normalise(ident)
     user_id = location_id = None
     if d.user is not None:

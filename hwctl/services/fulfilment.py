@@ -130,6 +130,9 @@ def _plan(session: Session, order: HardwareOrder, answers: Mapping[int, Answer])
             base_id = known.id if known else None
         if base_id is not None:
             unit_ids = [u.unit_id for u in unit_rows(session, order.id)]
+            # Handsets given for this order's units are paired by the plan itself: one that was
+            # registered (and paired to this base) beforehand must not take two places.
+            given = [r.id for r in registered.values()]
             already = session.exec(
                 select(func.count())
                 .select_from(Device)
@@ -139,6 +142,7 @@ def _plan(session: Session, order: HardwareOrder, answers: Mapping[int, Answer])
                         col(Device.order_unit_id).is_(None),
                         col(Device.order_unit_id).not_in(unit_ids),
                     ),
+                    col(Device.id).not_in(given),
                 )
             ).one()
     return rules.build_plan(order.id, slots, parsed, registered, base_already_paired=already)

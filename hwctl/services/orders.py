@@ -286,6 +286,9 @@ def edit_order(
         raise InvalidInput("nothing to change: give --set, --add or --remove")
     with store.session(write=True) as session:
         admins.require_admin(session, actor)
+        # Gate (and on PostgreSQL lock) the order before reading its lines, so that two admins
+        # editing at once each plan from the lines the other one left, not from a stale read.
+        _guard_status(session, order_id, Action.EDIT)
         order = get_order(session, order_id)
         plan = _plan(session, order, edits)
         if plan.dropped_intents and not allow_intent_drops:
@@ -293,7 +296,6 @@ def edit_order(
                 f"this drops units with an intent ({describe_drops(plan.dropped_intents)}): "
                 "confirm on a terminal or pass --yes"
             )
-        _guard_status(session, order_id, Action.EDIT)
         _apply_plan(session, order, plan)
         audit.record(
             session,
@@ -333,6 +335,7 @@ def _apply_plan(session: Session, order: HardwareOrder, plan: EditPlan) -> None:
             select(OrderUnit).where(OrderUnit.line_id == lines[d.line].id, OrderUnit.seq == d.seq)
         ).one()
         session.delete(unit)
+    session.flush()  # units before their lines: the ORM does not order these deletes itself
     kept = {x.line for x in plan.after}
     for line_no, row in lines.items():
         if line_no not in kept:
@@ -420,7 +423,13 @@ def _decide_one(
     try:
         with store.session(write=True) as session:
             admins.require_admin(session, actor)
-            before = get_order(session, order_id).status
+            # FOR UPDATE (PostgreSQL): a cancellation racing an approval must see "approved"
+            # once it gets the row, to warn and to audit the real `from`.
+            before = session.exec(
+                select(HardwareOrder.status).where(HardwareOrder.id == order_id).with_for_update()
+            ).first()
+            if before is None:
+                raise NotFound(f"order {order_id} does not exist")
             now = utcnow().replace(microsecond=0)
             values: dict = {}
             if action in (Action.APPROVE, Action.REJECT):

@@ -1,0 +1,227 @@
+"""`hwctl report pending` through the real command tree, on SQLite and PostgreSQL: the machine
+formats, --output and --quiet for cron, and check mode's exit codes for monitoring."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Cli, make_order
+
+CHECK_LINE = r"^PENDING (OK|WARNING|CRITICAL|UNKNOWN) - [^|\n]*( \| [^\n]*)?\n$"
+
+
+def days_ago(days: float) -> str:
+    when = datetime.now(UTC) - timedelta(days=days)
+    return when.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@pytest.fixture
+def four_pending(seeded) -> str:  # noqa: ANN001
+    """Three pending orders on Acme Voice (the oldest 6 days and an hour old), one on Blue Sky,
+    and decided orders that must not count. Returns the oldest pending order's date."""
+    oldest = days_ago(6.05)
+    make_order(seeded, ordered_at=oldest)
+    make_order(seeded, ordered_at=days_ago(2))
+    make_order(seeded, ordered_at=days_ago(1))
+    make_order(seeded, platform="Blue Sky", account="Umbrella Ltd",
+               items=[{"sku": "D385", "quantity": 1}], ordered_at=days_ago(0.5))  # fmt: skip
+    make_order(seeded, status="approved", ordered_at=days_ago(30))
+    make_order(seeded, status="rejected", ordered_at=days_ago(40))
+    return oldest
+
+
+# -- report mode -------------------------------------------------------------------------------
+def test_json_counts_pending_orders_per_platform(cli: Cli, four_pending) -> None:  # noqa: ANN001
+    data = cli.json("report", "pending", "--format", "json")
+    assert data["pending"] == 4
+    assert data["oldest_ordered_at"] == four_pending
+    assert [(p["platform"], p["pending"]) for p in data["platforms"]] == [
+        ("Acme Voice", 3),
+        ("Blue Sky", 1),
+    ]
+
+
+def test_json_with_nothing_pending_lists_every_platform_at_zero(cli: Cli, seeded) -> None:  # noqa: ANN001
+    data = cli.json("report", "pending", "-f", "json")
+    assert data == {
+        "pending": 0,
+        "oldest_ordered_at": None,
+        "platforms": [
+            {"platform": "Acme Voice", "pending": 0, "oldest_ordered_at": None},
+            {"platform": "Blue Sky", "pending": 0, "oldest_ordered_at": None},
+        ],
+    }
+
+
+def test_csv_is_only_the_table_on_stdout(cli: Cli, four_pending) -> None:  # noqa: ANN001
+    result = cli("report", "pending", "--format", "csv")
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [(r["platform"], r["pending"]) for r in rows] == [("Acme Voice", "3"), ("Blue Sky", "1")]
+    assert result.stderr == ""
+
+
+def test_prometheus_output_has_the_gauges(cli: Cli, four_pending) -> None:  # noqa: ANN001
+    result = cli("report", "pending", "--format", "prometheus")
+    lines = result.stdout.splitlines()
+    assert 'hwctl_orders_pending{platform="Acme Voice"} 3' in lines
+    assert 'hwctl_orders_pending{platform="Blue Sky"} 1' in lines
+    assert "hwctl_orders_pending_all 4" in lines
+    (age,) = [ln for ln in lines if ln.startswith("hwctl_oldest_pending_age_seconds ")]
+    assert abs(int(age.split()[1]) - 6.05 * 86400) < 120
+
+
+def test_text_names_the_total_and_the_oldest_age(cli: Cli, four_pending) -> None:  # noqa: ANN001
+    result = cli("report", "pending")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Pending orders: 4 · oldest ")
+    assert "(6d ago)" in result.stdout.splitlines()[0]
+
+
+def test_output_writes_the_file_and_prints_nothing(cli: Cli, four_pending, tmp_path: Path) -> None:  # noqa: ANN001
+    folder = tmp_path / "textfile"
+    folder.mkdir()
+    target = folder / "hwctl.prom"
+    result = cli("report", "pending", "--format", "prometheus", "--output", str(target))
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    assert "hwctl_orders_pending_all 4\n" in target.read_text()
+    assert [p.name for p in folder.iterdir()] == ["hwctl.prom"]  # no temporary file left
+
+
+def test_output_into_a_missing_folder_fails_with_one_line(cli: Cli, seeded, tmp_path: Path) -> None:  # noqa: ANN001
+    result = cli("report", "pending", "-o", str(tmp_path / "nope" / "x.prom"))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("hwctl: error: --output ")
+
+
+def test_quiet_prints_nothing_when_nothing_is_pending(cli: Cli, seeded) -> None:  # noqa: ANN001
+    result = cli("report", "pending", "--quiet")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_quiet_still_prints_the_report_when_orders_wait(cli: Cli, four_pending) -> None:  # noqa: ANN001
+    result = cli("report", "pending", "--quiet", "--format", "json")
+    assert json.loads(result.stdout)["pending"] == 4
+
+
+def test_a_report_on_a_missing_sqlite_file_fails_and_creates_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "typo.db"
+    result = Cli(str(path))("report", "pending", "--format", "json")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert f"no store at {path}" in result.stderr
+    assert not path.exists()
+
+
+# -- check mode --------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("args", "code", "state"),
+    [
+        (["--warn", "5", "--crit", "20"], 0, "OK"),
+        (["--warn", "3", "--crit", "20"], 1, "WARNING"),
+        (["--warn", "1", "--crit", "3"], 2, "CRITICAL"),
+        (["--warn-age", "3d"], 1, "WARNING"),
+        (["--warn-age", "3d", "--crit-age", "6d"], 2, "CRITICAL"),
+        (["--warn-age", "7d", "--warn", "10"], 0, "OK"),
+        (["--crit-age", "145h"], 2, "CRITICAL"),
+    ],
+)
+def test_check_mode_exits_with_the_monitoring_state(
+    cli: Cli, four_pending: str, args: list[str], code: int, state: str
+) -> None:
+    result = cli("report", "pending", *args)
+    assert result.exit_code == code, result.stdout
+    assert result.stdout.startswith(f"PENDING {state} - 4 orders pending, oldest 6d | pending=4;")
+    assert result.stdout.count("\n") == 1
+    assert result.stderr == ""
+
+
+def test_the_check_line_carries_performance_data(cli: Cli, four_pending) -> None:  # noqa: ANN001
+    result = cli("report", "pending", "--warn", "3", "--crit", "20", "--warn-age", "3d")
+    perf = result.stdout.split(" | ", 1)[1].split()
+    assert perf[0] == "pending=4;3;20;0"
+    name, value = perf[1].split("=")
+    seconds, warn, crit, minimum = value.split(";")
+    assert name == "oldest_age"
+    assert abs(int(seconds.removesuffix("s")) - 6.05 * 86400) < 120
+    assert (warn, crit, minimum) == ("259200", "", "0")
+
+
+def test_an_ok_check_with_quiet_prints_nothing(cli: Cli, four_pending) -> None:  # noqa: ANN001
+    result = cli("report", "pending", "--warn", "10", "--quiet")
+    assert (result.exit_code, result.stdout) == (0, "")
+
+
+def test_a_warning_check_with_quiet_still_prints_its_line(cli: Cli, four_pending) -> None:  # noqa: ANN001
+    result = cli("report", "pending", "--warn", "1", "--quiet")
+    assert result.exit_code == 1
+    assert result.stdout.startswith("PENDING WARNING - ")
+
+
+def test_nothing_pending_is_ok_even_with_zero_thresholds(cli: Cli, seeded) -> None:  # noqa: ANN001
+    result = cli("report", "pending", "--warn", "0", "--crit", "0", "--crit-age", "0")
+    assert result.exit_code == 0
+    assert result.stdout == "PENDING OK - 0 orders pending | pending=0;0;0;0 oldest_age=0s;;0;0\n"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--warn", "many"],
+        ["--warn", "-1"],
+        ["--crit-age", "3 days"],
+        ["--warn", "3", "--frobnicate"],
+        ["--warn", "3", "--format", "json"],
+        ["--warn", "3", "--output", "x.prom"],
+    ],
+)
+def test_a_bad_check_command_line_is_unknown_not_a_usage_error(
+    cli: Cli, four_pending: str, args: list[str]
+) -> None:
+    result = cli("report", "pending", *args)
+    assert result.exit_code == 3
+    assert result.stdout.startswith("PENDING UNKNOWN - ")
+    assert result.stdout.count("\n") == 1
+
+
+def test_a_bad_value_outside_check_mode_stays_a_usage_error(cli: Cli, seeded) -> None:  # noqa: ANN001
+    result = cli("report", "pending", "--format", "yaml")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("store", "says"),
+    [
+        ("{tmp}/typo.db", "no store at"),
+        ("postgresql+psycopg://hwctl:s3cret@127.0.0.1:1/hwctl", "cannot use the store"),
+        ("postgresql+pg8000://hwctl:s3cret@127.0.0.1/hwctl", "driver"),
+        ("mysql://hwctl:s3cret@127.0.0.1/hwctl", "unsupported store"),
+        ("{tmp}/garbage.db", ""),
+    ],
+    ids=["missing-file", "server-down", "missing-driver", "unsupported", "not-a-database"],
+)
+def test_a_store_that_cannot_be_read_is_unknown(tmp_path: Path, store: str, says: str) -> None:
+    (tmp_path / "garbage.db").write_bytes(b"this is not a SQLite database" * 100)
+    result = Cli(store.format(tmp=tmp_path))("report", "pending", "--warn", "3")
+    assert result.exit_code == 3, result.stdout + result.stderr
+    assert result.stdout.startswith("PENDING UNKNOWN - ")
+    assert says in result.stdout
+    assert "s3cret" not in result.stdout + result.stderr
+    assert result.stdout.count("\n") == 1
+    assert not (tmp_path / "typo.db").exists()
+
+
+@pytest.mark.postgres
+def test_a_postgresql_store_without_the_schema_is_unknown(pg_url: str) -> None:
+    result = Cli(pg_url)("report", "pending", "--warn", "3")
+    assert result.exit_code == 3
+    assert result.stdout.startswith("PENDING UNKNOWN - ")
+    assert "hwctl db upgrade" in result.stdout

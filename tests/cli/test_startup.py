@@ -1,0 +1,141 @@
+"""Fast start: `--help` of every command, `--version`, `completion` and a TAB completion in
+bash, zsh and fish import neither SQLAlchemy/SQLModel (nor Alembic) nor questionary. Those
+imports cost most of a second, and every TAB runs hwctl once more.
+
+The timing itself is not tested (it depends on the machine): scripts/bench_startup.py measures
+it against the budget of 1.5x `python -c "import typer"`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_completion import hwctl_bin
+from tests.conftest import make_order
+
+HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "questionary")
+
+
+def heavy_imports(importtime_log: str) -> list[str]:
+    """Heavy top-level packages named in a `-X importtime` log."""
+    names = set()
+    for line in importtime_log.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            names.add(line.rsplit("|", 1)[1].strip().split(".")[0])
+    return sorted(names & set(HEAVY))
+
+
+def run_hwctl(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """The installed console script, with Python's import log on stderr."""
+    return subprocess.run(
+        [str(hwctl_bin()), *args],
+        capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PYTHONPROFILEIMPORTTIME": "1", **env},
+    )  # fmt: skip
+
+
+def all_help_command_lines() -> list[list[str]]:
+    import typer.main
+    from typer import _click
+
+    from hwctl.cli.app import app
+    from tests.cli.test_manpage import generator
+
+    root = typer.main.get_command(app)
+    ctx = _click.Context(root, info_name="hwctl")
+    return [["--help"]] + [[*path, "--help"] for path, _, _ in generator().walk(root, ctx, [])]
+
+
+DRIVER = """
+import contextlib, io, json, sys
+from hwctl.cli.app import app
+heavy = tuple(sys.argv[2].split(","))
+results = {}
+for argv in json.loads(sys.argv[1]):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        try:
+            app(args=argv, prog_name="hwctl")
+            code = 0
+        except SystemExit as e:
+            code = e.code or 0
+    loaded = sorted({m.split(".")[0] for m in sys.modules} & set(heavy))
+    results[" ".join(argv)] = [code, loaded, "Usage:" in out.getvalue()]
+print(json.dumps(results))
+"""
+
+
+def test_the_help_of_every_command_imports_nothing_heavy() -> None:
+    """One process runs every `--help` in turn and looks at sys.modules after each, so the
+    first command that pulls in a heavy package is named."""
+    lines = all_help_command_lines()
+    assert ["report", "pending", "--help"] in lines and ["admins", "add", "--help"] in lines
+    run = subprocess.run(
+        [sys.executable, "-c", DRIVER, json.dumps(lines), ",".join(HEAVY)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    results = json.loads(run.stdout)
+    assert len(results) == len(lines)
+    for argv, (code, loaded, usage) in results.items():
+        assert (code, usage) == (0, True), argv
+        assert loaded == [], f"`hwctl {argv}` imported {loaded}"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["list", "--help"], ["report", "pending", "--help"], ["--version"],
+     ["completion", "zsh"], ["db", "path"]],
+    ids=lambda a: " ".join(a),
+)  # fmt: skip
+def test_the_installed_command_starts_without_heavy_imports(args: list[str]) -> None:
+    run = run_hwctl(*args)
+    assert run.returncode == 0
+    assert heavy_imports(run.stderr) == []
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"_HWCTL_COMPLETE": "complete_bash", "COMP_WORDS": "hwctl ap", "COMP_CWORD": "1"},
+         "approve"),
+        ({"_HWCTL_COMPLETE": "complete_bash", "COMP_WORDS": "hwctl list --status ",
+          "COMP_CWORD": "3"}, "pending"),
+        ({"_HWCTL_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "hwctl ap"}, "approve"),
+        ({"_HWCTL_COMPLETE": "complete_fish", "_TYPER_COMPLETE_FISH_ACTION": "get-args",
+          "_TYPER_COMPLETE_ARGS": "hwctl ap"}, "approve"),
+    ],
+    ids=["bash-command", "bash-value", "zsh", "fish"],
+)  # fmt: skip
+def test_a_tab_completion_imports_nothing_heavy(env: dict[str, str], expected: str) -> None:
+    run = run_hwctl(**env)
+    assert run.returncode == 0
+    assert expected in run.stdout
+    assert heavy_imports(run.stderr) == []
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_completing_order_ids_reads_the_store_without_heavy_imports(seeded, db_url: str) -> None:  # noqa: ANN001
+    oid = make_order(seeded)
+    run = run_hwctl(_HWCTL_COMPLETE="complete_bash", COMP_WORDS="hwctl approve ", COMP_CWORD="2",
+                    HWCTL_DATABASE_URL=db_url)  # fmt: skip
+    assert run.stdout.split() == [str(oid)]
+    assert heavy_imports(run.stderr) == []
+
+
+def test_the_benchmark_script_reports_every_case_against_the_budget() -> None:
+    """Runs it once per case, only to see that it works: its numbers are not judged here."""
+    script = Path(__file__).resolve().parents[2] / "scripts" / "bench_startup.py"
+    run = subprocess.run([sys.executable, str(script), "--runs", "1"], capture_output=True,
+                         text=True, timeout=120)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    for case in ("import typer (baseline)", "hwctl --help", "hwctl list --help",
+                 "TAB bash: hwctl ap", "TAB zsh: hwctl ap", "TAB fish: hwctl ap"):  # fmt: skip
+        assert case in run.stdout
+    assert "within 1.5x of the baseline" in run.stdout

@@ -1,0 +1,246 @@
+"""Decisions on orders (hwctl.services.orders.decide): approve ("mark as ordered manually"),
+reject with a reason, the customer's cancellation — each order on its own, audited."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, update
+from sqlmodel import select
+
+from hwctl.domain.status import Action
+from hwctl.errors import InvalidInput, NotAuthorised
+from hwctl.services import directory, orders
+from hwctl.store.models import AuditEntry, HardwareOrder
+from tests.conftest import ADMIN, DIRECTORY, make_order
+
+sqlite_only = pytest.mark.parametrize("backend", ["sqlite"])
+
+
+def PG(*values):  # noqa: ANN002, ANN202, N802
+    """One case of a SQLite-heavy parametrisation that also runs on PostgreSQL."""
+    return pytest.param("postgres", *values, marks=pytest.mark.postgres)
+
+
+def status_of(store, oid: int) -> str:  # noqa: ANN001
+    return orders.show_order(store, oid).order.status
+
+
+def audit_count(store) -> int:  # noqa: ANN001
+    with store.session() as session:
+        return session.exec(select(func.count()).select_from(AuditEntry)).one()
+
+
+def force_status(store, oid: int, status: str) -> None:  # noqa: ANN001
+    """Put an order straight into a status (e.g. fulfilled, which needs the fulfilment issue)."""
+    with store.session(write=True) as session:
+        session.execute(update(HardwareOrder).where(HardwareOrder.id == oid).values(status=status))
+
+
+def decide(store, oid, action, actor=ADMIN, **kw):  # noqa: ANN001, ANN003, ANN201
+    ids = oid if isinstance(oid, list) else [oid]
+    return orders.decide(store, actor, ids, action, **kw)
+
+
+# -- approve -------------------------------------------------------------------------------------
+def test_approving_marks_the_order_approved_with_who_and_when(seeded):
+    oid = make_order(seeded)
+    start = datetime.now(UTC).replace(microsecond=0)
+    (outcome,) = decide(seeded, oid, Action.APPROVE, note="PO 4711")
+    assert (outcome.order, outcome.ok, outcome.status) == (oid, True, "approved")
+    detail = orders.show_order(seeded, oid)
+    assert detail.order.status == "approved"
+    assert detail.order.decided_by == ADMIN
+    assert start <= detail.order.decided_at <= datetime.now(UTC) + timedelta(seconds=1)
+    assert detail.note == "PO 4711"
+    entry = detail.audit[-1]
+    assert (entry.actor, entry.action, entry.order, entry.reason) == (
+        ADMIN,
+        "approve",
+        oid,
+        "PO 4711",
+    )
+    assert entry.details == {"from": "pending", "to": "approved"}
+
+
+@sqlite_only
+def test_a_blank_note_is_not_stored(seeded):
+    oid = make_order(seeded)
+    decide(seeded, oid, Action.APPROVE, note="   ")
+    detail = orders.show_order(seeded, oid)
+    assert detail.note is None
+    assert detail.audit[-1].reason is None
+
+
+# -- reject --------------------------------------------------------------------------------------
+def test_rejecting_stores_the_reason_on_the_order_for_the_platform(seeded):
+    oid = make_order(seeded)
+    (outcome,) = decide(seeded, oid, Action.REJECT, reason="  duplicate of #6 ")
+    assert (outcome.ok, outcome.status) == (True, "rejected")
+    detail = orders.show_order(seeded, oid)
+    data = detail.to_json()
+    assert (data["status"], data["rejection_reason"], data["decided_by"]) == (
+        "rejected",
+        "duplicate of #6",
+        ADMIN,
+    )
+    assert data["decided_at"].endswith("Z")
+    assert (detail.audit[-1].action, detail.audit[-1].reason) == ("reject", "duplicate of #6")
+
+
+@pytest.mark.parametrize(
+    ("backend", "reason"),
+    [("sqlite", None), ("sqlite", ""), ("sqlite", "   \t"), PG(None)],
+)
+def test_rejecting_without_a_reason_changes_nothing(seeded, reason):
+    oid = make_order(seeded)
+    entries = audit_count(seeded)
+    with pytest.raises(InvalidInput, match="a rejection needs a reason"):
+        decide(seeded, oid, Action.REJECT, reason=reason)
+    assert status_of(seeded, oid) == "pending"
+    assert orders.show_order(seeded, oid).order.rejection_reason is None
+    assert audit_count(seeded) == entries
+
+
+# -- cancel --------------------------------------------------------------------------------------
+@sqlite_only
+def test_cancelling_a_pending_order_records_the_customer_s_cancellation(seeded):
+    oid = make_order(seeded)
+    (outcome,) = decide(seeded, oid, Action.CANCEL)
+    assert (outcome.ok, outcome.status, outcome.warnings) == (True, "cancelled", ())
+    detail = orders.show_order(seeded, oid)
+    assert (detail.order.status, detail.order.decided_by) == ("cancelled", None)
+    assert detail.audit[-1].details == {"from": "pending", "to": "cancelled"}
+
+
+def test_cancelling_an_approved_order_warns_that_the_hardware_may_be_ordered(seeded):
+    oid = make_order(seeded, "approved")
+    (outcome,) = decide(seeded, oid, Action.CANCEL)
+    assert (outcome.ok, outcome.status) == (True, "cancelled")
+    assert len(outcome.warnings) == 1
+    assert "the hardware may already be ordered" in outcome.warnings[0]
+    assert status_of(seeded, oid) == "cancelled"
+    assert orders.show_order(seeded, oid).audit[-1].details == {
+        "from": "approved",
+        "to": "cancelled",
+    }
+
+
+# -- refusals ------------------------------------------------------------------------------------
+REFUSED = [
+    (Action.APPROVE, "approved", "only pending orders can be approved"),
+    (Action.APPROVE, "rejected", "only pending orders can be approved"),
+    (Action.APPROVE, "cancelled", "only pending orders can be approved"),
+    (Action.APPROVE, "fulfilled", "only pending orders can be approved"),
+    (Action.REJECT, "approved", "only pending orders can be rejected"),
+    (Action.REJECT, "rejected", "only pending orders can be rejected"),
+    (Action.REJECT, "cancelled", "only pending orders can be rejected"),
+    (Action.REJECT, "fulfilled", "only pending orders can be rejected"),
+    (Action.CANCEL, "rejected", "only pending or approved orders can be cancelled"),
+    (Action.CANCEL, "cancelled", "only pending or approved orders can be cancelled"),
+    (Action.CANCEL, "fulfilled", "only pending or approved orders can be cancelled"),
+]
+
+
+@sqlite_only
+@pytest.mark.parametrize(("action", "status", "allowed"), REFUSED)
+def test_a_refused_transition_is_one_line_and_changes_nothing(seeded, action, status, allowed):
+    oid = make_order(seeded, "approved" if status == "fulfilled" else status)
+    if status == "fulfilled":
+        force_status(seeded, oid, "fulfilled")
+    before = orders.show_order(seeded, oid).order
+    entries = audit_count(seeded)
+    (outcome,) = decide(seeded, oid, action, reason="too late")
+    assert not outcome.ok
+    assert outcome.message == f"order {oid} is {status}, {allowed}"
+    assert orders.show_order(seeded, oid).order == before
+    assert audit_count(seeded) == entries
+
+
+def test_rejecting_an_approved_order_is_refused_on_every_backend(seeded):
+    oid = make_order(seeded, "approved")
+    (outcome,) = decide(seeded, oid, Action.REJECT, reason="changed my mind")
+    assert (outcome.ok, outcome.message) == (
+        False,
+        f"order {oid} is approved, only pending orders can be rejected",
+    )
+    detail = orders.show_order(seeded, oid).order
+    assert (detail.status, detail.rejection_reason) == ("approved", None)
+
+
+# -- several orders at once ----------------------------------------------------------------------
+def test_several_orders_are_each_decided_on_their_own(seeded):
+    first = make_order(seeded)
+    done = make_order(seeded, "rejected")
+    second = make_order(seeded)
+    entries = audit_count(seeded)
+    outcomes = decide(seeded, [first, done, 999, second], Action.APPROVE)
+    assert [(o.order, o.ok) for o in outcomes] == [
+        (first, True),
+        (done, False),
+        (999, False),
+        (second, True),
+    ]
+    assert outcomes[1].message == f"order {done} is rejected, only pending orders can be approved"
+    assert outcomes[2].message == "order 999 does not exist"
+    assert [status_of(seeded, i) for i in (first, done, second)] == [
+        "approved",
+        "rejected",
+        "approved",
+    ]
+    assert audit_count(seeded) == entries + 2
+
+
+@sqlite_only
+def test_an_order_named_twice_is_decided_once(seeded):
+    oid = make_order(seeded)
+    entries = audit_count(seeded)
+    outcomes = decide(seeded, [oid, oid], Action.APPROVE)
+    assert [(o.order, o.ok) for o in outcomes] == [(oid, True)]
+    assert audit_count(seeded) == entries + 1
+
+
+# -- who may decide ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("backend", "action"),
+    [
+        ("sqlite", Action.APPROVE),
+        ("sqlite", Action.REJECT),
+        ("sqlite", Action.CANCEL),
+        PG(Action.APPROVE),
+    ],
+)
+def test_someone_who_is_not_a_super_admin_is_refused_and_nothing_changes(seeded, action):
+    oid = make_order(seeded)
+    entries = audit_count(seeded)
+    with pytest.raises(NotAuthorised) as caught:
+        decide(seeded, [oid], action, actor="mallory", reason="no")
+    assert str(caught.value).startswith("'mallory' is not a super-admin")
+    assert "hwctl admins add mallory" in str(caught.value)
+    assert caught.value.exit_code == 1
+    assert status_of(seeded, oid) == "pending"
+    assert audit_count(seeded) == entries
+
+
+@sqlite_only
+def test_without_any_super_admin_the_refusal_says_how_to_register_the_first(store):
+    directory.import_directory(store, json.dumps(DIRECTORY), "dir.json")
+    (view,) = orders.submit(
+        store,
+        "platform",
+        json.dumps(
+            {
+                "platform": "Acme Voice",
+                "account": "Initech",
+                "items": [{"sku": "T54W", "quantity": 1}],
+            }
+        ),
+        "o.json",
+    )
+    with pytest.raises(
+        NotAuthorised, match=r"no super-admins are registered yet: run `hwctl admins add erin`"
+    ):
+        decide(store, view.id, Action.APPROVE, actor="erin")
+    assert status_of(store, view.id) == "pending"

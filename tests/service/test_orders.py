@@ -1,0 +1,462 @@
+"""Orders (hwctl.services.orders): submitting, the Hardware Orders list, one order in full, and
+editing a pending order's lines — on a real SQLite file and on PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import select
+
+from hwctl.domain.order_edit import AddItem, RemoveLine, SetQuantity
+from hwctl.errors import InvalidInput, InvalidTransition, NotAuthorised, NotFound, UsageError
+from hwctl.services import directory, orders
+from hwctl.store.models import AuditEntry, HardwareOrder, OrderLine, OrderUnit
+from tests.conftest import ADMIN, make_order, order_doc
+
+sqlite_only = pytest.mark.parametrize("backend", ["sqlite"])
+
+ANN = {"user": "ann@globex.example", "location": "HQ Floor 2"}
+
+
+def submit(store, doc, actor: str = ADMIN):  # noqa: ANN001, ANN201
+    return orders.submit(store, actor, json.dumps(doc), "orders.json")
+
+
+def order_rows(store) -> tuple[int, int, int, int]:  # noqa: ANN001
+    """How many orders, lines, units and audit entries the store holds."""
+    with store.session() as session:
+        return tuple(
+            session.exec(select(func.count()).select_from(model)).one()
+            for model in (HardwareOrder, OrderLine, OrderUnit, AuditEntry)
+        )
+
+
+def units_of(store, order_id: int) -> list[tuple]:  # noqa: ANN001
+    return [
+        (u.unit, u.line, u.sku, u.user, u.location)
+        for u in orders.show_order(store, order_id).units
+    ]
+
+
+def items_of(store, order_id: int) -> list[tuple[int, str, int]]:  # noqa: ANN001
+    return [(i.line, i.sku, i.quantity) for i in orders.show_order(store, order_id).order.items]
+
+
+# -- submitting ----------------------------------------------------------------------------------
+def test_a_submitted_order_is_pending_with_units_numbered_across_lines_in_line_order(seeded):
+    doc = order_doc(
+        items=[
+            {"sku": "T54W", "quantity": 2, "units": [ANN]},
+            {"sku": "W70B", "quantity": 1, "units": [{"location": "Warehouse"}]},
+            {"sku": "W73H", "quantity": 3, "units": [{}, {"user": "bob@globex.example"}]},
+        ]
+    )
+    (view,) = submit(seeded, doc)
+    assert view.status == "pending"
+    assert view.ordered_at == datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+    assert items_of(seeded, view.id) == [(1, "T54W", 2), (2, "W70B", 1), (3, "W73H", 3)]
+    assert units_of(seeded, view.id) == [
+        (1, 1, "T54W", "ann@globex.example", "HQ Floor 2"),
+        (2, 1, "T54W", None, None),
+        (3, 2, "W70B", None, "Warehouse"),
+        (4, 3, "W73H", None, None),
+        (5, 3, "W73H", "bob@globex.example", None),
+        (6, 3, "W73H", None, None),
+    ]
+
+
+@sqlite_only
+def test_a_location_intent_on_a_handset_is_accepted_and_shown(seeded):
+    (view,) = submit(seeded, order_doc(items=[{"sku": "W73H", "quantity": 1, "units": [ANN]}]))
+    assert units_of(seeded, view.id) == [(1, 1, "W73H", "ann@globex.example", "HQ Floor 2")]
+
+
+@sqlite_only
+def test_ordered_at_defaults_to_now(seeded):
+    before = datetime.now(UTC).replace(microsecond=0)
+    (view,) = submit(seeded, order_doc(ordered_at=None))
+    after = datetime.now(UTC)
+    assert before <= view.ordered_at <= after
+
+
+@sqlite_only
+def test_submitting_is_audited_with_the_actor_and_the_items(seeded):
+    (view,) = submit(seeded, order_doc(), actor="platform-bot")
+    (entry,) = orders.show_order(seeded, view.id).audit
+    assert (entry.actor, entry.action, entry.order) == ("platform-bot", "submit", view.id)
+    assert entry.details == {
+        "platform": "Acme Voice",
+        "account": "Globex Corporation",
+        "items": [{"sku": "T54W", "quantity": 2}],
+    }
+
+
+def test_a_list_of_orders_is_stored_in_one_go(seeded):
+    views = submit(seeded, [order_doc(), order_doc(account="Initech")])
+    assert [v.account for v in views] == ["Globex Corporation", "Initech"]
+    assert order_rows(seeded)[0] == 2
+
+
+def test_a_list_with_one_bad_order_stores_none_of_them(seeded):
+    before = order_rows(seeded)
+    docs = [order_doc(), order_doc(items=[{"sku": "D385", "quantity": 1}])]
+    with pytest.raises(InvalidInput, match=r"^orders.json: order 2: items\[0\]: SKU 'D385'"):
+        submit(seeded, docs)
+    assert order_rows(seeded) == before
+
+
+BAD_ORDERS = [
+    (order_doc(platform="Nope Telecom"), "orders.json: unknown platform 'Nope Telecom'"),
+    (
+        order_doc(account="Umbrella Ltd"),
+        "orders.json: platform 'Acme Voice' has no account 'Umbrella Ltd'",
+    ),
+    (
+        order_doc(
+            items=[{"sku": "T54W", "quantity": 1, "units": [{"user": "alice@umbrella.example"}]}]
+        ),
+        "orders.json: items[0]: unknown user 'alice@umbrella.example' on 'Globex Corporation'",
+    ),
+    (
+        order_doc(items=[{"sku": "T54W", "quantity": 1, "units": [{"location": "Lab 1"}]}]),
+        "orders.json: items[0]: unknown location 'Lab 1' on 'Globex Corporation'",
+    ),
+    (
+        order_doc(items=[{"sku": "T54W", "quantity": 1}, {"sku": "M85", "quantity": 1}]),
+        "orders.json: items[1]: SKU 'M85' is not in 'Acme Voice''s catalog",
+    ),
+    (
+        order_doc(items=[{"sku": "T54W", "quantity": 0}]),
+        "orders.json: items[0].quantity: Input should be greater than or equal to 1",
+    ),
+    (
+        order_doc(items=[{"sku": "T54W", "quantity": 1, "units": [ANN, ANN]}]),
+        "orders.json: items[0]: 2 unit intents for 1 units of T54W",
+    ),
+    (
+        order_doc(items=[{"sku": "T54W", "quantity": "2"}]),
+        "orders.json: items[0].quantity: Input should be a valid integer",
+    ),
+    (
+        order_doc(items=[{"sku": "T54W", "quantity": 1}, {"sku": "T54W", "quantity": 1}]),
+        "orders.json: items[1]: SKU 'T54W' appears on two lines; add the quantities",
+    ),
+]
+
+
+@sqlite_only
+@pytest.mark.parametrize(("doc", "message"), BAD_ORDERS)
+def test_a_bad_order_is_one_line_naming_what_is_wrong_and_nothing_is_stored(seeded, doc, message):
+    before = order_rows(seeded)
+    with pytest.raises(InvalidInput) as caught:
+        submit(seeded, doc)
+    assert str(caught.value) == message
+    assert order_rows(seeded) == before
+
+
+def test_a_sku_from_another_platform_s_catalog_is_refused_on_every_backend(seeded):
+    before = order_rows(seeded)
+    with pytest.raises(InvalidInput, match="SKU 'D385' is not in 'Acme Voice''s catalog"):
+        submit(seeded, order_doc(items=[{"sku": "D385", "quantity": 1}]))
+    assert order_rows(seeded) == before
+
+
+@sqlite_only
+def test_malformed_json_stores_nothing(seeded):
+    before = order_rows(seeded)
+    with pytest.raises(InvalidInput, match="^orders.json: malformed JSON at line 1 column"):
+        orders.submit(seeded, ADMIN, '{"platform": ', "orders.json")
+    assert order_rows(seeded) == before
+
+
+# -- the Hardware Orders list --------------------------------------------------------------------
+def statuses_and_accounts(page) -> list[tuple[str, str]]:  # noqa: ANN001
+    return [(o.status, o.account) for o in page.orders]
+
+
+@pytest.fixture
+def mixed(seeded):  # noqa: ANN001, ANN201
+    """Orders in every decided status plus pending ones on both platforms."""
+    ids = {
+        "pending-globex": make_order(seeded, ordered_at="2026-11-20T09:00:00Z"),
+        "approved": make_order(seeded, "approved", ordered_at="2026-11-19T09:00:00Z"),
+        "rejected": make_order(
+            seeded, "rejected", account="Initech", ordered_at="2026-11-18T09:00:00Z"
+        ),
+        "cancelled": make_order(seeded, "cancelled", ordered_at="2026-11-17T09:00:00Z"),
+        "pending-umbrella": make_order(
+            seeded,
+            platform="Blue Sky",
+            account="Umbrella Ltd",
+            items=[{"sku": "D385", "quantity": 1}],
+            ordered_at="2026-11-21T09:00:00Z",
+        ),
+        "pending-initech": make_order(seeded, account="Initech", ordered_at="2026-11-16T09:00:00Z"),
+    }
+    return seeded, ids
+
+
+def test_the_list_shows_pending_orders_oldest_first_by_default(mixed):
+    store, ids = mixed
+    page = orders.list_orders(store)
+    assert [o.id for o in page.orders] == [
+        ids["pending-initech"],
+        ids["pending-globex"],
+        ids["pending-umbrella"],
+    ]
+    assert page.total == 3
+    assert page.pending == 3
+
+
+def test_status_all_lists_every_order(mixed):
+    store, ids = mixed
+    page = orders.list_orders(store, status="all")
+    assert sorted(o.id for o in page.orders) == sorted(ids.values())
+
+
+@sqlite_only
+@pytest.mark.parametrize("status", ["approved", "rejected", "cancelled"])
+def test_each_status_filter_lists_only_that_status(mixed, status):
+    store, ids = mixed
+    page = orders.list_orders(store, status=status)
+    assert [o.id for o in page.orders] == [ids[status]]
+
+
+@sqlite_only
+def test_the_badge_counts_pending_orders_across_platforms_whatever_the_filters(mixed):
+    store, _ = mixed
+    for kw in (
+        {"status": "approved"},
+        {"platform": "Blue Sky"},
+        {"search": "initech"},
+        {"limit": 1},
+    ):
+        assert orders.list_orders(store, **kw).pending == 3
+
+
+@sqlite_only
+def test_the_platform_filter_is_the_exact_name(mixed):
+    store, ids = mixed
+    page = orders.list_orders(store, status="all", platform="Blue Sky")
+    assert [o.id for o in page.orders] == [ids["pending-umbrella"]]
+    with pytest.raises(NotFound, match="unknown platform 'blue sky'"):
+        orders.list_orders(store, platform="blue sky")
+
+
+def test_search_is_case_insensitive_over_account_and_platform_names(mixed):
+    store, _ = mixed
+    assert statuses_and_accounts(orders.list_orders(store, search="GLOBEX")) == [
+        ("pending", "Globex Corporation")
+    ]
+    assert statuses_and_accounts(orders.list_orders(store, search="sky")) == [
+        ("pending", "Umbrella Ltd")
+    ]
+
+
+def test_percent_and_underscore_in_a_search_are_literal(seeded):
+    directory.import_directory(
+        seeded,
+        json.dumps(
+            {
+                "platforms": [
+                    {
+                        "name": "Tele_Com 100%",
+                        "catalog": [{"sku": "X1", "name": "x", "kind": "deskphone"}],
+                        "accounts": [{"name": "Fo_o"}, {"name": "Foxo"}],
+                    }
+                ]
+            }
+        ),
+        "more.json",
+    )
+    for account in ("Fo_o", "Foxo"):
+        make_order(
+            seeded, platform="Tele_Com 100%", account=account, items=[{"sku": "X1", "quantity": 1}]
+        )
+    make_order(seeded)  # Acme Voice / Globex: matches neither literal character
+    assert [o.account for o in orders.list_orders(seeded, search="o_o").orders] == ["Fo_o"]
+    assert [o.account for o in orders.list_orders(seeded, search="0%").orders] == ["Fo_o", "Foxo"]
+    assert orders.list_orders(seeded, search="%").total == 2
+    assert orders.list_orders(seeded, search="_").total == 2
+    assert orders.list_orders(seeded, search="x%").total == 0
+
+
+@sqlite_only
+def test_limit_caps_the_rows_but_not_the_total(mixed):
+    store, _ = mixed
+    page = orders.list_orders(store, status="all", limit=2)
+    assert len(page.orders) == 2
+    assert page.total == 6
+
+
+@sqlite_only
+def test_an_unknown_status_or_negative_limit_is_refused(seeded):
+    with pytest.raises(InvalidInput, match="unknown status 'waiting'"):
+        orders.list_orders(seeded, status="waiting")
+    with pytest.raises(InvalidInput, match="--limit must be 0 or more"):
+        orders.list_orders(seeded, limit=-1)
+
+
+def test_an_empty_store_lists_nothing(seeded):
+    page = orders.list_orders(seeded, status="all")
+    assert (page.orders, page.total, page.pending) == ((), 0, 0)
+
+
+# -- one order -----------------------------------------------------------------------------------
+@sqlite_only
+def test_show_of_a_missing_order_is_not_found(seeded):
+    with pytest.raises(NotFound, match="^order 99 does not exist$"):
+        orders.show_order(seeded, 99)
+
+
+@sqlite_only
+def test_the_catalog_offered_for_an_order_is_its_own_platform_s(seeded):
+    oid = make_order(
+        seeded, platform="Blue Sky", account="Umbrella Ltd", items=[{"sku": "D385", "quantity": 1}]
+    )
+    assert [c.sku for c in orders.catalog_for_order(seeded, oid)] == ["D385", "M85", "M900"]
+
+
+# -- editing -------------------------------------------------------------------------------------
+def intent_order(store) -> int:  # noqa: ANN001
+    """Line 1: 3× T54W (unit 1 for ann); line 2: 2× W73H; line 3: 1× W70B."""
+    return make_order(
+        store,
+        items=[
+            {"sku": "T54W", "quantity": 3, "units": [ANN]},
+            {"sku": "W73H", "quantity": 2},
+            {"sku": "W70B", "quantity": 1},
+        ],
+    )
+
+
+def test_edits_keep_line_numbers_and_renumber_units_in_line_order(seeded):
+    oid = intent_order(seeded)
+    result = orders.edit_order(
+        seeded, ADMIN, oid, [RemoveLine(2), SetQuantity(1, 2), AddItem("W70B", 1)]
+    )
+    assert [(i.line, i.sku, i.quantity) for i in result.order.items] == [
+        (1, "T54W", 2),
+        (3, "W70B", 2),
+    ]
+    assert units_of(seeded, oid) == [
+        (1, 1, "T54W", "ann@globex.example", "HQ Floor 2"),
+        (2, 1, "T54W", None, None),
+        (3, 3, "W70B", None, None),
+        (4, 3, "W70B", None, None),
+    ]
+
+
+def test_every_edit_is_audited_with_before_and_after(seeded):
+    oid = intent_order(seeded)
+    orders.edit_order(seeded, ADMIN, oid, [SetQuantity(2, 5), AddItem("T54W", 1)])
+    entry = orders.show_order(seeded, oid).audit[-1]
+    assert (entry.actor, entry.action, entry.order) == (ADMIN, "edit", oid)
+    assert entry.details == {
+        "before": [
+            {"line": 1, "sku": "T54W", "quantity": 3},
+            {"line": 2, "sku": "W73H", "quantity": 2},
+            {"line": 3, "sku": "W70B", "quantity": 1},
+        ],
+        "after": [
+            {"line": 1, "sku": "T54W", "quantity": 4},
+            {"line": 2, "sku": "W73H", "quantity": 5},
+            {"line": 3, "sku": "W70B", "quantity": 1},
+        ],
+        "dropped_intents": [],
+    }
+
+
+@sqlite_only
+def test_a_new_sku_gets_a_new_line_with_plain_units(seeded):
+    oid = make_order(seeded)
+    orders.edit_order(seeded, ADMIN, oid, [AddItem("W73H", 2)])
+    assert items_of(seeded, oid) == [(1, "T54W", 2), (2, "W73H", 2)]
+    assert [u[:3] for u in units_of(seeded, oid)] == [
+        (1, 1, "T54W"),
+        (2, 1, "T54W"),
+        (3, 2, "W73H"),
+        (4, 2, "W73H"),
+    ]
+
+
+@sqlite_only
+def test_lowering_a_quantity_keeps_the_units_with_intents(seeded):
+    oid = intent_order(seeded)
+    orders.edit_order(seeded, ADMIN, oid, [SetQuantity(1, 1)])
+    assert units_of(seeded, oid)[0] == (1, 1, "T54W", "ann@globex.example", "HQ Floor 2")
+    assert items_of(seeded, oid)[0] == (1, "T54W", 1)
+
+
+def test_dropping_a_unit_with_an_intent_needs_confirmation_and_changes_nothing_without(seeded):
+    oid = intent_order(seeded)
+    before = (items_of(seeded, oid), units_of(seeded, oid), order_rows(seeded))
+    with pytest.raises(UsageError) as caught:
+        orders.edit_order(seeded, ADMIN, oid, [RemoveLine(1)])
+    assert caught.value.exit_code == 2
+    assert "line 1 T54W for ann@globex.example · HQ Floor 2" in str(caught.value)
+    assert "--yes" in str(caught.value)
+    assert (items_of(seeded, oid), units_of(seeded, oid), order_rows(seeded)) == before
+
+
+@sqlite_only
+def test_a_confirmed_intent_drop_is_applied_and_named_in_the_audit(seeded):
+    oid = intent_order(seeded)
+    orders.edit_order(seeded, ADMIN, oid, [RemoveLine(1)], allow_intent_drops=True)
+    assert items_of(seeded, oid) == [(2, "W73H", 2), (3, "W70B", 1)]
+    entry = orders.show_order(seeded, oid).audit[-1]
+    assert entry.details["dropped_intents"] == [
+        {"line": 1, "sku": "T54W", "intent": "ann@globex.example · HQ Floor 2"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("backend", "status"),
+    [
+        ("sqlite", "approved"),
+        ("sqlite", "rejected"),
+        ("sqlite", "cancelled"),
+        pytest.param("postgres", "approved", marks=pytest.mark.postgres),
+    ],
+)
+def test_editing_a_decided_order_is_refused_and_changes_nothing(seeded, status):
+    oid = make_order(seeded, status)
+    before = (items_of(seeded, oid), order_rows(seeded))
+    with pytest.raises(
+        InvalidTransition, match=f"^order {oid} is {status}, only pending orders can be edited$"
+    ):
+        orders.edit_order(seeded, ADMIN, oid, [SetQuantity(1, 5)])
+    assert (items_of(seeded, oid), order_rows(seeded)) == before
+
+
+@sqlite_only
+def test_an_edit_by_someone_who_is_not_a_super_admin_is_refused(seeded):
+    oid = make_order(seeded)
+    before = order_rows(seeded)
+    with pytest.raises(NotAuthorised, match="'mallory' is not a super-admin"):
+        orders.edit_order(seeded, "mallory", oid, [SetQuantity(1, 5)])
+    assert order_rows(seeded) == before
+
+
+@sqlite_only
+def test_an_edit_without_changes_or_with_a_foreign_sku_is_refused(seeded):
+    oid = make_order(seeded)
+    with pytest.raises(InvalidInput, match="nothing to change"):
+        orders.edit_order(seeded, ADMIN, oid, [])
+    with pytest.raises(InvalidInput, match="SKU 'D385' is not in this order's platform catalog"):
+        orders.edit_order(seeded, ADMIN, oid, [AddItem("D385", 1)])
+    with pytest.raises(NotFound, match="order 99 does not exist"):
+        orders.edit_order(seeded, ADMIN, 99, [SetQuantity(1, 1)])
+    assert items_of(seeded, oid) == [(1, "T54W", 2)]
+
+
+@sqlite_only
+def test_preview_shows_the_plan_without_writing(seeded):
+    oid = intent_order(seeded)
+    before = order_rows(seeded)
+    plan = orders.preview_edit(seeded, oid, [RemoveLine(1)])
+    assert [d.intent for d in plan.dropped_intents] == ["ann@globex.example · HQ Floor 2"]
+    assert order_rows(seeded) == before

@@ -1,0 +1,318 @@
+"""The store (hwctl.store.engine): where it is created, migrations, refusals, and concurrency —
+two admins racing on one order on a real SQLite file and on PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text, update
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from hwctl.config import StoreLocation, resolve_store
+from hwctl.domain.order_edit import SetQuantity
+from hwctl.domain.status import Action
+from hwctl.errors import HwctlError, InvalidTransition
+from hwctl.services import orders
+from hwctl.store.engine import dispose_all, open_store
+from hwctl.store.models import HardwareOrder
+from tests.conftest import ADMIN, Cli, make_order
+
+sqlite_only = pytest.mark.parametrize("backend", ["sqlite"])
+HEAD = "0001"
+ACTION_OF = {"approved": "approve", "rejected": "reject"}
+
+
+def run(*args: str):  # noqa: ANN201
+    """The CLI with no --db: the store is resolved like on a fresh machine."""
+    from hwctl.cli.app import app
+
+    return CliRunner().invoke(app, ["--as", ADMIN, *args])
+
+
+@pytest.fixture
+def released():  # noqa: ANN201
+    """Close pooled connections of stores opened by the test."""
+    yield
+    dispose_all()
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def one_line(stderr: str) -> str:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+# -- where the store is created ------------------------------------------------------------------
+def test_the_default_store_is_created_0600_in_a_0700_folder_and_migrated_on_first_use(
+    isolated_env, released
+):
+    path = isolated_env / ".local/share/hwctl/hwctl.db"
+    assert not path.exists()
+    result = run("list", "--format", "json")
+    assert (result.exit_code, result.stdout.strip()) == (0, "[]"), result.stderr
+    assert mode(path) == 0o600
+    assert mode(path.parent) == 0o700
+    store = open_store(resolve_store(None))
+    assert store.current_revision() == store.head_revision() == HEAD
+
+
+def test_db_path_prints_the_default_location_and_where_it_came_from(isolated_env):
+    result = run("db", "path")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"sqlite:///{isolated_env}/.local/share/hwctl/hwctl.db"
+    assert result.stderr.strip() == "(from default)"
+    assert not (isolated_env / ".local/share/hwctl/hwctl.db").exists()
+
+
+def test_db_path_masks_a_password(monkeypatch):
+    monkeypatch.setenv("HWCTL_DATABASE_URL", "postgres://hwctl:s3cret@db.example/hwctl")
+    result = run("db", "path")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "postgresql+psycopg://hwctl:***@db.example/hwctl"
+    assert "s3cret" not in result.stdout + result.stderr
+
+
+def test_db_upgrade_is_idempotent_and_keeps_the_data(tmp_path, released):
+    url = f"sqlite:///{tmp_path / 'hwctl.db'}"
+    cli = Cli(url)
+    first = cli("db", "upgrade")
+    assert first.exit_code == 0, first.stderr
+    assert first.stdout.strip().endswith(f"schema upgraded from empty to {HEAD}")
+    assert cli("admins", "add", ADMIN).exit_code == 0
+    again = cli("db", "upgrade")
+    assert again.exit_code == 0
+    assert again.stdout.strip().endswith(f"schema already at {HEAD}")
+    assert [a["name"] for a in cli.json("admins", "list", "--format", "json")] == [ADMIN]
+
+
+@pytest.mark.postgres
+def test_a_postgresql_store_without_schema_is_refused_until_db_upgrade(pg_url):
+    cli = Cli(pg_url)
+    refused = cli("list")
+    assert refused.exit_code == 1
+    line = one_line(refused.stderr)
+    assert "has no hwctl schema yet" in line
+    assert "run `hwctl db upgrade`" in line
+    assert refused.stdout == ""
+    upgraded = cli("db", "upgrade")
+    assert upgraded.exit_code == 0, upgraded.stderr
+    assert upgraded.stdout.strip().endswith(f"schema upgraded from empty to {HEAD}")
+    listed = cli("list", "--format", "json")
+    assert (listed.exit_code, listed.stdout.strip()) == (0, "[]")
+
+
+@pytest.mark.postgres
+def test_a_postgresql_store_is_never_migrated_implicitly(pg_url):
+    store = open_store(StoreLocation(pg_url, "--db", False))
+    with pytest.raises(HwctlError, match="hwctl db upgrade"):
+        orders.list_orders(store)
+    assert store.current_revision() is None
+
+
+@pytest.mark.parametrize("args", [("list",), ("db", "upgrade")], ids=["list", "db-upgrade"])
+def test_an_unreachable_store_is_one_line_without_the_password(args):
+    url = "postgresql+psycopg://postgres:secret@127.0.0.1:1/x"
+    result = Cli(url)(*args)
+    assert result.exit_code == 1
+    line = one_line(result.stderr)
+    assert line.startswith("hwctl: error: cannot use the store postgresql+psycopg://postgres:***@")
+    assert "secret" not in result.stdout + result.stderr
+
+
+def test_an_unsupported_store_url_is_one_line():
+    result = Cli("mysql://root:secret@127.0.0.1/hwctl")("list")
+    assert result.exit_code == 1
+    assert "unsupported store 'mysql'" in one_line(result.stderr)
+    assert "secret" not in result.stderr
+
+
+# -- SQLite settings -----------------------------------------------------------------------------
+@sqlite_only
+def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout(store):
+    with store.session() as session:
+        pragma = {
+            name: session.execute(text(f"PRAGMA {name}")).scalar()
+            for name in ("journal_mode", "foreign_keys", "busy_timeout")
+        }
+    assert pragma == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10_000}
+
+
+def other_connection(store) -> sqlite3.Connection:  # noqa: ANN001
+    conn = sqlite3.connect(store.location.sqlite_path, timeout=0, isolation_level=None)
+    return conn
+
+
+@sqlite_only
+def test_a_write_transaction_takes_the_write_lock_with_its_first_statement(seeded):
+    other = other_connection(seeded)
+    try:
+        with seeded.session(write=True) as session:
+            session.exec(select(HardwareOrder.id)).all()  # a read, nothing written yet
+            with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+                other.execute("BEGIN IMMEDIATE")
+        other.execute("BEGIN IMMEDIATE")  # free again once it committed
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+
+
+@sqlite_only
+def test_a_read_transaction_does_not_block_writers(seeded):
+    other = other_connection(seeded)
+    try:
+        with seeded.session() as session:
+            session.exec(select(HardwareOrder.id)).all()
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+    finally:
+        other.close()
+
+
+@sqlite_only
+def test_a_writer_that_read_first_does_not_fail_when_another_admin_writes_meanwhile(seeded):
+    """Read-then-write on SQLite: with a deferred BEGIN, the second admin's write would slip in
+    and the first would fail at once with "database is locked"; BEGIN IMMEDIATE makes it wait."""
+    oid = make_order(seeded)
+    has_read = threading.Event()
+    outcomes: list = []
+
+    def approve_meanwhile() -> None:
+        has_read.wait(5)
+        outcomes.extend(orders.decide(seeded, ADMIN, [oid], Action.APPROVE))
+
+    other = threading.Thread(target=approve_meanwhile)
+    other.start()
+    with seeded.session(write=True) as session:
+        assert session.exec(select(HardwareOrder.status).where(HardwareOrder.id == oid)).one() == (
+            "pending"
+        )
+        has_read.set()
+        time.sleep(0.3)  # the other admin tries to approve now
+        session.execute(update(HardwareOrder).where(HardwareOrder.id == oid).values(note="first"))
+    other.join(15)
+    assert [o.ok for o in outcomes] == [True]
+    detail = orders.show_order(seeded, oid)
+    assert (detail.order.status, detail.note) == ("approved", "first")
+
+
+# -- races ---------------------------------------------------------------------------------------
+def race(*calls: Callable[[], object]) -> list[object]:
+    """Run the calls at the same moment in threads; return each result or exception."""
+    start = threading.Barrier(len(calls))
+    results: list[object] = [None] * len(calls)
+
+    def runner(i: int, call: Callable[[], object]) -> None:
+        start.wait()
+        try:
+            results[i] = call()
+        except Exception as e:  # noqa: BLE001 - returned for the test to inspect
+            results[i] = e
+
+    threads = [threading.Thread(target=runner, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
+def test_two_admins_deciding_one_order_at_once_get_one_winner_and_one_refusal(seeded):
+    for _ in range(3):
+        oid = make_order(seeded)
+        approve = lambda oid=oid: orders.decide(seeded, ADMIN, [oid], Action.APPROVE)  # noqa: E731
+        reject = lambda oid=oid: orders.decide(  # noqa: E731
+            seeded, ADMIN, [oid], Action.REJECT, reason="duplicate"
+        )
+        results = race(approve, reject)
+        outcomes = [r[0] for r in results]  # an exception here would fail the test loudly
+        assert sorted(o.ok for o in outcomes) == [False, True]
+        winner = next(o for o in outcomes if o.ok)
+        loser = next(o for o in outcomes if not o.ok)
+        assert loser.message == (
+            f"order {oid} is {winner.status}, only pending orders can be "
+            f"{'rejected' if winner.status == 'approved' else 'approved'}"
+        )
+        detail = orders.show_order(seeded, oid)
+        assert detail.order.status == winner.status
+        decisions = [e for e in detail.audit if e.action in ("approve", "reject")]
+        assert [e.action for e in decisions] == [ACTION_OF[winner.status]]
+
+
+@sqlite_only
+def test_an_edit_and_an_approval_at_once_never_hit_a_locked_database(seeded):
+    for _ in range(5):
+        oid = make_order(seeded)
+        edit = lambda oid=oid: orders.edit_order(seeded, ADMIN, oid, [SetQuantity(1, 4)])  # noqa: E731
+        approve = lambda oid=oid: orders.decide(seeded, ADMIN, [oid], Action.APPROVE)  # noqa: E731
+        edited, approved = race(edit, approve)
+        assert approved[0].ok, approved
+        if isinstance(edited, Exception):  # the approval won: the edit is refused cleanly
+            assert isinstance(edited, InvalidTransition), edited
+            expected_quantity = 2
+        else:
+            expected_quantity = 4
+        detail = orders.show_order(seeded, oid)
+        assert detail.order.status == "approved"
+        assert detail.order.items[0].quantity == expected_quantity
+
+
+def test_two_admins_removing_each_other_at_once_never_leave_none(seeded):
+    from hwctl.services import admins
+
+    for n in range(3):
+        admins.add(seeded, ADMIN, f"erin{n}")
+        results = race(
+            lambda n=n: admins.remove(seeded, ADMIN, f"erin{n}"),
+            lambda n=n: admins.remove(seeded, f"erin{n}", ADMIN),
+        )
+        left = [a.name for a in admins.list_admins(seeded)]
+        assert len(left) == 1, (left, results)
+        assert sum(isinstance(r, HwctlError) for r in results) == 1, results
+        if left != [ADMIN]:  # erin won: put dana back for the next round
+            admins.add(seeded, left[0], ADMIN)
+            admins.remove(seeded, ADMIN, left[0])
+
+
+def test_two_admins_editing_one_order_at_once_both_apply_to_the_latest_lines(seeded):
+    from hwctl.domain.order_edit import AddItem
+
+    for _ in range(3):
+        oid = make_order(seeded, items=[{"sku": "T54W", "quantity": 3}])
+        results = race(
+            lambda oid=oid: orders.edit_order(seeded, ADMIN, oid, [AddItem("W73H", 1)]),
+            lambda oid=oid: orders.edit_order(seeded, ADMIN, oid, [AddItem("W73H", 2)]),
+        )
+        assert not [r for r in results if isinstance(r, Exception)], results
+        items = orders.show_order(seeded, oid).order.items
+        assert [(i.line, i.sku, i.quantity) for i in items] == [(1, "T54W", 3), (2, "W73H", 3)]
+        assert len(orders.show_order(seeded, oid).units) == 6
+
+
+def test_a_cancellation_racing_an_approval_knows_the_order_was_approved(seeded):
+    for _ in range(5):
+        oid = make_order(seeded)
+        approved, cancelled = race(
+            lambda oid=oid: orders.decide(seeded, ADMIN, [oid], Action.APPROVE)[0],
+            lambda oid=oid: orders.decide(seeded, ADMIN, [oid], Action.CANCEL)[0],
+        )
+        assert cancelled.ok, cancelled
+        cancel = orders.show_order(seeded, oid).audit[-1]
+        assert cancel.action == "cancel"
+        if approved.ok:  # approved first: the cancellation must say so and warn
+            assert cancel.details == {"from": "approved", "to": "cancelled"}
+            assert cancelled.warnings
+        else:
+            assert cancel.details == {"from": "pending", "to": "cancelled"}
+            assert not cancelled.warnings

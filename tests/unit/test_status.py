@@ -1,0 +1,100 @@
+"""The order lifecycle as data (hwctl.domain.status): every action from every status."""
+
+from __future__ import annotations
+
+import pytest
+
+from hwctl.domain.status import (
+    TERMINAL,
+    Action,
+    OrderStatus,
+    can,
+    check_transition,
+    refusal,
+)
+from hwctl.errors import InvalidTransition
+
+P, A, F, R, C = (
+    OrderStatus.PENDING,
+    OrderStatus.APPROVED,
+    OrderStatus.FULFILLED,
+    OrderStatus.REJECTED,
+    OrderStatus.CANCELLED,
+)
+
+# Written out by hand from the issue, not derived from the table under test:
+# action -> {status it may start from: status it leads to}
+EXPECTED: dict[Action, dict[OrderStatus, OrderStatus]] = {
+    Action.EDIT: {P: P},
+    Action.APPROVE: {P: A},
+    Action.REJECT: {P: R},
+    Action.CANCEL: {P: C, A: C},
+    Action.FULFILL: {A: F},
+}
+
+# How each refusal names what is allowed and what was asked.
+ALLOWED_TEXT = {
+    Action.EDIT: "only pending orders can be edited",
+    Action.APPROVE: "only pending orders can be approved",
+    Action.REJECT: "only pending orders can be rejected",
+    Action.CANCEL: "only pending or approved orders can be cancelled",
+    Action.FULFILL: "only approved orders can be fulfilled",
+}
+
+MATRIX = [(action, status) for action in Action for status in OrderStatus]
+
+
+def test_the_matrix_covers_every_action_and_every_status():
+    assert set(EXPECTED) == set(Action)
+    assert len(MATRIX) == len(Action) * len(OrderStatus) == 25
+
+
+@pytest.mark.parametrize(("action", "status"), MATRIX, ids=[f"{a}-from-{s}" for a, s in MATRIX])
+def test_each_action_from_each_status_is_allowed_or_refused_with_one_line(action, status):
+    allowed = EXPECTED[action]
+    if status in allowed:
+        assert can(action, status)
+        assert check_transition(7, action, status) is allowed[status]
+    else:
+        assert not can(action, status)
+        with pytest.raises(InvalidTransition) as caught:
+            check_transition(7, action, status)
+        assert str(caught.value) == f"order 7 is {status.value}, {ALLOWED_TEXT[action]}"
+        assert caught.value.exit_code == 1
+
+
+def test_rejecting_an_approved_order_is_refused_with_the_issue_s_wording():
+    with pytest.raises(
+        InvalidTransition, match=r"^order 7 is approved, only pending orders can be rejected$"
+    ):
+        check_transition(7, Action.REJECT, OrderStatus.APPROVED)
+
+
+def test_refusal_names_the_order_it_is_about():
+    assert refusal(1234, Action.APPROVE, "fulfilled") == (
+        "order 1234 is fulfilled, only pending orders can be approved"
+    )
+
+
+def test_statuses_given_as_plain_strings_are_understood():
+    assert check_transition(3, Action.CANCEL, "approved") is C
+    assert not can(Action.FULFILL, "pending")
+
+
+def test_an_unknown_status_is_not_silently_allowed():
+    with pytest.raises(ValueError):
+        can(Action.APPROVE, "on-hold")
+
+
+@pytest.mark.parametrize("status", [F, R, C])
+def test_terminal_statuses_allow_no_action_at_all(status):
+    assert status in TERMINAL
+    assert not any(can(action, status) for action in Action)
+
+
+def test_only_rejected_cancelled_and_fulfilled_are_terminal():
+    assert {F, R, C} == TERMINAL
+
+
+def test_action_words_are_the_audit_log_s_words():
+    assert [a.value for a in Action] == ["edit", "approve", "reject", "cancel", "fulfill"]
