@@ -30,7 +30,8 @@ DIRECTORY: dict[str, Any] = {
                 {"sku": "W73H", "name": "Yealink W73H DECT handset", "kind": "dect_handset"},
             ],
             "accounts": [
-                {"name": "Globex Corporation", "users": ["ann@globex.example", "bob@globex.example"],
+                {"name": "Globex Corporation",
+                 "users": ["ann@globex.example", "bob@globex.example"],
                  "locations": ["HQ Floor 2", "Warehouse"],
                  "devices": [{"sku": "T54W", "mac": "80:5E:C0:00:00:99"}]},
                 {"name": "Initech", "users": ["peter@initech.example"], "locations": ["Main"]},
@@ -70,7 +71,9 @@ def _pg_admin_url() -> str | None:
     if not url:
         if os.environ.get("CI") == "true":
             pytest.fail(f"{PG_ENV} is not set under CI=true: the PostgreSQL tests must run")
-        pytest.skip(f"PostgreSQL tests need {PG_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1/postgres)")
+        pytest.skip(
+            f"PostgreSQL tests need {PG_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1/postgres)"
+        )
     return url
 
 

@@ -10,8 +10,9 @@ from hwctl.cli import render
 from hwctl.cli.options import FormatOpt, OutputFormat, state
 
 admins_app = typer.Typer(
-    help="Super-admins: who may edit, approve, reject, cancel and fulfil orders.",
+    help="Manage super-admins: who may edit, decide and fulfil orders.",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 NameArg = Annotated[str, typer.Argument(metavar="NAME", help="The admin's name (login).")]
 

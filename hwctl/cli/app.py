@@ -21,6 +21,39 @@ EPILOG = (
 )
 
 
+def _skip_coercion_of_absent_values() -> None:
+    """Typer (0.2x) builds a pydantic TypeAdapter for an option the first time it processes its
+    value, even when the value is absent: that imports pydantic (~100 ms) on every run, every
+    --help and every TAB. An absent optional value coerces to None (or () for lists) anyway, so
+    short-circuit exactly that case; and while completing (resilient parsing) keep the raw words.
+    Guarded: if Typer's internals change, nothing is patched
+    and only speed is lost (tests/cli/test_startup.py guards the import rule)."""
+    from typer import core
+
+    param_cls = getattr(core, "_TyperParameter", None)
+    original = getattr(param_cls, "process_value", None)
+    if original is None or getattr(original, "_hwctl_fast", False):
+        return
+
+    def process_value(self: Any, ctx: Any, value: Any) -> Any:
+        if getattr(ctx, "resilient_parsing", False):
+            # A TAB: the words typed so far only steer completion; typed values are not needed.
+            return value
+        if value is None and not self.required:
+            # What Typer's own path yields for an absent value, minus building the adapter.
+            value = () if (self.multiple or self.nargs == -1) else None
+            if self.callback is not None:
+                value = self.callback(ctx, self, value)
+            return value
+        return original(self, ctx, value)
+
+    process_value._hwctl_fast = True  # type: ignore[attr-defined]
+    param_cls.process_value = process_value
+
+
+_skip_coercion_of_absent_values()
+
+
 class HwctlGroup(TyperGroup):
     """Runs a command and turns HwctlError (and any bug) into one line and an exit code."""
 
@@ -53,10 +86,18 @@ class HwctlGroup(TyperGroup):
 
         var = complete_var or f"_{prog_name}_COMPLETE".replace("-", "_").upper()
         if os.environ.get(var):
-            from typer._completion_classes import completion_init
+            from typer import _completion_classes
 
-            completion_init()
+            _completion_classes.completion_init()
+            # Our help texts carry no Rich markup (rich_markup_mode=None), so zsh/fish help
+            # strings need no Rich rendering: skip importing Rich on every TAB (~50 ms).
+            if hasattr(_completion_classes, "_sanitize_help_text"):
+                _completion_classes._sanitize_help_text = _plain_help
         return super()._main_shell_completion(ctx_args, prog_name, complete_var)
+
+
+def _plain_help(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _debug(ctx: Any) -> bool:
@@ -92,6 +133,9 @@ app = typer.Typer(
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
+    # Plain Click help: Typer's Rich help imports markdown and syntax highlighting (~90 ms) on
+    # every --help, which alone would break the start-up budget (README, "Fast start").
+    rich_markup_mode=None,
 )
 
 

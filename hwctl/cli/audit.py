@@ -23,7 +23,9 @@ def audit(
     ] = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
-    """Every change, oldest first: who (super-admin), when (UTC), reason or note, details."""
+    """Show the audit log, oldest first.
+
+    Every change with the acting super-admin, the UTC time, the reason or note, and details."""
     from hwctl.services import audit as service
 
     if action is not None and action not in ACTIONS:

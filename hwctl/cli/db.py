@@ -7,7 +7,11 @@ import typer
 from hwctl.cli import render
 from hwctl.cli.options import state
 
-db_app = typer.Typer(help="The store: where it is, and upgrading its schema.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="The store: where it is, and upgrading its schema.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 
 
 @db_app.command("path", epilog="Example: HWCTL_DATABASE_URL=/srv/hwctl/hwctl.db hwctl db path")

@@ -31,8 +31,10 @@ def _run(args: list[str], cwd: Path) -> int:
 def demo(
     keep: bool = typer.Option(False, "--keep", help="Keep the demo store and print where it is."),
 ) -> None:
-    """Walk through the workflow on a throwaway store: import, submit, list with its badge,
-    show, review, reject with a reason, approve, fulfil from a CSV, devices and the audit log."""
+    """Walk through the whole workflow on a throwaway store.
+
+    Import, submit, list with its badge, show, review, reject with a reason, approve, cancel,
+    fulfil from a CSV, devices and the audit log, each step printed as the command to type."""
     from hwctl.demo_data import DIRECTORY, ORDERS
 
     tmp = tempfile.mkdtemp(prefix="hwctl-demo-")

@@ -9,8 +9,10 @@ from hwctl.cli.options import FileArg, read_input, state
 
 
 def import_(ctx: typer.Context, file: FileArg) -> None:
-    """Load platforms, catalogs, accounts, users, locations and already registered devices from
-    JSON, upserting by name/SKU/identifier. The same file twice changes nothing."""
+    """Import directory data from JSON (the platform side).
+
+    Platforms, catalogs, accounts, users, locations and devices registered by other means,
+    upserted by name, SKU and identifier. The same file twice changes nothing."""
     from hwctl.services import directory
 
     data, source = read_input(file)

@@ -41,8 +41,11 @@ def fulfill(
     yes: YesOpt = False,
     fmt: DetailFormatOpt = DetailFormat.table,
 ) -> None:
-    """Fulfil an approved order: one identifier per unit (MAC for desk phones and bases, IPEI for
-    handsets) creates or links its device, applies intents, pairs handsets, marks it fulfilled."""
+    """Fulfil an approved order from shipped MACs and IPEIs.
+
+    One identifier per unit (a MAC for desk phones and bases, an IPEI for handsets), typed at
+    prompts or read from a distributor's CSV. Creates or links each device, applies the intents,
+    pairs handsets to a single base, and marks the order fulfilled. Safe to retry."""
     from hwctl.cli import prompts
     from hwctl.domain import fulfilment as rules
     from hwctl.errors import InvalidInput, UsageError
@@ -226,7 +229,7 @@ def devices(
     ] = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
-    """The Devices page: devices with their user, location and paired base."""
+    """List devices (the Devices page) with user, location and base."""
     from hwctl.services import devices as service
 
     rows = service.list_devices(

@@ -33,7 +33,9 @@ def submit(
         typer.Option("--format", "-f", help="table prints one line per order; json the orders."),
     ] = DetailFormat.table,
 ) -> None:
-    """Store one order or a list of orders from JSON; each starts pending. All or nothing."""
+    """Submit orders from JSON (the platform side).
+
+    One order object or a list of them; each starts pending. All or nothing."""
     from hwctl.services import orders
 
     s = state(ctx)
@@ -59,8 +61,10 @@ def list_orders(
     limit: LimitOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
-    """The Hardware Orders page: orders across all platforms, oldest first, with the badge of
-    how many wait for approval."""
+    """List orders (the Hardware Orders page) with the pending badge.
+
+    Orders across all platforms, oldest first. The badge counts orders waiting for approval,
+    across all platforms, whatever the filters."""
     from hwctl.services import orders
 
     if fmt is OutputFormat.table:
@@ -73,7 +77,7 @@ def list_orders(
 
 
 def show(ctx: typer.Context, order: OrderArg, fmt: DetailFormatOpt = DetailFormat.table) -> None:
-    """Everything about one order: lines, units with their intents and devices, audit trail."""
+    """Show one order: lines, units, intents, devices, audit trail."""
     from hwctl.services import orders
 
     render.order_detail(orders.show_order(state(ctx).store(), order), fmt.value)
@@ -97,8 +101,10 @@ def review(
     ] = None,
     yes: YesOpt = False,
 ) -> None:
-    """Edit a pending order's lines before deciding: interactively on a terminal, or with
-    --set/--add/--remove. Items come from the order's own platform catalog."""
+    """Edit a pending order's lines before deciding.
+
+    Interactively on a terminal, or with --set/--add/--remove. Items come from the order's own
+    platform catalog. Dropping a unit that carries an intent needs confirmation."""
     from hwctl.cli import prompts
     from hwctl.domain.order_edit import AddItem, RemoveLine, SetQuantity, parse_edit_pair
     from hwctl.domain.status import Action
@@ -225,7 +231,9 @@ def approve(
     ] = None,
     yes: YesOpt = False,
 ) -> None:
-    """Mark as ordered manually: confirm that you already placed the order with the distributor
+    """Mark orders as ordered manually (approve them).
+
+    An after-the-fact confirmation that you already placed the order with the distributor
     yourself. The order becomes approved. Nothing is ordered automatically."""
     question = (
         f"Mark {_ids_text(order)} as ordered manually? This confirms you have already placed "
@@ -247,8 +255,10 @@ def reject(
     ] = None,
     yes: YesOpt = False,
 ) -> None:
-    """Reject orders with a reason; the reason is stored on the order and visible to the
-    platform (rejection_reason)."""
+    """Reject orders with a reason.
+
+    The reason is required, is stored on the order and is visible to the platform
+    (rejection_reason)."""
     from hwctl.cli import prompts
 
     if reason is None:
@@ -265,7 +275,9 @@ def reject(
 
 
 def cancel(ctx: typer.Context, order: OrdersArg, yes: YesOpt = False) -> None:
-    """Record the customer's cancellation of pending or approved orders."""
+    """Record the customer's cancellation of orders.
+
+    Allowed while pending or approved (an approved order may already be ordered)."""
     _decide(ctx, order, "cancel", f"Record the customer's cancellation of {_ids_text(order)}?", yes)
 
 

@@ -31,6 +31,7 @@ UNKNOWN = 3  # CheckState.UNKNOWN; hwctl.domain.monitoring is imported only when
 report_app = typer.Typer(
     help="Reports for cron and monitoring.",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 

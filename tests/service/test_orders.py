@@ -284,6 +284,30 @@ def test_percent_and_underscore_in_a_search_are_literal(seeded):
     assert orders.list_orders(seeded, search="x%").total == 0
 
 
+def test_search_ignores_the_case_of_letters_beyond_ascii_on_every_backend(seeded):
+    directory.import_directory(
+        seeded,
+        json.dumps(
+            {
+                "platforms": [
+                    {
+                        "name": "Straße Voice",
+                        "catalog": [{"sku": "X1", "name": "x", "kind": "deskphone"}],
+                        "accounts": [{"name": "Über Ärzte GmbH"}],
+                    }
+                ]
+            }
+        ),
+        "more.json",
+    )
+    make_order(seeded, platform="Straße Voice", account="Über Ärzte GmbH",
+               items=[{"sku": "X1", "quantity": 1}])  # fmt: skip
+    for text in ("Über Ärzte", "über ärzte", "ÜBER ÄRZTE", "STRAßE"):
+        assert [o.account for o in orders.list_orders(seeded, search=text).orders] == [
+            "Über Ärzte GmbH"
+        ], text
+
+
 @sqlite_only
 def test_limit_caps_the_rows_but_not_the_total(mixed):
     store, _ = mixed
