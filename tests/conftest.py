@@ -123,7 +123,9 @@ def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iter
     from hwctl.config import StoreLocation
     from hwctl.store.engine import Store
 
-    Store(StoreLocation(url, "--db", False), auto_migrate=False).upgrade()
+    upgrader = Store(StoreLocation(url, "--db", False), auto_migrate=False)
+    upgrader.upgrade()
+    upgrader.engine.dispose()
     yield url
 
 

@@ -33,7 +33,10 @@ def upgrade(ctx: typer.Context) -> None:
     from hwctl.store.engine import Store
 
     store = Store(resolve_store(state(ctx).db), auto_migrate=False)
-    before, after = store.upgrade()
+    try:
+        before, after = store.upgrade()
+    finally:
+        store.engine.dispose()
     if before == after:
         render.result(f"{store.location.masked}: schema already at {after}")
     else:

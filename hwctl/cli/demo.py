@@ -52,6 +52,7 @@ def demo(
             ["import", "directory.json"],
             ["submit", "orders.json"],
             ["list"],
+            ["report", "pending", "--format", "json"],
             ["show", "1"],
             ["review", "2", "--set", "1=3", "--add", "W73H=2", "--yes"],
             ["reject", "4", "--reason", "Umbrella already has a base at Lab 1", "--yes"],

@@ -9,7 +9,6 @@ import typer
 from hwctl.cli import render
 from hwctl.cli.options import (
     DetailFormat,
-    DetailFormatOpt,
     FileArg,
     FormatOpt,
     LimitOpt,
@@ -76,7 +75,7 @@ def list_orders(
     render.orders(page, fmt.value, status.value)
 
 
-def show(ctx: typer.Context, order: OrderArg, fmt: DetailFormatOpt = DetailFormat.table) -> None:
+def show(ctx: typer.Context, order: OrderArg, fmt: FormatOpt = OutputFormat.table) -> None:
     """Show one order: lines, units, intents, devices, audit trail."""
     from hwctl.services import orders
 
@@ -192,7 +191,7 @@ def _decide(ctx: typer.Context, raw: list[str], action_name: str, question: str,
     from hwctl.domain.status import Action
     from hwctl.services import orders
 
-    ids = [parse_order_id(v) for v in raw]
+    ids = list(dict.fromkeys(parse_order_id(v) for v in raw))  # `cancel 2 2` decides 2 once
     s = state(ctx)
     store, actor = s.store(), s.actor()
     action = Action(action_name)
@@ -220,7 +219,7 @@ def _decide(ctx: typer.Context, raw: list[str], action_name: str, question: str,
 
 
 def _ids_text(raw: list[str]) -> str:
-    return ", ".join(f"#{parse_order_id(v)}" for v in raw)
+    return ", ".join(f"#{i}" for i in dict.fromkeys(parse_order_id(v) for v in raw))
 
 
 def approve(
@@ -236,8 +235,8 @@ def approve(
     An after-the-fact confirmation that you already placed the order with the distributor
     yourself. The order becomes approved. Nothing is ordered automatically."""
     question = (
-        f"Mark {_ids_text(order)} as ordered manually? This confirms you have already placed "
-        "the order with the distributor yourself; hwctl orders nothing."
+        f"Mark {_ids_text(order)} as ordered manually (you have already placed the order "
+        "with the distributor yourself; hwctl orders nothing)?"
     )
     _decide(ctx, order, "approve", question, yes, note=note)
 

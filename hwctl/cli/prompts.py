@@ -41,7 +41,8 @@ def confirm(
     if yes:
         return True
     if not allowed or not can_prompt():
-        raise UsageError(f"{question.rstrip('?')}: needs confirmation; pass {flag} (no terminal)")
+        what = question.split("?")[0].strip()
+        raise UsageError(f"{what}? needs confirmation: pass {flag} (no terminal to ask on)")
     return bool(_q().confirm(question, default=default, **PROMPT_KWARGS).unsafe_ask())
 
 

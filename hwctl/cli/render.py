@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # Rich and the views are imported where used: --help and TAB 
 
 TABLE_ROWS = 50
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_LINE_BREAKS = re.compile(r"[\t\n\x0b\x0c\r\x85\u2028\u2029]+")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -54,10 +55,11 @@ def format_items(items: Sequence[LineView]) -> str:
 
 
 def clean(value: object) -> str:
-    """Text for a terminal: control characters (ESC included) removed."""
+    """Text for a terminal: line breaks and tabs become one space (a name never splits a line),
+    other control characters (ESC included) are removed."""
     if value is None:
         return ""
-    return _CONTROL.sub("", str(value))
+    return _CONTROL.sub("", _LINE_BREAKS.sub(" ", str(value)))
 
 
 def _console(stderr: bool = False) -> Console:
@@ -168,7 +170,11 @@ def orders(page: OrderPage, fmt: str, status: str) -> None:
     title = f"Hardware orders ({status}) · {page.pending} waiting for approval"
     caption = f"… and {more} more (use --limit, or --format json|csv for all)" if more > 0 else None
     if not shown:
-        info(f"{page.pending} waiting for approval · no {status} orders match")
+        if page.total:
+            info(f"{page.pending} waiting for approval · {page.total} {status} orders match, "
+                 "none shown (--limit 0)")  # fmt: skip
+        else:
+            info(f"{page.pending} waiting for approval · no {status} orders match")
         return
     table = _table("ID", "Status", "Platform", "Account", "Items", "Ordered", title=title,
                    caption=caption)  # fmt: skip
@@ -190,9 +196,26 @@ def device_identifier(d: DeviceView | None) -> str:
     return f"{d.ipei[:5]} {d.ipei[5:12]} {d.ipei[12:]}" if d.ipei else ""
 
 
+ORDER_UNIT_CSV = ("order", "status", "platform", "account", "ordered_at", "unit", "line", "sku",
+                  "kind", "user", "location", "device", "mac", "ipei", "ipui", "base")  # fmt: skip
+
+
 def order_detail(detail: OrderDetail, fmt: str) -> None:
     if fmt == "json":
         emit_json(detail.to_json())
+        return
+    if fmt == "csv":  # one row per unit, the order's fields repeated
+        o = detail.order
+        emit_csv(
+            ORDER_UNIT_CSV,
+            (
+                (o.id, o.status, o.platform, o.account, iso(o.ordered_at), u.unit, u.line, u.sku,
+                 u.kind, u.user, u.location, u.device.id if u.device else None,
+                 u.device.mac if u.device else None, u.device.ipei if u.device else None,
+                 u.device.ipui if u.device else None, u.device.base if u.device else None)
+                for u in detail.units
+            ),
+        )  # fmt: skip
         return
     o = detail.order
     head = _table("Field", "Value", title=f"Order #{o.id}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hwctl.errors import InvalidInput
+from hwctl.errors import InvalidInput, UsageError
 
 
 @dataclass(frozen=True)
@@ -85,16 +85,16 @@ def parse_edit_pair(text: str, option: str, key_is_int: bool) -> tuple[int | str
     key, value = key.strip(), value.strip()
     what = "LINE=QTY" if key_is_int else "SKU=QTY"
     if not sep or not key or not value:
-        raise InvalidInput(f"{option} {text!r}: expected {what}")
+        raise UsageError(f"{option} {text!r}: expected {what}")
     try:
         quantity = int(value)
     except ValueError as e:
-        raise InvalidInput(f"{option} {text!r}: quantity {value!r} is not a whole number") from e
+        raise UsageError(f"{option} {text!r}: quantity {value!r} is not a whole number") from e
     if key_is_int:
         try:
             return int(key.lstrip("#")), quantity
         except ValueError as e:
-            raise InvalidInput(f"{option} {text!r}: line {key!r} is not a line number") from e
+            raise UsageError(f"{option} {text!r}: line {key!r} is not a line number") from e
     return key, quantity
 
 

@@ -91,6 +91,8 @@ def _one_line(source: str, err: ValidationError, prefix: str = "") -> InvalidInp
         msg = "is required"
     elif first["type"] == "string_too_short":
         msg = "must not be blank"
+    elif first["type"] == "too_short":
+        msg = "must not be empty"
     return InvalidInput(f"{source}: {where}: {msg}")
 
 

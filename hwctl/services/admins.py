@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from hwctl.errors import Conflict, InvalidInput, NotAuthorised, NotFound
@@ -37,9 +37,18 @@ def _clean(name: str) -> str:
     return name
 
 
+def _lock_admins(session: Session) -> None:
+    """Serialise changes to the admin list. SQLite's BEGIN IMMEDIATE already does; on PostgreSQL
+    an empty table has no row to lock, so two first admins could both be added: take a
+    transaction-scoped advisory lock instead."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext('hwctl.super_admin'))"))
+
+
 def add(store: Store, actor: str, name: str) -> AdminView:
     name = _clean(name)
     with store.session(write=True) as session:
+        _lock_admins(session)
         count = session.exec(select(func.count()).select_from(SuperAdmin)).one()
         if count > 0:
             require_admin(session, actor)
@@ -59,6 +68,7 @@ def add(store: Store, actor: str, name: str) -> AdminView:
 def remove(store: Store, actor: str, name: str) -> None:
     name = _clean(name)
     with store.session(write=True) as session:
+        _lock_admins(session)
         # Lock the admin rows first (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises):
         # two admins removing each other at once must not both see "two left" and leave none.
         count = len(session.exec(select(SuperAdmin.id).with_for_update()).all())

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -24,6 +25,7 @@ from hwctl.config import StoreLocation, mask_password
 from hwctl.errors import HwctlError, SchemaBehind, StoreError
 
 BUSY_TIMEOUT_MS = 10_000
+_MIGRATION_LOCK = threading.RLock()
 MIGRATIONS = "hwctl.store:migrations"
 
 
@@ -134,11 +136,14 @@ class Store:
         """Migrate to the newest schema; returns (before, after). Idempotent."""
         from alembic import command
 
-        before = self.current_revision()
         cfg = self._alembic_config()
-        with self._guard(), self.engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+        # One migration at a time: threads here share Alembic's module globals, and on SQLite
+        # BEGIN IMMEDIATE makes a second process wait for the first, then find nothing to do.
+        with _MIGRATION_LOCK, self._guard():
+            before = self.current_revision()
+            with self.engine.execution_options(hwctl_write=True).begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
         self._checked = True
         return before, self.current_revision()
 
@@ -169,7 +174,10 @@ class Store:
             yield
         except HwctlError:
             raise
-        except (exc.OperationalError, exc.InterfaceError, exc.ProgrammingError) as e:
+        except exc.IntegrityError:
+            raise  # a constraint: the use case turns it into a Conflict
+        except (exc.DatabaseError, exc.InterfaceError) as e:
+            # Server down, wrong URL, not a database file, permissions, missing tables...
             raise StoreError(describe_db_error(self.location, e)) from e
         except ModuleNotFoundError as e:
             raise StoreError(

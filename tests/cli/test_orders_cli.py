@@ -298,7 +298,7 @@ def test_dropping_an_intent_needs_yes_without_a_terminal_and_changes_nothing(see
     result = cli("review", str(oid), "--remove", "1")
     assert result.exit_code == 2
     assert "would be dropped: line 1 T54W for ann@globex.example · HQ Floor 2" in result.stderr
-    assert result.stderr.strip().splitlines()[-1].endswith("pass --yes (no terminal)")
+    assert result.stderr.strip().splitlines()[-1].endswith("pass --yes (no terminal to ask on)")
     assert len(cli.json("show", str(oid), "--format", "json")["items"]) == 2
     assert [a["action"] for a in audit_of(cli, oid)] == ["submit"]
     confirmed = cli("review", str(oid), "--remove", "1", "--yes")

@@ -70,7 +70,7 @@ def test_without_a_terminal_a_confirmation_is_a_usage_error_naming_the_flag():
     with pytest.raises(UsageError) as caught:
         prompts.confirm("Approve #7?", yes=False)
     assert caught.value.exit_code == 2
-    assert str(caught.value) == "Approve #7: needs confirmation; pass --yes (no terminal)"
+    assert str(caught.value) == "Approve #7? needs confirmation: pass --yes (no terminal to ask on)"
 
 
 def test_ctrl_c_at_a_confirmation_raises_keyboard_interrupt(keys):

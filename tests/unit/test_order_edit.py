@@ -14,7 +14,7 @@ from hwctl.domain.order_edit import (
     parse_edit_pair,
     plan_edits,
 )
-from hwctl.errors import InvalidInput
+from hwctl.errors import InvalidInput, UsageError
 
 CATALOG = {"T54W", "W70B", "W73H"}
 ANN = "ann@globex.example · HQ Floor 2"
@@ -174,6 +174,6 @@ def test_edit_pairs_are_parsed(text, key_is_int, expected):
         ("3=two", True, "--set '3=two': quantity 'two' is not a whole number"),
     ],
 )
-def test_malformed_edit_pairs_are_one_clear_line(text, key_is_int, message):
-    with pytest.raises(InvalidInput, match="^" + message.replace("(", r"\(")):
+def test_malformed_edit_pairs_are_one_clear_line_and_a_usage_error(text, key_is_int, message):
+    with pytest.raises(UsageError, match="^" + message.replace("(", r"\(")):
         parse_edit_pair(text, "--set", key_is_int)
