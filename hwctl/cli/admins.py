@@ -1,7 +1,5 @@
 """`hwctl admins add|remove|list`: who may edit, decide and fulfil."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

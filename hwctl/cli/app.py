@@ -1,8 +1,6 @@
 """The root command: global options, command registration, and the one place errors become
 a single stderr line and an exit code (a traceback only with --debug)."""
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated, Any
 

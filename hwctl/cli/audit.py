@@ -1,7 +1,5 @@
 """`hwctl audit`: the audit log."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -10,8 +10,6 @@ and when compinit autoloads the file as the function `_hwctl`, the first TAB mus
 (Typer's script only registers its function, so the first TAB would offer nothing).
 """
 
-from __future__ import annotations
-
 import enum
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """`hwctl db path|upgrade`: where the store is, and migrating it."""
 
-from __future__ import annotations
-
 import typer
 
 from hwctl.cli import render

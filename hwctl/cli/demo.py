@@ -1,8 +1,6 @@
 """`hwctl demo`: a guided walk through a throwaway store, printing each step as the command a
 person would type and running exactly that command line."""
 
-from __future__ import annotations
-
 import json
 import os
 import shlex

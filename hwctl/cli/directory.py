@@ -1,7 +1,5 @@
 """`hwctl import`: directory data from the platform side."""
 
-from __future__ import annotations
-
 import typer
 
 from hwctl.cli import render

@@ -1,8 +1,6 @@
 """`hwctl fulfill`: enter shipped identifiers (by hand or from a distributor's CSV) and turn
 them into device records; `hwctl devices`: the account's Devices page."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """Order commands: submit, list, show, review, approve, reject, cancel."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -7,8 +7,6 @@ failure is UNKNOWN: a store that cannot be read, and a command line that cannot 
 because a monitor reads any other code as a state of the thing it watches.
 """
 
-from __future__ import annotations
-
 import enum
 from collections.abc import Iterator
 from contextlib import contextmanager

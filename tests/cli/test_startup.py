@@ -139,3 +139,21 @@ def test_the_benchmark_script_reports_every_case_against_the_budget() -> None:
                  "TAB bash: hwctl ap", "TAB zsh: hwctl ap", "TAB fish: hwctl ap"):  # fmt: skip
         assert case in run.stdout
     assert "within 1.5x of the baseline" in run.stdout
+
+
+COMMAND_MODULES = ("app", "orders", "fulfill", "directory", "audit", "admins", "db", "demo",
+                   "report", "completion")  # fmt: skip
+
+
+def test_command_modules_keep_real_annotations_so_typer_need_not_compile_them() -> None:
+    from pathlib import Path
+
+    import hwctl.cli
+
+    folder = Path(hwctl.cli.__file__).parent
+    offenders = [
+        name
+        for name in COMMAND_MODULES
+        if "from __future__ import annotations" in (folder / f"{name}.py").read_text()
+    ]
+    assert offenders == []
