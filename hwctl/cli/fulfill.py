@@ -71,7 +71,8 @@ def fulfill(
             units = ", ".join(u.label for u in todo)
             raise InvalidInput(f"the CSV leaves {len(todo)} unit(s) without an identifier: {units}")
         answers.update(_ask(store, order, sheet.slots, todo, answers))
-    the_plan = fulfilment.plan(store, order, answers)
+    with render.progress("Validating identifiers", len(answers)) as on_progress:
+        the_plan = fulfilment.plan(store, order, answers, progress=on_progress)
     for w in the_plan.warnings:
         render.warn(w)
     if dry_run:

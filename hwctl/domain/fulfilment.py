@@ -14,7 +14,8 @@ Rules (the product text, "Fulfilling an order"):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from hwctl.domain.identifiers import (
@@ -32,6 +33,7 @@ from hwctl.errors import Conflict, InvalidInput
 from hwctl.io.shipments import ShipmentRow
 
 KIND_LABEL = {"mac": "MAC", "ipei": "IPEI"}
+DEVICE_KINDS = ("deskphone", "dect_base", "dect_handset")
 
 
 @dataclass(frozen=True)
@@ -137,11 +139,21 @@ def place_rows(
     slots: Sequence[Slot], rows: Sequence[ShipmentRow], source: str
 ) -> dict[int, Answer]:
     """Put each CSV row on a unit: by `unit`, else by SKU (next unit without an identifier), else
-    by the identifier's shape when only one kind of unit can take it."""
+    by the identifier's shape when only one kind of unit can take it.
+
+    Linear in the number of rows and units (indexes by SKU, by device key and free counts), so a
+    shipping list of thousands of units places in milliseconds."""
     by_number = {s.number: s for s in slots}
+    by_sku: dict[str, list[Slot]] = {}
+    for slot in slots:
+        by_sku.setdefault(slot.sku.casefold(), []).append(slot)
+    by_key = {s.device_key: s for s in slots if s.device_key}
+    free: Counter[str] = Counter(s.kind for s in slots if s.device_id is None)
+    cursor: dict[object, int] = {}
+    by_shape: dict[frozenset[str], list[Slot]] = {}
     placed: dict[int, Answer] = {}
     placed_line: dict[int, int] = {}
-    skus = {s.sku for s in slots}
+    skus = sorted({s.sku for s in slots})
 
     def origin(row: ShipmentRow) -> str:
         return f"{source} line {row.line}"
@@ -154,32 +166,47 @@ def place_rows(
             )
         placed[slot.number] = Answer(row.identifier, origin(row))
         placed_line[slot.number] = row.line
+        if slot.device_id is None:
+            free[slot.kind] -= 1
 
-    def already_there(candidates: Sequence[Slot], row: ShipmentRow) -> Slot | None:
+    def already_there(row: ShipmentRow, accept: Callable[[Slot], bool]) -> Slot | None:
         """A retry: the unit whose device already has this identifier."""
-        for s in candidates:
-            if (
-                s.device_key
-                and s.number not in placed
-                and key_of(row.identifier, s.wants) == s.device_key
-            ):
-                return s
+        if not by_key:
+            return None
+        for kind in ("mac", "ipei"):
+            key = key_of(row.identifier, kind)
+            slot = by_key.get(key) if key else None
+            if slot is not None and slot.number not in placed and accept(slot):
+                return slot
         return None
 
-    def next_free(candidates: Sequence[Slot], row: ShipmentRow) -> Slot | None:
-        found = already_there(candidates, row)
+    def first(group: object, candidates: Sequence[Slot], ok: Callable[[Slot], bool]) -> Slot | None:
+        """The first candidate passing `ok`, resuming where the last search of `group` ended
+        (a unit once placed or done stays so)."""
+        i = cursor.get(group, 0)
+        while i < len(candidates) and not ok(candidates[i]):
+            i += 1
+        cursor[group] = i
+        return candidates[i] if i < len(candidates) else None
+
+    def next_free(
+        group: object,
+        candidates: Sequence[Slot],
+        row: ShipmentRow,
+        accept: Callable[[Slot], bool],
+    ) -> Slot | None:
+        found = already_there(row, accept)
         if found:
             return found
-        for s in candidates:
-            if s.number not in placed and s.device_id is None:
-                return s
+        slot = first(
+            ("free", group), candidates, lambda s: s.number not in placed and s.device_id is None
+        )
+        if slot is not None:
+            return slot
         # Every such unit has its device already and this identifier is not one of them: put it
         # on the first such unit, so the plan refuses it as the conflict it is ("unit 1 already
         # has the device X; Y differs") rather than as a surplus row.
-        for s in candidates:
-            if s.number not in placed:
-                return s
-        return None
+        return first(("any", group), candidates, lambda s: s.number not in placed)
 
     for row in rows:
         if row.unit is not None:
@@ -193,13 +220,14 @@ def place_rows(
             put(slot, row)
             continue
         if row.sku is not None:
-            matching = [s for s in slots if s.sku.casefold() == row.sku.casefold()]
+            matching = by_sku.get(row.sku.casefold())
             if not matching:
                 raise InvalidInput(
                     f"{origin(row)}: SKU {row.sku!r} is not on this order "
-                    f"(it has {', '.join(sorted(skus))})"
+                    f"(it has {', '.join(skus)})"
                 )
-            slot = next_free(matching, row)
+            sku = row.sku.casefold()
+            slot = next_free(("sku", sku), matching, row, lambda s, k=sku: s.sku.casefold() == k)
             if slot is None:
                 raise InvalidInput(
                     f"{origin(row)}: more {matching[0].sku} rows than the order's "
@@ -220,23 +248,24 @@ def place_rows(
             raise InvalidInput(
                 f"{origin(row)}: {row.identifier!r} is neither a MAC address nor an IPEI"
             )
-        candidates = [s for s in slots if s.wants in kinds]
-        device_kinds = {
-            s.kind for s in candidates if s.device_id is None and s.number not in placed
-        }
-        retry = already_there(candidates, row)
+        shape = frozenset(kinds)
+        if shape not in by_shape:
+            by_shape[shape] = [s for s in slots if s.wants in kinds]
+        candidates = by_shape[shape]
+        retry = already_there(row, lambda s, k=shape: s.wants in k)
         if retry is not None:
             put(retry, row)
             continue
         if not candidates:
             what = " or ".join(KIND_LABEL[k] for k in sorted(kinds))
             raise InvalidInput(f"{origin(row)}: no unit on this order takes a {what}")
+        device_kinds = {k for k in DEVICE_KINDS if kind_for_device(k) in kinds and free[k] > 0}
         if len(device_kinds) > 1:
             raise InvalidInput(
                 f"{origin(row)}: {row.identifier!r} could go to a "
                 f"{' or a '.join(sorted(device_kinds))}: add a SKU or unit column to the file"
             )
-        slot = next_free(candidates, row)
+        slot = next_free(("shape", shape), candidates, row, lambda s, k=shape: s.wants in k)
         if slot is None:
             raise InvalidInput(f"{origin(row)}: more rows than units that take this identifier")
         put(slot, row)
@@ -248,8 +277,13 @@ def missing(slots: Sequence[Slot], answers: Mapping[int, Answer]) -> list[Slot]:
     return [s for s in slots if s.device_id is None and s.number not in answers]
 
 
-def parse_all(slots: Sequence[Slot], answers: Mapping[int, Answer]) -> dict[int, Mac | Ipei]:
-    """Parse every answer for its unit's kind; the same identifier twice is refused."""
+def parse_all(
+    slots: Sequence[Slot],
+    answers: Mapping[int, Answer],
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[int, Mac | Ipei]:
+    """Parse every answer for its unit's kind; the same identifier twice is refused.
+    `progress(done, total)` is told after each answer (a progress bar for long files)."""
     by_number = {s.number: s for s in slots}
     parsed: dict[int, Mac | Ipei] = {}
     seen: dict[str, int] = {}
@@ -266,6 +300,8 @@ def parse_all(slots: Sequence[Slot], answers: Mapping[int, Answer]) -> dict[int,
             )
         seen[key] = number
         parsed[number] = ident
+        if progress is not None:
+            progress(len(parsed), len(answers))
     return parsed
 
 

@@ -22,7 +22,7 @@ from hwctl.domain.status import Action, OrderStatus
 from hwctl.errors import Conflict, InvalidTransition
 from hwctl.services import admins, audit
 from hwctl.services.orders import _guard_status
-from hwctl.services.queries import get_order, order_views, unit_rows, unit_views
+from hwctl.services.queries import UnitRow, get_order, order_views, unit_rows, unit_views
 from hwctl.services.views import OrderView, UnitView
 from hwctl.store.engine import Store
 from hwctl.store.models import Device, HardwareOrder, utcnow
@@ -52,12 +52,13 @@ def _check_state(order: HardwareOrder) -> None:
         raise InvalidTransition(lifecycle.refusal(order.id, Action.FULFILL, order.status))
 
 
-def _slots(session: Session, order_id: int) -> list[Slot]:
-    units = unit_rows(session, order_id)
+def _slots(session: Session, units: list[UnitRow]) -> list[Slot]:
     devices = {
         d.order_unit_id: d
         for d in session.exec(
-            select(Device).where(col(Device.order_unit_id).in_([u.unit_id for u in units]))
+            select(Device.order_unit_id, Device.id, Device.mac, Device.ipei).where(
+                col(Device.order_unit_id).in_([u.unit_id for u in units])
+            )
         )
     }
     slots = []
@@ -85,11 +86,14 @@ def load_sheet(store: Store, order_id: int) -> Sheet:
         order = get_order(session, order_id)
         _check_state(order)
         (view,) = order_views(session, [order])
-        return Sheet(view, tuple(_slots(session, order_id)))
+        return Sheet(view, tuple(_slots(session, unit_rows(session, order_id))))
 
 
 def _registered(
-    session: Session, order: HardwareOrder, parsed: Mapping[int, Mac | Ipei]
+    session: Session,
+    order: HardwareOrder,
+    parsed: Mapping[int, Mac | Ipei],
+    units: list[UnitRow],
 ) -> dict[str, Registered]:
     macs = [normalise(i) for i in parsed.values() if isinstance(i, Mac)]
     ipeis = [normalise(i) for i in parsed.values() if isinstance(i, Ipei)]
@@ -98,7 +102,7 @@ def _registered(
     devices = session.exec(
         select(Device).where(or_(col(Device.mac).in_(macs), col(Device.ipei).in_(ipeis)))
     ).all()
-    numbers = {u.unit_id: u.number for u in unit_rows(session, order.id)}
+    numbers = {u.unit_id: u.number for u in units}
     out: dict[str, Registered] = {}
     for d in devices:
         bound_elsewhere = None
@@ -116,10 +120,17 @@ def _registered(
     return out
 
 
-def _plan(session: Session, order: HardwareOrder, answers: Mapping[int, Answer]) -> Plan:
-    slots = _slots(session, order.id)
-    parsed = rules.parse_all(slots, answers)
-    registered = _registered(session, order, parsed)
+def _plan(
+    session: Session,
+    order: HardwareOrder,
+    answers: Mapping[int, Answer],
+    progress: Progress | None = None,
+    units: list[UnitRow] | None = None,
+) -> Plan:
+    units = unit_rows(session, order.id) if units is None else units
+    slots = _slots(session, units)
+    parsed = rules.parse_all(slots, answers, progress)
+    registered = _registered(session, order, parsed, units)
     already = 0
     bases = [s for s in slots if s.kind == "dect_base"]
     if len(bases) == 1:
@@ -129,7 +140,7 @@ def _plan(session: Session, order: HardwareOrder, answers: Mapping[int, Answer])
             known = registered.get(normalise(parsed[base.number]))
             base_id = known.id if known else None
         if base_id is not None:
-            unit_ids = [u.unit_id for u in unit_rows(session, order.id)]
+            unit_ids = [u.unit_id for u in units]
             # Handsets given for this order's units are paired by the plan itself: one that was
             # registered (and paired to this base) beforehand must not take two places.
             given = [r.id for r in registered.values()]
@@ -148,12 +159,18 @@ def _plan(session: Session, order: HardwareOrder, answers: Mapping[int, Answer])
     return rules.build_plan(order.id, slots, parsed, registered, base_already_paired=already)
 
 
-def plan(store: Store, order_id: int, answers: Mapping[int, Answer]) -> Plan:
+def plan(
+    store: Store,
+    order_id: int,
+    answers: Mapping[int, Answer],
+    *,
+    progress: Progress | None = None,
+) -> Plan:
     """Validate everything and return the plan; writes nothing (the dry run)."""
     with store.session() as session:
         order = get_order(session, order_id)
         _check_state(order)
-        return _plan(session, order, answers)
+        return _plan(session, order, answers, progress)
 
 
 def check_identifier(store: Store, order_id: int, number: int, text: str) -> str:
@@ -161,9 +178,10 @@ def check_identifier(store: Store, order_id: int, number: int, text: str) -> str
     the normalised display form. Raises InvalidInput/Conflict with the reason."""
     with store.session() as session:
         order = get_order(session, order_id)
-        slots = [s for s in _slots(session, order_id) if s.number == number]
+        units = unit_rows(session, order_id)
+        slots = [s for s in _slots(session, units) if s.number == number]
         parsed = rules.parse_all(slots, {number: Answer(text)})
-        registered = _registered(session, order, parsed)
+        registered = _registered(session, order, parsed, units)
         rules.build_plan(order_id, slots, parsed, registered)
         return parsed[number].display
 
@@ -186,10 +204,11 @@ def fulfil(
             if order is None:
                 get_order(session, order_id)  # raises NotFound
             _check_state(order)
-            the_plan = _plan(session, order, answers)
+            units = unit_rows(session, order_id)
+            the_plan = _plan(session, order, answers, units=units)
             if order.status == OrderStatus.FULFILLED:
                 return FulfilResult(the_plan, True, tuple(unit_views(session, order_id)))
-            _write(session, order, the_plan, progress)
+            _write(session, order, the_plan, units, progress)
             _guard_status(session, order_id, Action.FULFILL)
             audit.record(
                 session,
@@ -216,49 +235,60 @@ def fulfil(
 
 
 def _write(
-    session: Session, order: HardwareOrder, the_plan: Plan, progress: Progress | None
+    session: Session,
+    order: HardwareOrder,
+    the_plan: Plan,
+    unit_list: list[UnitRow],
+    progress: Progress | None,
 ) -> None:
-    units = {u.number: u for u in unit_rows(session, order.id)}
+    """Create and link the devices. Bases go first and are flushed once, so handsets can point
+    at them; everything else is flushed in one batch (thousands of units in one INSERT batch)."""
+    units = {u.number: u for u in unit_list}
     device_of: dict[int, int] = {}
     total = len(the_plan.units)
-    # Bases first, so handsets can point at them.
-    ordered = sorted(the_plan.units, key=lambda u: (u.kind != "dect_base", u.number))
+    bases = [u for u in the_plan.units if u.kind == "dect_base"]
+    others = [u for u in the_plan.units if u.kind != "dect_base"]
     now = utcnow()
-    for done, up in enumerate(ordered, start=1):
-        row = units[up.number]
-        base_id = device_of.get(up.base_unit) if up.base_unit is not None else None
-        if up.action == "skip":
-            device_of[up.number] = up.device_id or 0
-        elif up.action == "create":
-            device = Device(
-                account_id=order.account_id,
-                catalog_item_id=row.item_id,
-                kind=row.kind,
-                mac=up.key if row.kind != "dect_handset" else None,
-                ipei=up.key if row.kind == "dect_handset" else None,
-                user_id=row.user_id,
-                location_id=row.location_id if row.kind != "dect_handset" else None,
-                base_id=base_id,
-                order_id=order.id,
-                order_unit_id=row.unit_id,
-                created_at=now,
-            )
-            session.add(device)
-            session.flush()
-            device_of[up.number] = device.id
-        else:  # link
-            device = session.get(Device, up.device_id)
-            device.order_id = order.id
-            device.order_unit_id = row.unit_id
-            device.catalog_item_id = row.item_id
-            if row.user_id is not None:
-                device.user_id = row.user_id
-            if row.location_id is not None and row.kind != "dect_handset":
-                device.location_id = row.location_id
-            if base_id is not None:
-                device.base_id = base_id
-            session.add(device)
-            session.flush()
-            device_of[up.number] = device.id
-        if progress:
-            progress(done, total)
+    done = 0
+    for batch in (bases, others):
+        created: list[tuple[int, Device]] = []
+        for up in batch:
+            row = units[up.number]
+            base_id = device_of.get(up.base_unit) if up.base_unit is not None else None
+            if up.action == "skip":
+                device_of[up.number] = up.device_id or 0
+            elif up.action == "create":
+                device = Device(
+                    account_id=order.account_id,
+                    catalog_item_id=row.item_id,
+                    kind=row.kind,
+                    mac=up.key if row.kind != "dect_handset" else None,
+                    ipei=up.key if row.kind == "dect_handset" else None,
+                    user_id=row.user_id,
+                    location_id=row.location_id if row.kind != "dect_handset" else None,
+                    base_id=base_id,
+                    order_id=order.id,
+                    order_unit_id=row.unit_id,
+                    created_at=now,
+                )
+                session.add(device)
+                created.append((up.number, device))
+            else:  # link
+                device = session.get(Device, up.device_id)
+                device.order_id = order.id
+                device.order_unit_id = row.unit_id
+                device.catalog_item_id = row.item_id
+                if row.user_id is not None:
+                    device.user_id = row.user_id
+                if row.location_id is not None and row.kind != "dect_handset":
+                    device.location_id = row.location_id
+                if base_id is not None:
+                    device.base_id = base_id
+                session.add(device)
+                device_of[up.number] = device.id
+            done += 1
+            if progress:
+                progress(done, total)
+        session.flush()
+        for number, device in created:
+            device_of[number] = device.id

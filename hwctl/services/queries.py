@@ -109,9 +109,24 @@ class UnitRow:
 
 
 def unit_rows(session: Session, order_id: int) -> list[UnitRow]:
-    """The order's units numbered 1..N in (line, seq) order."""
+    """The order's units numbered 1..N in (line, seq) order (plain columns: thousands of units
+    load in milliseconds, no ORM identity map)."""
     rows = session.exec(
-        select(OrderUnit, OrderLine, CatalogItem, AccountUser.name, Location.name)
+        select(
+            OrderUnit.id,
+            OrderUnit.seq,
+            OrderUnit.user_id,
+            OrderUnit.location_id,
+            OrderLine.id,
+            OrderLine.line_no,
+            CatalogItem.id,
+            CatalogItem.sku,
+            CatalogItem.name,
+            CatalogItem.kind,
+            CatalogItem.max_handsets,
+            AccountUser.name,
+            Location.name,
+        )
         .join(OrderLine, col(OrderLine.id) == OrderUnit.line_id)
         .join(CatalogItem, col(CatalogItem.id) == OrderLine.catalog_item_id)
         .outerjoin(AccountUser, col(AccountUser.id) == OrderUnit.user_id)
@@ -122,22 +137,25 @@ def unit_rows(session: Session, order_id: int) -> list[UnitRow]:
     return [
         UnitRow(
             number=n,
-            unit_id=unit.id,
-            line_no=line.line_no,
-            line_id=line.id,
-            seq=unit.seq,
-            item_id=item.id,
-            sku=item.sku,
-            name=item.name,
-            kind=item.kind,
-            max_handsets=item.max_handsets,
-            user_id=unit.user_id,
+            unit_id=unit_id,
+            line_no=line_no,
+            line_id=line_id,
+            seq=seq,
+            item_id=item_id,
+            sku=sku,
+            name=name,
+            kind=kind,
+            max_handsets=max_handsets,
+            user_id=user_id,
             user=user,
-            location_id=unit.location_id,
+            location_id=location_id,
             location=location,
         )
-        for n, (unit, line, item, user, location) in enumerate(rows, start=1)
-    ]
+        for n, (
+            unit_id, seq, user_id, location_id, line_id, line_no, item_id, sku, name, kind,
+            max_handsets, user, location,
+        ) in enumerate(rows, start=1)
+    ]  # fmt: skip
 
 
 def ipui_of(ipei: str | None) -> str | None:
