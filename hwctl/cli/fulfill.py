@@ -58,7 +58,7 @@ def fulfill(
     if csv_file is not None:
         data, source = read_input(csv_file)
         answers = rules.place_rows(sheet.slots, read_shipments(data, source), source)
-    elif sheet.status == "fulfilled":
+    elif sheet.is_fulfilled:
         _already_fulfilled(store, order, fmt)
         return
     todo = rules.missing(sheet.slots, answers)
@@ -81,7 +81,7 @@ def fulfill(
         else:
             render.fulfil_plan(the_plan, title=f"Order #{order}: fulfilment plan (dry run)")
         return
-    if sheet.status == "fulfilled" and the_plan.count("skip") == len(the_plan.units):
+    if sheet.is_fulfilled and the_plan.nothing_to_write:
         _already_fulfilled(store, order, fmt, the_plan)
         return
     if not yes and prompts.can_prompt() and fmt is DetailFormat.table:

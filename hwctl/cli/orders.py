@@ -110,7 +110,7 @@ def review(
     s = state(ctx)
     store = s.store()
     # Refuse someone who is not a super-admin before showing a plan or asking anything.
-    orders.check_decidable(store, s.actor(), [order], Action.EDIT)
+    orders.preflight(store, s.actor(), [order], Action.EDIT)
     edits: list = []
     for text in remove or []:
         edits.append(RemoveLine(parse_order_line(text)))
@@ -193,14 +193,9 @@ def _decide(ctx: typer.Context, raw: list[str], action_name: str, question: str,
     s = state(ctx)
     store, actor = s.store(), s.actor()
     action = Action(action_name)
-    orders.check_decidable(store, actor, ids, action)
-    warned: set[int] = set()  # warned before the confirmation: not again after the outcome
-    if action is Action.CANCEL:
-        current = orders.statuses(store, ids)
-        for oid in ids:
-            if current.get(oid) == "approved":
-                render.warn(f"order {oid} is approved: the hardware may already be ordered")
-                warned.add(oid)
+    warned = orders.preflight(store, actor, ids, action)
+    for message in warned.values():  # before the confirmation: not again after the outcome
+        render.warn(message)
     if not prompts.confirm(question, yes=yes):
         render.info("nothing changed")
         raise typer.Exit(1)

@@ -109,6 +109,11 @@ class Plan:
         return sum(1 for u in self.units if u.action == action)
 
     @property
+    def nothing_to_write(self) -> bool:
+        """Every unit already has its device: a retry with the identifiers it has."""
+        return all(u.action == "skip" for u in self.units)
+
+    @property
     def paired(self) -> int:
         return sum(1 for u in self.units if u.base_unit is not None and u.action != "skip")
 

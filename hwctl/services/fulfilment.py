@@ -39,6 +39,10 @@ class Sheet:
     def status(self) -> str:
         return self.order.status
 
+    @property
+    def is_fulfilled(self) -> bool:
+        return self.order.status == OrderStatus.FULFILLED
+
 
 @dataclass(frozen=True)
 class FulfilResult:

@@ -393,21 +393,21 @@ def _guard_status(
         raise InvalidTransition(lifecycle.refusal(order_id, action, current))
 
 
-def check_decidable(store: Store, actor: str, order_ids: Sequence[int], action: Action) -> None:
-    """Before asking for a confirmation: is the actor a super-admin? (Each order is checked
-    again, race-free, when it is decided.)"""
+def preflight(store: Store, actor: str, order_ids: Sequence[int], action: Action) -> dict[int, str]:
+    """Before asking for a confirmation: refuse unless the actor is a super-admin, and return
+    the warnings to show first (cancelling an approved order: the hardware may be ordered).
+    Each order is checked again, race-free, when it is decided."""
     with store.session() as session:
         admins.require_admin(session, actor)
-
-
-def statuses(store: Store, order_ids: Sequence[int]) -> dict[int, str]:
-    with store.session() as session:
+        if action is not Action.CANCEL:
+            return {}
         rows = session.exec(
             select(HardwareOrder.id, HardwareOrder.status).where(
-                col(HardwareOrder.id).in_(list(order_ids))
+                col(HardwareOrder.id).in_(list(order_ids)),
+                HardwareOrder.status == OrderStatus.APPROVED,
             )
         ).all()
-    return dict(rows)
+    return {oid: f"order {oid} is approved: the hardware may already be ordered" for oid, _ in rows}
 
 
 def _decide_one(
@@ -488,7 +488,7 @@ def decide(
     for oid in order_ids:
         if oid not in seen:
             seen.append(oid)
-    check_decidable(store, actor, seen, action)
+    preflight(store, actor, seen, action)
     return [_decide_one(store, actor, oid, action, reason=reason, note=note) for oid in seen]
 
 
