@@ -4,7 +4,6 @@ parsers for command-line values. Imported by every command module: keep it light
 from __future__ import annotations
 
 import enum
-import os
 import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated
@@ -150,12 +149,20 @@ def interactive() -> bool:
         return False
 
 
+def _is_terminal(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError):
+        return False
+
+
 def read_input(path: str) -> tuple[bytes, str]:
     """The bytes of FILE, or of standard input for `-`; with the name to use in messages."""
     from hwctl.errors import InvalidInput
 
     if path == "-":
-        if sys.stdin is None or (interactive() and os.environ.get("HWCTL_ALLOW_TTY_STDIN") != "1"):
+        if sys.stdin is None or _is_terminal(sys.stdin):
+            # Typing JSON or CSV at a terminal is never what was meant: don't sit waiting.
             raise InvalidInput("reading - from a terminal: pipe the file in, or give its path")
         data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
         return (data.encode() if isinstance(data, str) else data), "<stdin>"
