@@ -141,9 +141,27 @@ class Store:
         # BEGIN IMMEDIATE makes a second process wait for the first, then find nothing to do.
         with _MIGRATION_LOCK, self._guard():
             before = self.current_revision()
-            with self.engine.execution_options(hwctl_write=True).begin() as conn:
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
+            with self.engine.execution_options(hwctl_write=True).connect() as conn:
+                sqlite = conn.dialect.name == "sqlite"
+                if sqlite:
+                    # Batch migrations rebuild tables; with foreign keys enforced, ON DELETE
+                    # CASCADE would empty child tables. The pragma only works outside a
+                    # transaction, so set it on the driver connection before BEGIN.
+                    conn.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
+                try:
+                    with conn.begin():
+                        cfg.attributes["connection"] = conn
+                        command.upgrade(cfg, "head")
+                        if sqlite:
+                            broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                            if broken:
+                                raise StoreError(
+                                    f"migration left {len(broken)} broken reference(s) (first in "
+                                    f"table {broken[0][0]}); nothing was changed"
+                                )
+                finally:
+                    if sqlite:
+                        conn.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
         self._checked = True
         return before, self.current_revision()
 

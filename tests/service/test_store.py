@@ -316,3 +316,13 @@ def test_a_cancellation_racing_an_approval_knows_the_order_was_approved(seeded):
         else:
             assert cancel.details == {"from": "pending", "to": "cancelled"}
             assert not cancelled.warnings
+
+
+def test_after_a_migration_foreign_keys_are_enforced_again_on_the_same_connection(tmp_path):
+    from hwctl.store.engine import Store
+
+    store = Store(StoreLocation(f"sqlite:///{tmp_path / 'fk.db'}", "--db", False))
+    store.upgrade()  # turns enforcement off for the migration, on again after
+    with store.session() as session:
+        assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    store.engine.dispose()
