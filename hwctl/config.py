@@ -57,6 +57,8 @@ def load_config() -> dict[str, object]:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
+        if os.environ.get(ENV_CONFIG):  # named explicitly: a typo must not fall back silently
+            raise InvalidInput(f"${ENV_CONFIG} names {path}, which does not exist") from None
         return {}
     except OSError as exc:
         raise InvalidInput(f"cannot read config file {path}: {exc.strerror}") from exc
@@ -135,9 +137,17 @@ def resolve_store(flag: str | None = None) -> StoreLocation:
 _PASSWORD_RE = re.compile(r"(?P<head>://[^/?#@:]*:)(?P<pw>[^/?#@]*)(?P<tail>@)")
 
 
+# libpq and SQLAlchemy also take the password as a query parameter (`?password=…`).
+_QUERY_PASSWORD_RE = re.compile(
+    r"(?i)(?P<head>[?&;](?:ssl)?password=)(?P<pw>(?:[^&#\s'\":]|:(?!\s|$))*)"
+)
+
+
 def mask_password(text: str) -> str:
-    """Replace the password of any URL inside `text` with ***."""
-    return _PASSWORD_RE.sub(lambda m: f"{m['head']}***{m['tail']}", text)
+    """Replace the password of any URL inside `text` with *** (in `user:pass@` and in
+    `?password=`)."""
+    text = _PASSWORD_RE.sub(lambda m: f"{m['head']}***{m['tail']}", text)
+    return _QUERY_PASSWORD_RE.sub(lambda m: f"{m['head']}***", text)
 
 
 def os_account() -> str:

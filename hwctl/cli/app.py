@@ -52,6 +52,9 @@ def _skip_coercion_of_absent_values() -> None:
 _skip_coercion_of_absent_values()
 
 
+GLOBAL_OPTIONS = ("--db", "--as", "--debug", "--version")
+
+
 class HwctlGroup(TyperGroup):
     """Runs a command and turns HwctlError (and any bug) into one line and an exit code."""
 
@@ -60,12 +63,25 @@ class HwctlGroup(TyperGroup):
             return super().invoke(ctx)
         except HwctlError as e:
             _fail(ctx, e.message, e.exit_code, e)
-        except (typer.Exit, typer.Abort, KeyboardInterrupt, EOFError):
+        except KeyboardInterrupt:
+            # Ctrl-C: any open transaction rolled back; say so rather than exit silently.
+            from hwctl.cli import render
+
+            render.info("hwctl: interrupted")
+            raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort, EOFError):
             raise
         except TyperException as e:  # a usage error (bad value, missing option): one line, exit 2
             if type(e).__name__ == "NoArgsIsHelpError":  # `hwctl admins` shows its help
                 raise
-            _fail(ctx, e.format_message(), e.exit_code, e)
+            message = e.format_message()
+            option = getattr(e, "option_name", None)
+            if option in GLOBAL_OPTIONS:
+                message = (
+                    f"{option} is a global option: put it before the command "
+                    f"(hwctl {option} … {ctx.invoked_subcommand or 'COMMAND'} …)"
+                )
+            _fail(ctx, message, e.exit_code, e)
         except Exception as e:  # noqa: BLE001 - the last line of defence: no tracebacks
             if _debug(ctx):
                 raise

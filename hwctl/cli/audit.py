@@ -17,7 +17,19 @@ def audit(
     ] = None,
     action: Annotated[
         str | None,
-        typer.Option("--action", "-a", help=f"Only this action: {', '.join(ACTIONS)}."),
+        typer.Option(
+            "--action", "-a", metavar="ACTION", help=f"Only this action: {', '.join(ACTIONS)}."
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            "-n",
+            min=0,
+            metavar="N",
+            help="Only the N most recent entries (a table shows 50 unless given).",
+        ),
     ] = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
@@ -32,7 +44,7 @@ def audit(
         )
     order_id = parse_order_id(order) if order is not None else None
     entries = service.list_entries(state(ctx).store(), order_id=order_id, action=action)
-    render.audit(entries, fmt.value)
+    render.audit(entries, fmt.value, limit=limit)
 
 
 def register(app: typer.Typer) -> None:

@@ -34,11 +34,16 @@ class StatusFilter(enum.StrEnum):
     all = "all"
 
 
+MAX_ORDER_ID = 2**31 - 1  # the id column is a 32-bit INTEGER on PostgreSQL
+
+
 def parse_order_id(value: str) -> int:
     """ORDER as printed: `7` or `#7`."""
     text = value.strip().lstrip("#")
     if not text.isdigit() or int(text) < 1:
         raise typer.BadParameter(f"{value!r} is not an order id (use the number, e.g. 7 or #7)")
+    if int(text) > MAX_ORDER_ID:
+        raise typer.BadParameter(f"{value!r} is not an order id (ids go up to {MAX_ORDER_ID})")
     return int(text)
 
 
@@ -95,12 +100,17 @@ DetailFormatOpt = Annotated[
     typer.Option("--format", "-f", help="Output format: a table for people, json for scripts."),
 ]
 PlatformOpt = Annotated[
-    str | None, typer.Option("--platform", "-p", help="Only this platform (exact name).")
+    str | None,
+    typer.Option("--platform", "-p", metavar="NAME", help="Only this platform (exact name)."),
 ]
 LimitOpt = Annotated[
     int | None,
     typer.Option(
-        "--limit", "-n", min=0, help="At most N rows (json/csv return all rows without it)."
+        "--limit",
+        "-n",
+        min=0,
+        metavar="N",
+        help="At most N rows (json/csv return all rows without it).",
     ),
 ]
 FileArg = Annotated[

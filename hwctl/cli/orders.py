@@ -53,7 +53,12 @@ def list_orders(
     platform: PlatformOpt = None,
     search: Annotated[
         str | None,
-        typer.Option("--search", "-q", help="Case-insensitive text in account or platform names."),
+        typer.Option(
+            "--search",
+            "-q",
+            metavar="TEXT",
+            help="Case-insensitive text in account or platform names.",
+        ),
     ] = None,
     limit: LimitOpt = None,
     fmt: FormatOpt = OutputFormat.table,
@@ -65,8 +70,8 @@ def list_orders(
     from hwctl.services import orders
 
     if fmt is OutputFormat.table:
-        # A table shows at most the first 50 rows: fetch no more than that, whatever the history.
-        limit = min(limit, render.TABLE_ROWS) if limit is not None else render.TABLE_ROWS
+        # A table shows the first 50 rows unless --limit says otherwise: never fetch the history.
+        limit = render.TABLE_ROWS if limit is None else limit
     page = orders.list_orders(
         state(ctx).store(), status=status.value, platform=platform, search=search, limit=limit
     )
@@ -219,7 +224,10 @@ def approve(
     ctx: typer.Context,
     order: OrdersArg,
     note: Annotated[
-        str | None, typer.Option("--note", help="A note for the audit log (e.g. the PO number).")
+        str | None,
+        typer.Option(
+            "--note", metavar="TEXT", help="A note for the audit log (e.g. the PO number)."
+        ),
     ] = None,
     yes: YesOpt = False,
 ) -> None:
@@ -242,6 +250,7 @@ def reject(
         typer.Option(
             "--reason",
             "-r",
+            metavar="TEXT",
             help="Why (required, not blank); stored on the order for the platform.",
         ),
     ] = None,

@@ -165,7 +165,7 @@ def orders(page: OrderPage, fmt: str, status: str) -> None:
             ),
         )  # fmt: skip
         return
-    shown = page.orders[:TABLE_ROWS]
+    shown = page.orders  # the command fetched at most --limit (default 50) rows
     more = page.total - len(shown)
     title = f"Hardware orders ({status}) · {page.pending} waiting for approval"
     caption = f"… and {more} more (use --limit, or --format json|csv for all)" if more > 0 else None
@@ -249,7 +249,17 @@ def _details_text(details: dict | None) -> str:
 AUDIT_CSV = ("id", "at", "actor", "action", "order", "reason", "details")
 
 
-def audit(entries: Sequence[AuditView], fmt: str, title: str = "Audit log") -> None:
+def audit(
+    entries: Sequence[AuditView],
+    fmt: str,
+    title: str = "Audit log",
+    limit: int | None = None,
+) -> None:
+    """Oldest first; `limit` keeps the most recent N (tables: 50 unless given)."""
+    if limit is None and fmt == "table" and title == "Audit log":
+        limit = TABLE_ROWS
+    earlier = max(len(entries) - limit, 0) if limit is not None else 0
+    entries = entries[earlier:]
     if fmt == "json":
         emit_json([e.to_json() for e in entries])
         return
@@ -260,8 +270,13 @@ def audit(entries: Sequence[AuditView], fmt: str, title: str = "Audit log") -> N
              for e in entries),
         )  # fmt: skip
         return
+    caption = (
+        f"… {earlier} earlier entries not shown (use --limit, or --format json|csv for all)"
+        if earlier and fmt == "table"
+        else None
+    )
     table = _table("ID", "At (UTC)", "Actor", "Action", "Order", "Reason / note", "Details",
-                   title=title)  # fmt: skip
+                   title=title, caption=caption)  # fmt: skip
     for e in entries:
         _row(table, e.id, iso(e.at), e.actor, e.action, f"#{e.order}" if e.order else "",
              e.reason or "", _details_text(e.details))  # fmt: skip
@@ -272,7 +287,12 @@ DEVICE_CSV = ("id", "platform", "account", "kind", "sku", "mac", "ipei", "ipui",
               "location", "base", "order")  # fmt: skip
 
 
-def devices(rows: Sequence[DeviceView], fmt: str) -> None:
+def devices(rows: Sequence[DeviceView], fmt: str, limit: int | None = None) -> None:
+    """`limit` keeps the first N (tables: 50 unless given)."""
+    total = len(rows)
+    if limit is None and fmt == "table":
+        limit = TABLE_ROWS
+    rows = rows[:limit] if limit is not None else rows
     if fmt == "json":
         emit_json([d.to_json() for d in rows])
         return
@@ -280,10 +300,12 @@ def devices(rows: Sequence[DeviceView], fmt: str) -> None:
         emit_csv(DEVICE_CSV, ([d.to_json()[k] for k in DEVICE_CSV] for d in rows))
         return
     if not rows:
-        info("no devices match")
+        info(f"{total} devices match, none shown (--limit 0)" if total else "no devices match")
         return
+    more = total - len(rows)
+    caption = f"… and {more} more (use --limit, or --format json|csv for all)" if more else None
     table = _table("ID", "Platform", "Account", "Kind", "SKU", "Identifier", "User", "Location",
-                   "Base", "Order", title="Devices")  # fmt: skip
+                   "Base", "Order", title="Devices", caption=caption)  # fmt: skip
     for d in rows:
         base = device_identifier_mac(d.base)
         _row(table, d.id, d.platform, d.account, d.kind, d.sku or "", device_identifier(d),

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 from hwctl.errors import InvalidInput, UsageError
 
+MAX_QUANTITY = 10_000  # units on one line; the same cap as `hwctl submit`
+
 
 @dataclass(frozen=True)
 class UnitState:
@@ -171,4 +173,10 @@ def plan_edits(
         raise InvalidInput(
             f"order {order_id} would have no lines left: reject or cancel it instead"
         )
+    for state in after:
+        if state.quantity > MAX_QUANTITY:
+            raise InvalidInput(
+                f"line {state.line} ({state.sku}) would have {state.quantity} units: "
+                f"at most {MAX_QUANTITY} per line"
+            )
     return EditPlan(before=list(lines), after=after, dropped=dropped, new_lines=new_lines)

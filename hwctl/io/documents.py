@@ -9,10 +9,18 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from hwctl.domain.order_edit import MAX_QUANTITY
 from hwctl.errors import InvalidInput
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Sku = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# No NUL: PostgreSQL text cannot hold it, so neither backend stores it.
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00]*$"),
+]
+Sku = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[^\x00]*$"),
+]
 Kind = Literal["deskphone", "dect_base", "dect_handset"]
 
 
@@ -60,7 +68,7 @@ class UnitIntentIn(_Strict):
 
 class ItemIn(_Strict):
     sku: Sku
-    quantity: Annotated[int, Field(ge=1, le=10_000)]
+    quantity: Annotated[int, Field(ge=1, le=MAX_QUANTITY)]
     units: list[UnitIntentIn] = []
 
 
@@ -93,6 +101,8 @@ def _one_line(source: str, err: ValidationError, prefix: str = "") -> InvalidInp
         msg = "must not be blank"
     elif first["type"] == "too_short":
         msg = "must not be empty"
+    elif first["type"] == "string_pattern_mismatch":
+        msg = "must not contain NUL characters"
     return InvalidInput(f"{source}: {where}: {msg}")
 
 

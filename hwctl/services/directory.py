@@ -24,6 +24,7 @@ from hwctl.store.models import (
     CatalogItem,
     Device,
     Location,
+    OrderLine,
     Platform,
     utcnow,
 )
@@ -65,6 +66,11 @@ def import_directory(store: Store, data: str | bytes, source: str) -> ImportSumm
                     session.add(item)
                     items[c.sku] = item
                     created["catalog items"] += 1
+                elif item.kind != c.kind and _in_use(session, item):
+                    raise Conflict(
+                        f"{source}: platform {p.name!r}: SKU {c.sku!r} is a {item.kind} used by "
+                        f"orders or devices; its kind cannot change to {c.kind}"
+                    )
                 elif (item.name, item.kind, item.max_handsets) != (
                     c.name,
                     c.kind,
@@ -105,6 +111,14 @@ def import_directory(store: Store, data: str | bytes, source: str) -> ImportSumm
                     ] += 1
                     session.flush()
     return ImportSummary(dict(created), dict(updated), dict(unchanged))
+
+
+def _in_use(session: Session, item: CatalogItem) -> bool:
+    """Whether order lines or devices refer to the catalog item (its kind is then fixed)."""
+    for model in (OrderLine, Device):
+        if session.exec(select(model.id).where(model.catalog_item_id == item.id)).first():
+            return True
+    return False
 
 
 def _check_duplicates(doc, source: str) -> None:

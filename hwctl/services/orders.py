@@ -95,7 +95,7 @@ def _submit_one(session: Session, actor: str, o: OrderIn, where: str) -> Hardwar
         at = f"{where}: items[{n}]"
         entry = catalog.get(item.sku)
         if entry is None:
-            raise InvalidInput(f"{at}: SKU {item.sku!r} is not in {o.platform!r}'s catalog")
+            raise InvalidInput(f"{at}: SKU {item.sku!r} is not in the catalog of {o.platform!r}")
         if item.sku in seen:
             raise InvalidInput(f"{at}: SKU {item.sku!r} appears on two lines; add the quantities")
         seen.add(item.sku)

@@ -172,6 +172,8 @@ class Store:
         current, head = self.current_revision(), self.head_revision()
         if current != head:
             if self.auto_migrate:
+                if current is None:
+                    self._refuse_foreign_database()
                 self.upgrade()
             elif current is None:
                 raise SchemaBehind(
@@ -184,6 +186,19 @@ class Store:
                     f"{head}: run `hwctl db upgrade`"
                 )
         self._checked = True
+
+    def _refuse_foreign_database(self) -> None:
+        """Never add hwctl's tables to a database that holds someone else's."""
+        from sqlalchemy import inspect
+
+        with self._guard(), self.engine.connect() as conn:
+            tables = inspect(conn).get_table_names()
+        if tables:
+            raise StoreError(
+                f"{self.location.masked} is not an hwctl store: it holds other tables "
+                f"({', '.join(sorted(tables)[:3])}{', …' if len(tables) > 3 else ''}) "
+                "and no hwctl schema"
+            )
 
     # -- sessions ---------------------------------------------------------------------------
     @contextmanager

@@ -98,3 +98,122 @@ def test_two_people_racing_to_be_the_first_admin_leave_exactly_one(store) -> Non
         t.join()
     assert sorted(outcomes) == ["NotAuthorised", "added"]
     assert len(admins.list_admins(store)) == 1
+
+
+def test_a_password_in_the_url_query_is_masked_everywhere(tmp_path) -> None:  # noqa: ANN001
+    from typer.testing import CliRunner
+
+    from hwctl.cli.app import app
+
+    url = "postgresql+psycopg://127.0.0.1:1/x?user=postgres&password=qsecret"
+    runner = CliRunner()
+    path = runner.invoke(app, ["--db", url, "db", "path"])
+    failing = runner.invoke(app, ["--db", url, "list"])
+    check = runner.invoke(app, ["--db", url, "report", "pending", "--warn", "1"])
+    assert path.exit_code == 0 and "password=***" in path.stdout
+    assert failing.exit_code == 1 and check.exit_code == 3
+    for result in (path, failing, check):
+        assert "qsecret" not in result.stdout + result.stderr
+
+
+@sqlite_only
+def test_import_refuses_to_change_the_kind_of_a_sku_in_use(seeded, cli) -> None:  # noqa: ANN001
+    make_order(seeded, items=[{"sku": "W70B", "quantity": 1}])
+    change = {"platforms": [{"name": "Acme Voice", "catalog": [
+        {"sku": "W70B", "name": "now a handset?", "kind": "dect_handset"}]}]}  # fmt: skip
+    result = cli("import", "-", input=json.dumps(change))
+    assert result.exit_code == 1
+    assert "SKU 'W70B' is a dect_base used by orders or devices" in result.stderr
+    (order,) = cli.json("list", "--format", "json")
+    assert order["items"][0]["kind"] == "dect_base"
+    assert order["items"][0]["name"] == "Yealink W70B DECT base"
+
+
+@sqlite_only
+def test_import_may_change_the_kind_of_an_unused_sku(seeded, cli) -> None:  # noqa: ANN001
+    change = {"platforms": [{"name": "Blue Sky", "catalog": [
+        {"sku": "M900", "name": "snom M900 handset", "kind": "dect_handset"}]}]}  # fmt: skip
+    assert cli("import", "-", input=json.dumps(change)).exit_code == 0
+
+
+@sqlite_only
+@pytest.mark.parametrize("args", [["--add", "T54W=9999"], ["--set", "1=500000"]])
+def test_review_keeps_the_submit_cap_of_10000_units_per_line(seeded, cli, args) -> None:  # noqa: ANN001
+    oid = make_order(seeded)
+    result = cli("review", str(oid), *args, "--yes")
+    assert result.exit_code == 1
+    assert "at most 10000 per line" in result.stderr
+    assert cli.json("show", str(oid), "--format", "json")["items"][0]["quantity"] == 2
+
+
+@sqlite_only
+@pytest.mark.parametrize(
+    "args",
+    [["show", "99999999999999999999"], ["audit", "--order", "2147483648"],
+     ["devices", "--order", "99999999999999999999"]],
+)  # fmt: skip
+def test_an_order_id_too_large_for_the_store_is_a_usage_error(cli, args) -> None:  # noqa: ANN001
+    result = cli(*args)
+    assert result.exit_code == 2
+    assert "is not an order id (ids go up to 2147483647)" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+@sqlite_only
+def test_an_explicit_limit_raises_the_table_cap_and_the_audit_table_shows_the_newest(
+    seeded, cli
+) -> None:  # noqa: ANN001
+    ids = [make_order(seeded) for _ in range(55)]
+    table = cli("list", "--limit", "53")
+    assert sum(1 for line in table.stdout.splitlines() if line.startswith("│ #")) == 53
+    assert "… and 2 more" in table.stdout
+    audit = cli("audit")
+    shown = [line for line in audit.stdout.splitlines() if line.startswith("│ ")]
+    assert f"#{ids[-1]}" in shown[-1]
+    assert "earlier entries not shown" in audit.stdout
+    assert len(cli.json("audit", "--format", "json")) == 56  # admin_add + 55 submits
+    assert [e["order"] for e in cli.json("audit", "--limit", "2", "--format", "json")] == ids[-2:]
+
+
+def test_a_sqlite_file_of_another_application_is_refused_and_left_alone(tmp_path) -> None:  # noqa: ANN001
+    import sqlite3
+
+    from typer.testing import CliRunner
+
+    from hwctl.cli.app import app
+
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    result = CliRunner().invoke(app, ["--db", str(other), "list"])
+    assert result.exit_code == 1
+    assert "is not an hwctl store: it holds other tables (t)" in result.stderr
+    with sqlite3.connect(other) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+    assert tables == ["t"]
+
+
+@sqlite_only
+def test_a_global_option_after_the_command_says_where_it_belongs(cli) -> None:  # noqa: ANN001
+    result = cli("list", "--db", "x")
+    assert result.exit_code == 2
+    assert "--db is a global option: put it before the command" in result.stderr
+
+
+def test_a_config_file_named_in_hwctl_config_must_exist(monkeypatch, tmp_path) -> None:  # noqa: ANN001
+    from typer.testing import CliRunner
+
+    from hwctl.cli.app import app
+
+    monkeypatch.setenv("HWCTL_CONFIG", str(tmp_path / "typo.toml"))
+    result = CliRunner().invoke(app, ["db", "path"])
+    assert result.exit_code == 1
+    assert "typo.toml, which does not exist" in result.stderr
+
+
+@sqlite_only
+def test_a_nul_character_in_a_name_is_refused_on_every_backend(store, cli) -> None:  # noqa: ANN001
+    doc = {"platforms": [{"name": "Bad\u0000Name"}]}
+    result = cli("import", "-", input=json.dumps(doc))
+    assert result.exit_code == 1
+    assert "must not contain NUL characters" in result.stderr
