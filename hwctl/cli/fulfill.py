@@ -62,17 +62,36 @@ def fulfill(
         _already_fulfilled(store, order, fmt)
         return
     todo = rules.missing(sheet.slots, answers)
+    typed = 0  # identifiers typed at the prompts (kept as a draft until the order is fulfilled)
     if todo:
+        if answers:
+            # What the file does give is checked first: a wrong check character, a duplicate or
+            # another account's identifier is the error to fix, not the units still missing.
+            with render.progress("Validating identifiers", len(answers)) as on_progress:
+                fulfilment.check_answers(store, order, answers, progress=on_progress)
         if not prompts.can_prompt() or fmt is DetailFormat.json:
             if csv_file is None:
-                raise UsageError(
-                    "no terminal to ask for identifiers: pass --csv FILE (or --csv - for stdin)"
+                why = (
+                    "--format json never prompts"
+                    if prompts.can_prompt()
+                    else "no terminal to ask on"
                 )
-            units = ", ".join(u.label for u in todo)
-            raise InvalidInput(f"the CSV leaves {len(todo)} unit(s) without an identifier: {units}")
-        answers.update(_ask(store, order, sheet.slots, todo, answers))
+                raise UsageError(
+                    f"{len(todo)} unit(s) need an identifier: pass --csv FILE "
+                    f"(or --csv - for stdin); {why}"
+                )
+            raise InvalidInput(
+                f"the CSV leaves {len(todo)} unit(s) without an identifier: {_unit_list(todo)}"
+            )
+        asked = _ask(store, order, sheet.slots, todo, answers)
+        typed = len(asked)
+        answers.update(asked)
     with render.progress("Validating identifiers", len(answers)) as on_progress:
         the_plan = fulfilment.plan(store, order, answers, progress=on_progress)
+    if sheet.is_fulfilled and the_plan.nothing_to_write and not dry_run:
+        # A retry with the identifiers it has: a no-op, and its plan's warnings are noise.
+        _already_fulfilled(store, order, fmt, the_plan)
+        return
     for w in the_plan.warnings:
         render.warn(w)
     if dry_run:
@@ -81,20 +100,21 @@ def fulfill(
         else:
             render.fulfil_plan(the_plan, title=f"Order #{order}: fulfilment plan (dry run)")
         return
-    if sheet.is_fulfilled and the_plan.nothing_to_write:
-        _already_fulfilled(store, order, fmt, the_plan)
-        return
     if not yes and prompts.can_prompt() and fmt is DetailFormat.table:
         render.fulfil_plan(the_plan, title=f"Order #{order}: fulfilment plan", stderr=True)
-    if not prompts.confirm(
-        f"Create the devices and mark order {order} fulfilled?",
-        yes=yes,
-        default=True,
-        allowed=fmt is DetailFormat.table,
-    ):
-        render.info(
-            "nothing written" + (" (your answers are kept as a draft)" if not csv_file else "")
+    try:
+        confirmed = prompts.confirm(
+            f"Create the devices and mark order {order} fulfilled?",
+            yes=yes,
+            default=True,
+            allowed=fmt is DetailFormat.table,
         )
+    except KeyboardInterrupt:
+        if typed:
+            render.info(_draft_kept("interrupted, nothing written", typed, order))
+        raise
+    if not confirmed:
+        render.info("nothing written" + (" (your answers are kept as a draft)" if typed else ""))
         raise typer.Exit(1)
     with render.progress("Writing devices", len(the_plan.units)) as on_progress:
         done = fulfilment.fulfil(store, s.actor(), order, answers, progress=on_progress)
@@ -195,16 +215,32 @@ def _ask(store, order: int, slots, todo, given) -> dict:  # noqa: ANN001
             )
         except KeyboardInterrupt:
             if typed:
-                render.info(
-                    f"interrupted: {len(typed)} identifier(s) kept as a draft "
-                    f"({drafts.draft_path(order)}); run `hwctl fulfill {order}` again to resume"
-                )
+                render.info(_draft_kept("interrupted", len(typed), order))
             raise
         shown = fulfilment.check_identifier(store, order, slot.number, answer)
         render.info(f"  → {shown}")
         typed[slot.number] = answer.strip()
         drafts.save(order, typed)
     return {n: Answer(t) for n, t in typed.items()}
+
+
+UNITS_NAMED = 10  # a big order's missing units: the first few, then a count
+
+
+def _unit_list(slots) -> str:  # noqa: ANN001
+    """`unit 2 (T54W), unit 4 (W73H)`: at most UNITS_NAMED labels, then "and N more"."""
+    named = ", ".join(s.label for s in slots[:UNITS_NAMED])
+    rest = len(slots) - UNITS_NAMED
+    return f"{named} and {rest} more" if rest > 0 else named
+
+
+def _draft_kept(what: str, count: int, order: int) -> str:
+    from hwctl.io import drafts
+
+    return (
+        f"{what}: {count} identifier(s) kept as a draft ({drafts.draft_path(order)}); "
+        f"run `hwctl fulfill {order}` again to resume"
+    )
 
 
 def _same(a: str, b: str, kind: str) -> bool:

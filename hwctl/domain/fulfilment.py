@@ -33,6 +33,12 @@ from hwctl.errors import Conflict, InvalidInput
 from hwctl.io.shipments import ShipmentRow
 
 KIND_LABEL = {"mac": "MAC", "ipei": "IPEI"}
+KIND_WITH_ARTICLE = {"mac": "a MAC", "ipei": "an IPEI"}
+DEVICE_WITH_ARTICLE = {
+    "deskphone": "a desk phone",
+    "dect_base": "a DECT base",
+    "dect_handset": "a DECT handset",
+}
 DEVICE_KINDS = ("deskphone", "dect_base", "dect_handset")
 
 
@@ -144,7 +150,9 @@ def place_rows(
     slots: Sequence[Slot], rows: Sequence[ShipmentRow], source: str
 ) -> dict[int, Answer]:
     """Put each CSV row on a unit: by `unit`, else by SKU (next unit without an identifier), else
-    by the identifier's shape when only one kind of unit can take it.
+    by the identifier's shape when only one kind of unit can take it. A MAC / MAC Address column
+    holds MACs and an IPEI / IPUI column IPEIs: it restricts the shape, and a row placed on a unit
+    of the other kind is refused; Identifier / Serial columns go by shape alone.
 
     Linear in the number of rows and units (indexes by SKU, by device key and free counts), so a
     shipping list of thousands of units places in milliseconds."""
@@ -164,6 +172,14 @@ def place_rows(
         return f"{source} line {row.line}"
 
     def put(slot: Slot, row: ShipmentRow) -> None:
+        if row.kind is not None and row.kind != slot.wants:
+            # The column's name is a promise: a MAC column never fills a handset, nor an IPEI
+            # column a desk phone or base, whatever the value looks like.
+            raise InvalidInput(
+                f"{origin(row)}: {row.identifier!r} is in the {row.column} column, but "
+                f"{slot.label} is {DEVICE_WITH_ARTICLE.get(slot.kind, slot.kind)} and needs "
+                f"{KIND_WITH_ARTICLE[slot.wants]}"
+            )
         if slot.number in placed:
             raise InvalidInput(
                 f"{origin(row)}: {slot.label} already has an identifier from line "
@@ -240,7 +256,15 @@ def place_rows(
                 )
             put(slot, row)
             continue
-        kinds = shapes(row.identifier)
+        if row.kind is not None:
+            # A MAC / IPEI column: only that kind, and a bad value gets that kind's reason.
+            try:
+                parse_for_kind(row.identifier, row.kind, context=f"the {row.column} column")
+            except InvalidInput as e:
+                raise InvalidInput(f"{origin(row)}: {e.message}") from None
+            kinds: set[IdentifierKind] = {row.kind}
+        else:
+            kinds = shapes(row.identifier)
         if not kinds:
             wanted = {s.wants for s in slots}
             if len(wanted) == 1:
@@ -262,8 +286,8 @@ def place_rows(
             put(retry, row)
             continue
         if not candidates:
-            what = " or ".join(KIND_LABEL[k] for k in sorted(kinds))
-            raise InvalidInput(f"{origin(row)}: no unit on this order takes a {what}")
+            what = " or ".join(KIND_WITH_ARTICLE[k] for k in sorted(kinds))
+            raise InvalidInput(f"{origin(row)}: no unit on this order takes {what}")
         device_kinds = {k for k in DEVICE_KINDS if kind_for_device(k) in kinds and free[k] > 0}
         if len(device_kinds) > 1:
             raise InvalidInput(

@@ -213,6 +213,7 @@ def parse_ipei(text: str) -> Ipei:
     """Parse an IPEI as `EEEEE PPPPPPP C` (spaces optional), 12 digits, or 10 hex digits (IPUI N).
 
     The check character, when given, must match. Hex must be an IPUI of type N (first digit 0).
+    EMC 0 with PSN 0 (all zeros, in any form) is a placeholder, never a handset.
     """
     stripped = text.strip()
     if not stripped:
@@ -232,6 +233,8 @@ def parse_ipei(text: str) -> Ipei:
         raise IdentifierError(f"{shown} is not an IPEI: manufacturer code {emc} is above {EMC_MAX}")
     if psn > PSN_MAX:
         raise IdentifierError(f"{shown} is not an IPEI: serial number {psn} is above {PSN_MAX}")
+    if emc == 0 and psn == 0:
+        raise IdentifierError(f"{shown} is not an IPEI: all zeros")
     ipei = Ipei(emc, psn)
     # The right character is deliberately not named: it would turn a typo into a valid IPEI.
     if check is not None and check != ipei.check:
@@ -252,6 +255,8 @@ def _parse_ipui_hex(stripped: str, shown: str) -> Ipei:
         raise IdentifierError(
             f"{shown} is an IPUI of another type (type digit {ipui_type:X}), not an IPEI"
         )
+    if value == 0:
+        raise IdentifierError(f"{shown} is not an IPEI: all zeros")
     return Ipei((value >> 20) & EMC_MAX, value & PSN_MAX)
 
 

@@ -15,6 +15,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 from hwctl.errors import InvalidInput
 
@@ -39,6 +40,11 @@ SKU_HEADERS = (
     "Model",
 )
 UNIT_HEADERS = ("Unit", "Unit Number")
+ColumnKind = Literal["mac", "ipei"]
+# Identifier columns whose name says the kind; the others (Identifier, Serial, Serial Number) do
+# not, and their values are classified by shape.
+_MAC_HEADERS = ("MAC", "MAC Address")
+_IPEI_HEADERS = ("IPEI", "IPUI")
 
 _SEPARATORS = ",;\t"
 _SNIFF_LINES = 20
@@ -56,9 +62,25 @@ class ShipmentRow:
     identifier: str
     column: str
 
+    @property
+    def kind(self) -> ColumnKind | None:
+        """The kind the column's name promises ("mac" or "ipei"); None for a generic column."""
+        return column_kind(self.column)
+
 
 def _header_key(name: str) -> str:
     return "".join(c for c in name.casefold() if c not in " _-")
+
+
+_COLUMN_KINDS: dict[str, ColumnKind] = {_header_key(h): "mac" for h in _MAC_HEADERS} | {
+    _header_key(h): "ipei" for h in _IPEI_HEADERS
+}
+
+
+def column_kind(column: str) -> ColumnKind | None:
+    """The identifier kind a column's name promises ("mac" for MAC / MAC Address, "ipei" for
+    IPEI / IPUI), or None for the generic ones (Identifier, Serial, Serial Number)."""
+    return _COLUMN_KINDS.get(_header_key(column))
 
 
 _IDENTIFIER_KEYS = frozenset(_header_key(h) for h in IDENTIFIER_HEADERS)
@@ -194,12 +216,17 @@ def _row(
                 f"and {header[other_index]} {other!r}"
             )
     sku = next((v for i in columns.skus if (v := _cell(cells, i)) is not None), None)
+    names = [header[i] for i, _ in filled]
+    # The same value under MAC and IPEI both promises neither kind: name both columns, so the
+    # row is classified by shape like a generic column's.
+    kinds = {column_kind(name) for name in names}
+    column = names[0] if len(kinds) == 1 else "/".join(dict.fromkeys(names))
     return ShipmentRow(
         line=line,
         unit=_unit(_cell(cells, columns.unit), where),
         sku=sku,
         identifier=identifier,
-        column=header[first_index],
+        column=column,
     )
 
 

@@ -177,17 +177,33 @@ def plan(
         return _plan(session, order, answers, progress)
 
 
+def check_answers(
+    store: Store,
+    order_id: int,
+    answers: Mapping[int, Answer],
+    *,
+    progress: Progress | None = None,
+) -> dict[int, Mac | Ipei]:
+    """Validate the identifiers given so far, before asking for (or reporting) the units still
+    without one: each parsed for its unit's kind, none given twice, none in conflict with the
+    store (another account, another unit, a unit's device differing). Only the answered units
+    are planned, so units still missing are no error here. Returns the parsed identifiers;
+    raises InvalidInput/Conflict with the first reason."""
+    with store.session() as session:
+        order = get_order(session, order_id)
+        _check_state(order)
+        units = unit_rows(session, order_id)
+        slots = [s for s in _slots(session, units) if s.number in answers]
+        parsed = rules.parse_all(slots, answers, progress)
+        registered = _registered(session, order, parsed, units)
+        rules.build_plan(order_id, slots, parsed, registered)
+        return parsed
+
+
 def check_identifier(store: Store, order_id: int, number: int, text: str) -> str:
     """Validate one typed identifier for unit `number` against its kind and the store; returns
     the normalised display form. Raises InvalidInput/Conflict with the reason."""
-    with store.session() as session:
-        order = get_order(session, order_id)
-        units = unit_rows(session, order_id)
-        slots = [s for s in _slots(session, units) if s.number == number]
-        parsed = rules.parse_all(slots, {number: Answer(text)})
-        registered = _registered(session, order, parsed, units)
-        rules.build_plan(order_id, slots, parsed, registered)
-        return parsed[number].display
+    return check_answers(store, order_id, {number: Answer(text)})[number].display
 
 
 def fulfil(

@@ -8,10 +8,22 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 
 import pytest
+
+# Rich is imported lazily by hwctl; loaded first inside a pyfakefs test, it would be unloaded
+# half-way at that test's end and leave two `Style` classes behind for later tests' tables.
+import rich.cells
+import rich.console
+import rich.progress
+import rich.table
+import rich.text  # noqa: F401
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
 from pyfakefs.fake_filesystem import FakeFilesystem
 
+from hwctl.cli import prompts
 from tests.conftest import make_order
 
 SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"])
@@ -459,3 +471,162 @@ def test_a_retry_as_json_answers_in_json(seeded, cli) -> None:  # noqa: ANN001
 def test_an_unknown_order_is_one_line(seeded, cli) -> None:  # noqa: ANN001
     result = cli("fulfill", "99", "--csv", "-", "--yes", input=SHIPPED.encode())
     assert (result.exit_code, one_error_line(result)) == (1, "order 99 does not exist")
+
+
+# --- what a partial file gives is checked before what it lacks (SQLite) ---------------------------
+
+
+@pytest.fixture
+def terminal(monkeypatch: pytest.MonkeyPatch) -> Iterator:  # noqa: ANN201
+    """A terminal: `terminal(keys)` queues keystrokes for the prompts (prompt_toolkit pipe)."""
+    with create_pipe_input() as pipe:
+        monkeypatch.setattr(prompts, "PROMPT_KWARGS", {"input": pipe, "output": DummyOutput()})
+        yield pipe.send_text
+
+
+# ITEMS without intents (Initech has no ann or bob): units 1-2 T54W, 3 W70B, 4-5 W73H.
+INITECH_ITEMS = [{"sku": sku, "quantity": n} for sku, n in (("T54W", 2), ("W70B", 1), ("W73H", 2))]
+# Some units are left out of each file below.
+PARTIAL_BAD = {
+    "check": (
+        "SKU,MAC,IPEI\nT54W,00:15:65:00:00:01,\nW70B,80-5E-C0-12-34-56,\nW73H,,57005 0782068 3\n",
+        "<stdin> line 4: unit 4 (W73H): '57005 0782068 3' is not a valid IPEI: the check "
+        "character does not match",
+    ),
+    "twice": (
+        "SKU,MAC\nT54W,00:15:65:00:00:01\nW70B,0015.6500.0001\n",
+        "MAC 00:15:65:00:00:01 is given for unit 1 and unit 3",
+    ),
+    "other account": (
+        "SKU,MAC\nT54W,80:5E:C0:00:00:99\n",
+        "unit 1 (T54W): MAC 80:5e:c0:00:00:99 is registered on another account",
+    ),
+}
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("case", sorted(PARTIAL_BAD))
+@pytest.mark.parametrize("options", [["--yes"], ["--dry-run"], ["--dry-run", "--format", "json"]])
+def test_a_partial_file_with_a_bad_row_reports_that_row_not_the_missing_units(
+    seeded, cli, case: str, options: list[str]
+) -> None:  # noqa: ANN001
+    content, error = PARTIAL_BAD[case]
+    oid = approved(seeded, INITECH_ITEMS, account="Initech")
+    result = cli("fulfill", str(oid), "--csv", "-", *options, input=content.encode())
+    assert result.exit_code == 1
+    assert one_error_line(result) == error
+    assert result.stdout == ""
+    assert len(devices_json(cli)) == 1
+    assert cli.json("show", str(oid), "--format", "json")["status"] == "approved"
+
+
+@SQLITE_ONLY
+def test_a_partial_file_with_a_bad_row_is_refused_before_any_prompt(seeded, cli, terminal) -> None:  # noqa: ANN001
+    oid = approved(seeded, INITECH_ITEMS, account="Initech")
+    terminal("\x03")  # a prompt would be interrupted: exit 130, not the row error
+    content, error = PARTIAL_BAD["check"]
+    result = cli("fulfill", str(oid), "--csv", "-", input=content.encode())
+    assert result.exit_code == 1
+    assert one_error_line(result) == error
+    assert len(devices_json(cli)) == 1
+
+
+@SQLITE_ONLY
+def test_a_big_order_names_ten_missing_units_and_counts_the_rest(seeded, cli) -> None:  # noqa: ANN001
+    oid = approved(seeded, [{"sku": "T54W", "quantity": 15}])
+    result = cli("fulfill", str(oid), "--csv", "-", "--dry-run", input=b"MAC\n001565000001\n")
+    assert result.exit_code == 1
+    named = ", ".join(f"unit {n} (T54W)" for n in range(2, 12))
+    assert one_error_line(result) == (
+        f"the CSV leaves 14 unit(s) without an identifier: {named} and 4 more"
+    )
+
+
+# --- the column's name says the kind (SQLite) -----------------------------------------------------
+
+
+@SQLITE_ONLY
+def test_zeros_in_a_mac_column_are_refused_as_a_mac(seeded, cli) -> None:  # noqa: ANN001
+    oid = approved(seeded, [{"sku": "W70B", "quantity": 1}])
+    result = cli("fulfill", str(oid), "--csv", "-", "--yes", input=b"MAC\n000000000000\n")
+    assert result.exit_code == 1
+    assert one_error_line(result) == "<stdin> line 2: '000000000000' is not a device MAC: all zeros"
+    assert len(devices_json(cli)) == 1
+
+
+@SQLITE_ONLY
+def test_a_mac_column_value_for_a_handset_is_refused_naming_line_column_and_unit(
+    seeded, cli
+) -> None:  # noqa: ANN001
+    oid = approved(seeded)
+    shipped = SHIPPED.replace("W73H,,57005 0782069 8", "W73H,5700507820698,")
+    result = cli("fulfill", str(oid), "--csv", "-", "--yes", input=shipped.encode())
+    assert result.exit_code == 1
+    assert one_error_line(result) == (
+        "<stdin> line 6: '5700507820698' is in the MAC column, but unit 5 (W73H) is a DECT "
+        "handset and needs an IPEI"
+    )
+    assert len(devices_json(cli)) == 1
+
+
+# --- retries, JSON on a terminal, Ctrl-C at the confirmation (SQLite) -----------------------------
+
+
+@SQLITE_ONLY
+def test_a_no_op_retry_prints_no_pairing_warnings(seeded, cli) -> None:  # noqa: ANN001
+    oid = approved(seeded, [{"sku": "W73H", "quantity": 2}])
+    shipped = b"IPEI\n0DEADBEEF4\n0DEADBEEF5\n"
+    first = cli("fulfill", str(oid), "--csv", "-", "--yes", input=shipped)
+    assert first.exit_code == 0, first.stderr
+    assert "the order has no base" in first.stderr
+    for args in (["--csv", "-", "--yes"], ["--csv", "-"], []):
+        again = cli("fulfill", str(oid), *args, input=shipped)
+        assert (again.exit_code, again.stdout, again.stderr) == (
+            0,
+            f"order {oid}: already fulfilled\n",
+            "",
+        ), args
+
+
+@SQLITE_ONLY
+def test_json_on_a_terminal_without_a_file_names_csv_not_a_missing_terminal(
+    seeded, cli, terminal
+) -> None:  # noqa: ANN001
+    oid = approved(seeded)
+    result = cli("fulfill", str(oid), "--format", "json")
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        "5 unit(s) need an identifier: pass --csv FILE (or --csv - for stdin); "
+        "--format json never prompts"
+    )
+    assert result.stdout == ""
+    assert len(devices_json(cli)) == 1
+
+
+@SQLITE_ONLY
+def test_without_a_terminal_or_a_file_the_error_counts_the_units(seeded, cli) -> None:  # noqa: ANN001
+    oid = approved(seeded)
+    result = cli("fulfill", str(oid))
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        "5 unit(s) need an identifier: pass --csv FILE (or --csv - for stdin); "
+        "no terminal to ask on"
+    )
+
+
+@SQLITE_ONLY
+def test_ctrl_c_at_the_confirmation_says_the_typed_identifiers_are_kept(
+    seeded, cli, terminal
+) -> None:  # noqa: ANN001
+    from hwctl.io import drafts
+
+    oid = approved(seeded, [{"sku": "T54W", "quantity": 1}])
+    terminal("001565000001\r\x03")
+    result = cli("fulfill", str(oid))
+    assert result.exit_code == 130
+    assert (
+        f"interrupted, nothing written: 1 identifier(s) kept as a draft "
+        f"({drafts.draft_path(oid)}); run `hwctl fulfill {oid}` again to resume"
+    ) in result.stderr.splitlines()
+    assert drafts.draft_path(oid).exists()
+    assert devices_json(cli, "--order", str(oid)) == []

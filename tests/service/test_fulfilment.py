@@ -392,6 +392,58 @@ def test_checking_a_typed_identifier_normalises_it_or_names_the_problem(seeded) 
         fulfilment.check_identifier(seeded, oid, 1, "0DEADBEEF4")
 
 
+def test_checking_partial_answers_validates_only_the_units_given(seeded) -> None:  # noqa: ANN001
+    oid = approved_order(seeded)
+    before = device_count(seeded)
+    parsed = fulfilment.check_answers(seeded, oid, answers({1: "0015.6500.0001", 4: "0DEADBEEF4"}))
+    assert {n: i.display for n, i in parsed.items()} == {
+        1: "00:15:65:00:00:01",
+        4: "57005 0782068 7",
+    }
+    assert fulfilment.check_answers(seeded, oid, {}) == {}
+    assert_nothing_written(seeded, oid, before)
+
+
+@pytest.mark.parametrize(
+    ("given", "error", "message"),
+    [
+        (
+            {2: "0015.6500.0001", 5: "57005 0782068 3"},
+            InvalidInput,
+            "'57005 0782068 3' is not a valid IPEI: the check character does not match",
+        ),
+        (
+            {1: "00:15:65:00:00:01", 2: "001565000001"},
+            InvalidInput,
+            "MAC 00:15:65:00:00:01 is given for unit 1 and unit 2",
+        ),
+        (
+            {2: "80:5E:C0:00:00:99"},
+            Conflict,
+            "unit 2 (T54W): MAC 80:5e:c0:00:00:99 is registered on another account",
+        ),
+        ({9: "001565000001"}, InvalidInput, "the order has no unit 9"),
+    ],
+)
+def test_checking_partial_answers_names_the_first_problem(
+    seeded,
+    given: dict[int, str],
+    error: type[Exception],
+    message: str,  # noqa: ANN001
+) -> None:
+    items = [{"sku": sku, "quantity": n} for sku, n in (("T54W", 2), ("W70B", 1), ("W73H", 2))]
+    oid = approved_order(seeded, items, account="Initech")
+    with pytest.raises(error) as caught:
+        fulfilment.check_answers(seeded, oid, answers(given))
+    assert str(caught.value) == message
+
+
+def test_checking_answers_refuses_an_order_that_is_not_approved(seeded) -> None:  # noqa: ANN001
+    oid = make_order(seeded, status="pending", items=[{"sku": "T54W", "quantity": 1}])
+    with pytest.raises(InvalidTransition):
+        fulfilment.check_answers(seeded, oid, answers({1: "001565000001"}))
+
+
 # --- two admins at once ---------------------------------------------------------------------------
 
 

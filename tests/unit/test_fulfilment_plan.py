@@ -593,3 +593,87 @@ def test_a_retry_with_another_identifier_by_shape_is_a_conflict_too() -> None:
     assert answers == {1: mac(9)}
     with pytest.raises(Conflict):
         plan_for(slots, answers)
+
+
+# --- the column's name says the kind --------------------------------------------------------------
+
+
+def named_row(identifier: str, column: str, **kw: object) -> ShipmentRow:
+    fields: dict[str, object] = {"line": 2, "unit": None, "sku": None}
+    fields.update(kw)
+    return ShipmentRow(identifier=identifier, column=column, **fields)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("column", ["MAC", "MAC Address", "mac_address"])
+@pytest.mark.parametrize("kinds", [("dect_base",), ("deskphone", "dect_handset")])
+def test_a_bad_value_in_a_mac_column_gets_the_mac_parsers_reason(
+    column: str, kinds: tuple[str, ...]
+) -> None:
+    # Twelve zeros are no MAC, and no IPEI either: the column says which reason applies.
+    message = refusal(InvalidInput, placed, units(*kinds), [named_row("000000000000", column)])
+    assert message == "shipped.csv line 2: '000000000000' is not a device MAC: all zeros"
+
+
+def test_a_valid_ipei_in_a_mac_column_is_refused_as_the_wrong_kind() -> None:
+    message = refusal(
+        InvalidInput, placed, units("deskphone", "dect_handset"), [named_row("0DEADBEEF4", "MAC")]
+    )
+    assert message == (
+        "shipped.csv line 2: '0DEADBEEF4' is an IPEI, but the MAC column needs a MAC address"
+    )
+
+
+def test_a_bad_value_in_an_ipei_column_gets_the_ipei_parsers_reason() -> None:
+    message = refusal(
+        InvalidInput, placed, units("deskphone"), [named_row("57005 0782068 3", "IPUI")]
+    )
+    assert message == (
+        "shipped.csv line 2: '57005 0782068 3' is not a valid IPEI: the check character does not "
+        "match"
+    )
+
+
+def test_twelve_digits_in_a_named_column_are_that_kind_and_not_ambiguous() -> None:
+    slots = units("deskphone", "dect_handset")
+    assert placed(slots, [named_row("570050782068", "IPEI")]) == {2: "570050782068"}
+    assert placed(slots, [named_row("100000000000", "MAC")]) == {1: "100000000000"}
+
+
+def test_an_ipei_column_on_an_order_without_handsets_says_no_unit_takes_an_ipei() -> None:
+    message = refusal(InvalidInput, placed, units("dect_base"), [named_row(ipei(1), "IPEI")])
+    assert message == "shipped.csv line 2: no unit on this order takes an IPEI"
+
+
+def test_a_generic_column_still_goes_by_shape_alone() -> None:
+    message = refusal(InvalidInput, placed, units("deskphone"), rows({"identifier": ipei(1)}))
+    assert message == "shipped.csv line 2: no unit on this order takes an IPEI"
+    slots = units("deskphone", "dect_handset")
+    for column in ("Identifier", "Serial", "Serial Number"):
+        assert placed(slots, [named_row(ipei(2), column)]) == {2: ipei(2)}
+
+
+@pytest.mark.parametrize(
+    ("spec", "column", "unit_text"),
+    [
+        ({"unit": 2}, "MAC Address", "unit 2 (W73H) is a DECT handset and needs an IPEI"),
+        ({"sku": "w73h"}, "MAC", "unit 2 (W73H) is a DECT handset and needs an IPEI"),
+        ({"unit": 1}, "IPEI", "unit 1 (T54W) is a desk phone and needs a MAC"),
+        ({"sku": "W70B"}, "IPUI", "unit 3 (W70B) is a DECT base and needs a MAC"),
+    ],
+)
+def test_a_named_column_placed_on_a_unit_of_the_other_kind_is_refused(
+    spec: dict[str, object], column: str, unit_text: str
+) -> None:
+    slots = units("deskphone", "dect_handset", "dect_base")
+    value = "001565000001"  # twelve digits: by shape alone, either kind would do
+    message = refusal(InvalidInput, placed, slots, [named_row(value, column, line=4, **spec)])
+    assert message == f"shipped.csv line 4: '{value}' is in the {column} column, but {unit_text}"
+
+
+def test_a_named_column_placed_on_its_own_kind_is_placed() -> None:
+    slots = units("deskphone", "dect_handset")
+    shipment = [
+        named_row(mac(1), "MAC", sku="T54W"),
+        named_row(ipei(2), "IPEI", line=3, unit=2),
+    ]
+    assert placed(slots, shipment) == {1: mac(1), 2: ipei(2)}

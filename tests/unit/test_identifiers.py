@@ -32,7 +32,8 @@ device_macs = (
 )
 emcs = st.integers(min_value=0, max_value=0xFFFF)
 psns = st.integers(min_value=0, max_value=0xFFFFF)
-ipeis = st.builds(Ipei, emcs, psns)
+# EMC 0 with PSN 0 is the all-zero placeholder the parser refuses: never a generated handset.
+ipeis = st.builds(Ipei, emcs, psns).filter(lambda i: (i.emc, i.psn) != (0, 0))
 
 
 def mac_spellings(mac: Mac) -> list[str]:
@@ -389,6 +390,17 @@ def test_text_that_is_neither_kind_gets_the_wanted_parsers_error() -> None:
         parse_for_kind("000000000000", "mac")
 
 
+@pytest.mark.parametrize(
+    "text", ["0000000000", "0x0000000000", "00000 0000000 0", "0000000000000", "000000000000"]
+)
+def test_the_all_zero_ipei_is_refused_like_the_all_zero_mac(text: str) -> None:
+    with pytest.raises(IdentifierError) as caught:
+        parse_ipei(text)
+    assert str(caught.value) == f"{text!r} is not an IPEI: all zeros"
+    with pytest.raises(IdentifierError, match="is not an IPEI: all zeros"):
+        parse_for_kind(text, "ipei", context="unit 1")
+
+
 def test_twelve_decimal_digits_are_read_as_the_kind_wanted() -> None:
     assert parse_for_kind("100000000000", "mac") == Mac("100000000000")
     assert parse_for_kind("100000000000", "ipei") == Ipei(emc=10000, psn=0)
@@ -421,7 +433,7 @@ def test_parse_for_kind_returns_the_parsed_identifier() -> None:
         ("100000000000", {"mac", "ipei"}),
         ("700000000000", {"mac"}),  # EMC 70000 is out of range
         ("110000000000", {"ipei"}),  # first octet 0x11 is multicast
-        ("000000000000", {"ipei"}),  # all-zero MAC, but IPEI 00000 0000000 0
+        ("000000000000", set()),  # all-zero MAC, and all-zero IPEI
         ("5700507820680", set()),
         ("1DEADBEEF4", set()),
         ("ff:ff:ff:ff:ff:ff", set()),

@@ -6,7 +6,7 @@ import pytest
 from pyfakefs.fake_filesystem import FakeFilesystem
 
 from hwctl.errors import InvalidInput
-from hwctl.io.shipments import ShipmentRow, read_shipments
+from hwctl.io.shipments import ShipmentRow, column_kind, read_shipments
 
 PATH = "/data/shipment.csv"
 
@@ -207,8 +207,32 @@ def test_mac_and_ipei_columns_each_row_uses_the_filled_one(fs: FakeFilesystem) -
     assert [(r.unit, r.identifier, r.column) for r in rows] == [
         (1, "805ec0abcdef", "MAC"),
         (2, "57005 0782068 7", "IPEI"),
-        (3, "0DEADBEEF5", "MAC"),
+        (3, "0DEADBEEF5", "MAC/IPEI"),
     ]
+    # A value under both names promises neither kind: it is classified by its shape.
+    assert [r.kind for r in rows] == ["mac", "ipei", None]
+
+
+@pytest.mark.parametrize(
+    ("header", "kind"),
+    [
+        ("MAC", "mac"),
+        ("mac_address", "mac"),
+        ("MAC Address", "mac"),
+        ("IPEI", "ipei"),
+        ("ipui", "ipei"),
+        ("Identifier", None),
+        ("Serial", None),
+        ("SerialNumber", None),
+        ("serial number", None),
+    ],
+)
+def test_a_columns_name_says_which_kind_of_identifier_it_holds(
+    fs: FakeFilesystem, header: str, kind: str | None
+) -> None:
+    (row,) = read_file(fs, f"{header}\n001565abcdef\n")
+    assert (row.column, row.kind) == (header, kind)
+    assert column_kind(header) == kind
 
 
 def test_an_rfpi_column_is_never_read_as_an_identifier(fs: FakeFilesystem) -> None:
