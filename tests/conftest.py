@@ -17,6 +17,15 @@ from typing import Any
 
 import pytest
 
+# hwctl imports Rich lazily. Loaded for the first time inside a pyfakefs test, Rich would be
+# half-unloaded when that test ends, leaving two `Style` classes behind for later tests: load
+# the parts the renderer uses before any test runs.
+import rich.cells  # noqa: F401
+import rich.console  # noqa: F401
+import rich.progress  # noqa: F401
+import rich.table  # noqa: F401
+import rich.text  # noqa: F401
+
 PG_ENV = "HWCTL_TEST_POSTGRES_URL"
 
 DIRECTORY: dict[str, Any] = {

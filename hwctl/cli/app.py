@@ -187,10 +187,22 @@ def root(
 
 
 def _register() -> None:
-    from hwctl.cli import admins, audit, completion, db, demo, directory, fulfill, orders, report
+    from hwctl.cli import (
+        admins,
+        audit,
+        completion,
+        db,
+        demo,
+        devices,
+        directory,
+        fulfill,
+        orders,
+        report,
+    )
 
     orders.register(app)
     fulfill.register(app)
+    devices.register(app)
     directory.register(app)
     audit.register(app)
     report.register(app)

@@ -1,5 +1,5 @@
 """`hwctl fulfill`: enter shipped identifiers (by hand or from a distributor's CSV) and turn
-them into device records; `hwctl devices`: the account's Devices page."""
+them into device records."""
 
 from typing import Annotated
 
@@ -9,12 +9,8 @@ from hwctl.cli import render
 from hwctl.cli.options import (
     DetailFormat,
     DetailFormatOpt,
-    FormatOpt,
     OrderArg,
-    OutputFormat,
-    PlatformOpt,
     YesOpt,
-    parse_order_id,
     read_input,
     state,
 )
@@ -250,34 +246,5 @@ def _same(a: str, b: str, kind: str) -> bool:
     return ka is not None and ka == kb
 
 
-def devices(
-    ctx: typer.Context,
-    account: Annotated[
-        str | None, typer.Option("--account", "-a", help="Only this account (exact name).")
-    ] = None,
-    platform: PlatformOpt = None,
-    order: Annotated[
-        str | None,
-        typer.Option(
-            "--order", "-o", metavar="ORDER", help="Only devices fulfilled for this order."
-        ),
-    ] = None,
-    fmt: FormatOpt = OutputFormat.table,
-) -> None:
-    """List devices (the Devices page) with user, location and base."""
-    from hwctl.services import devices as service
-
-    rows = service.list_devices(
-        state(ctx).store(),
-        account=account,
-        platform=platform,
-        order=parse_order_id(order) if order is not None else None,
-    )
-    render.devices(rows, fmt.value)
-
-
 def register(app: typer.Typer) -> None:
     app.command(epilog="Example: hwctl fulfill 7 --csv shipped.csv --yes")(fulfill)
-    app.command(epilog="Example: hwctl devices --account 'Globex Corporation' --format json")(
-        devices
-    )

@@ -217,3 +217,14 @@ def test_a_nul_character_in_a_name_is_refused_on_every_backend(store, cli) -> No
     result = cli("import", "-", input=json.dumps(doc))
     assert result.exit_code == 1
     assert "must not contain NUL characters" in result.stderr
+
+
+@sqlite_only
+def test_devices_limit_caps_json_and_the_table_says_how_many_more(seeded, cli) -> None:  # noqa: ANN001
+    doc = {"platforms": [{"name": "Acme Voice", "accounts": [{"name": "Initech", "devices": [
+        {"sku": "T54W", "mac": f"00:15:65:00:01:{i:02x}"} for i in range(3)]}]}]}  # fmt: skip
+    assert cli("import", "-", input=json.dumps(doc)).exit_code == 0
+    assert len(cli.json("devices", "--format", "json")) == 4
+    assert len(cli.json("devices", "--limit", "1", "--format", "json")) == 1
+    table = cli("devices", "--limit", "2")
+    assert "… and 2 more" in table.stdout

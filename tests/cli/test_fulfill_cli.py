@@ -11,14 +11,6 @@ import json
 from collections.abc import Iterator
 
 import pytest
-
-# Rich is imported lazily by hwctl; loaded first inside a pyfakefs test, it would be unloaded
-# half-way at that test's end and leave two `Style` classes behind for later tests' tables.
-import rich.cells
-import rich.console
-import rich.progress
-import rich.table
-import rich.text  # noqa: F401
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from pyfakefs.fake_filesystem import FakeFilesystem

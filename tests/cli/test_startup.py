@@ -141,8 +141,8 @@ def test_the_benchmark_script_reports_every_case_against_the_budget() -> None:
     assert "within 1.5x of the baseline" in run.stdout
 
 
-COMMAND_MODULES = ("app", "orders", "fulfill", "directory", "audit", "admins", "db", "demo",
-                   "report", "completion")  # fmt: skip
+COMMAND_MODULES = ("app", "orders", "fulfill", "devices", "directory", "audit", "admins", "db",
+                   "demo", "report", "completion")  # fmt: skip
 
 
 def test_command_modules_keep_real_annotations_so_typer_need_not_compile_them() -> None:

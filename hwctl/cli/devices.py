@@ -1,0 +1,49 @@
+"""`hwctl devices`: the account's Devices page."""
+
+from typing import Annotated
+
+import typer
+
+from hwctl.cli import render
+from hwctl.cli.options import (
+    FormatOpt,
+    LimitOpt,
+    OutputFormat,
+    PlatformOpt,
+    parse_order_id,
+    state,
+)
+
+
+def devices(
+    ctx: typer.Context,
+    account: Annotated[
+        str | None,
+        typer.Option("--account", "-a", metavar="NAME", help="Only this account (exact name)."),
+    ] = None,
+    platform: PlatformOpt = None,
+    order: Annotated[
+        str | None,
+        typer.Option(
+            "--order", "-o", metavar="ORDER", help="Only devices fulfilled for this order."
+        ),
+    ] = None,
+    limit: LimitOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """List devices (the Devices page) with user, location and base."""
+    from hwctl.services import devices as service
+
+    rows = service.list_devices(
+        state(ctx).store(),
+        account=account,
+        platform=platform,
+        order=parse_order_id(order) if order is not None else None,
+    )
+    render.devices(rows, fmt.value, limit=limit)
+
+
+def register(app: typer.Typer) -> None:
+    app.command(epilog="Example: hwctl devices --account 'Globex Corporation' --format json")(
+        devices
+    )
