@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from hwctl.cli import render
-from hwctl.cli.options import FormatOpt, OutputFormat, parse_order_id, state
+from hwctl.cli.options import FormatOpt, OutputFormat, RecentLimitOpt, parse_order_id, state
 
 ACTIONS = ("submit", "edit", "approve", "reject", "cancel", "fulfill", "admin_add", "admin_remove")
 
@@ -21,16 +21,7 @@ def audit(
             "--action", "-a", metavar="ACTION", help=f"Only this action: {', '.join(ACTIONS)}."
         ),
     ] = None,
-    limit: Annotated[
-        int | None,
-        typer.Option(
-            "--limit",
-            "-n",
-            min=0,
-            metavar="N",
-            help="Only the N most recent entries (a table shows 50 unless given).",
-        ),
-    ] = None,
+    limit: RecentLimitOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Show the audit log, oldest first.

@@ -103,15 +103,19 @@ PlatformOpt = Annotated[
     str | None,
     typer.Option("--platform", "-p", metavar="NAME", help="Only this platform (exact name)."),
 ]
+
+
+def _limit_option(help_text: str):  # noqa: ANN202 - a typer.Option
+    return typer.Option("--limit", "-n", min=0, metavar="N", help=help_text)
+
+
 LimitOpt = Annotated[
     int | None,
-    typer.Option(
-        "--limit",
-        "-n",
-        min=0,
-        metavar="N",
-        help="At most N rows (json/csv return all rows without it).",
-    ),
+    _limit_option("At most N rows (a table shows 50 unless given; json/csv all without it)."),
+]
+RecentLimitOpt = Annotated[
+    int | None,
+    _limit_option("Only the N most recent entries (a table shows 50 unless given)."),
 ]
 FileArg = Annotated[
     str,
