@@ -19,7 +19,7 @@ import pytest
 from tests.cli.test_completion import hwctl_bin
 from tests.conftest import make_order
 
-HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "questionary")
+HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "questionary", "netaddr")
 
 
 def heavy_imports(importtime_log: str) -> list[str]:

@@ -1,4 +1,6 @@
-"""MAC and IPEI/IPUI parsing, normalising, refusing and warning (hwctl.domain.identifiers)."""
+"""MAC and IPEI/IPUI parsing, normalising, refusing and warning (hwctl.domain.identifiers).
+
+The vendor vocabulary and the registry warning are in tests/unit/test_vendors.py."""
 
 from __future__ import annotations
 
@@ -7,7 +9,6 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from hwctl.domain.identifiers import (
-    KNOWN_OUIS,
     IdentifierError,
     Ipei,
     Mac,
@@ -19,7 +20,6 @@ from hwctl.domain.identifiers import (
     parse_ipei,
     parse_mac,
     shapes,
-    vendor_mismatch_warning,
 )
 from hwctl.errors import InvalidInput
 
@@ -40,12 +40,19 @@ def mac_spellings(mac: Mac) -> list[str]:
     v = mac.value
     pairs = [v[i : i + 2] for i in range(0, 12, 2)]
     quads = [v[i : i + 4] for i in range(0, 12, 4)]
-    forms = [":".join(pairs), "-".join(pairs), ".".join(quads), v]
-    return [f for form in forms for f in (form, form.upper())] + [f"  {v}\n", f"\t{v.upper()} "]
+    forms = [":".join(pairs), "-".join(pairs), ".".join(quads), v, ".".join(pairs), " ".join(pairs)]
+    return [f for form in forms for f in (form, form.upper())] + [
+        f"  {v}\n",
+        f"\t{v.upper()} ",
+        f"MAC: {':'.join(pairs)}",
+        f"mac={v}",
+        f"MAC {' '.join(pairs).upper()}",
+    ]
 
 
 def ipei_spellings(ipei: Ipei) -> list[str]:
     digits12 = ipei.decimal[:12]
+    octets = [ipei.ipui[i : i + 2] for i in range(0, 10, 2)]
     return [
         ipei.display,
         ipei.decimal,
@@ -56,6 +63,13 @@ def ipei_spellings(ipei: Ipei) -> list[str]:
         "0x" + ipei.ipui,
         "0X" + ipei.ipui.lower(),
         f" {ipei.display}\n",
+        f"{digits12[:5]} {digits12[5:]}{ipei.check}",
+        *(sep.join(octets) for sep in (" ", "-", ":")),
+        ":".join(octets).lower(),
+        f"IPEI: {ipei.display}",
+        f"IPUI N: {ipei.ipui}",
+        f"ipui-n {' '.join(octets)}",
+        f"IPEI={ipei.decimal}",
     ]
 
 
@@ -102,14 +116,25 @@ def test_the_usual_mac_spellings_are_accepted(text: str) -> None:
     [
         ("00:15-65:ab:cd:ef", "separators are mixed or misplaced"),
         ("0015:65ab:cdef", "separators are mixed or misplaced"),
-        ("00.15.65.ab.cd.ef", "separators are mixed or misplaced"),
+        ("00.15.65.abcd.ef", "separators are mixed or misplaced"),
+        ("00.15.65:ab:cd:ef", "separators are mixed or misplaced"),
+        ("00 15 65-ab-cd-ef", "separators are mixed or misplaced"),
+        ("00 15 65 ab cd  ef", "separators are mixed or misplaced"),
+        ("0015 65ab cdef", "separators are mixed or misplaced"),
+        ("00 15 65 ab cd", "10 hex digits, not 12"),
         ("001:565:abc:def", "separators are mixed or misplaced"),
         ("00:15:65:ab:cd:ef:", "separators are mixed or misplaced"),
         ("001565-abcdef", "separators are mixed or misplaced"),
         ("0x001565abcdef", "characters other than hex digits"),
         ("001565abcdeg", "characters other than hex digits"),
         ("001565ab\ncdef", "characters other than hex digits"),
-        ("00 15 65 ab cd ef", "characters other than hex digits"),
+        ("00\t15\t65\tab\tcd\tef", "characters other than hex digits"),
+        ("MAC-Adresse: 00:15:65:ab:cd:ef", "characters other than hex digits"),
+        ("MAC: 00:15:65:ab:cd", "10 hex digits, not 12"),
+        ("MAC:", "nothing follows the label"),
+        ("mac =  ", "nothing follows the label"),
+        ("IPEI: 00:15:65:ab:cd:ef", "its label says it is an IPEI"),
+        ("IPUI N 001565abcdef", "its label says it is an IPEI"),
         ("001565abcde", "11 hex digits, not 12"),
         ("001565abcdef0", "13 hex digits, not 12"),
         ("00:15:65:ab:cd", "10 hex digits, not 12"),
@@ -164,42 +189,45 @@ def test_a_vendor_assigned_mac_has_no_warnings() -> None:
     assert mac_warnings(parse_mac("001565abcdef")) == []
 
 
-# --- vendor hint ----------------------------------------------------------------------------------
-
-
-def test_a_mac_from_another_vendor_than_the_item_is_warned_about() -> None:
-    warning = vendor_mismatch_warning(parse_mac("0004f200106c"), "Yealink T54W desk phone")
-    assert warning == (
-        "MAC 00:04:f2:00:10:6c belongs to Polycom, but the unit is a Yealink T54W desk phone"
-    )
-
-
-def test_vendor_names_in_the_item_match_whatever_their_case() -> None:
-    assert vendor_mismatch_warning(parse_mac("001565abcdef"), "SNOM M9 base") is not None
-    assert vendor_mismatch_warning(parse_mac("000413aabbcc"), "YEALINK W73H") is not None
+# --- MAC: printed forms -------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("mac", "item"),
+    "text",
     [
-        ("001565abcdef", "Yealink T54W"),
-        ("805ec0abcdef", "yealink w70b"),
-        ("7c2f80abcdef", "Gigaset N870 IP PRO"),
-        ("000413abcdef", "snom D785"),
-        ("0004f2abcdef", "Polycom VVX 450"),
-        ("a4b1c2abcdef", "Yealink T54W"),  # unknown prefix: vendors own many
-        ("001565abcdef", "Desk phone, black"),  # the item names no known vendor
+        "00.15.65.AB.CD.EF",  # dotted octets (some web UIs)
+        "00.15.65.ab.cd.ef",
+        "00 15 65 AB CD EF",  # space-separated octets
+        "MAC: 00:15:65:ab:cd:ef",
+        "MAC:00-15-65-AB-CD-EF",
+        "MAC=001565abcdef",
+        "mac = 0015.65ab.cdef",
+        "MAC 00 15 65 AB CD EF",
+        "Mac: 00.15.65.ab.cd.ef",
+        "  MAC:\t001565ABCDEF \r\n",
     ],
 )
-def test_no_vendor_warning_when_vendors_agree_or_cannot_be_told(mac: str, item: str) -> None:
-    assert vendor_mismatch_warning(parse_mac(mac), item) is None
+def test_printed_mac_forms_are_accepted(text: str) -> None:
+    mac = parse_mac(text)
+    assert mac == Mac("001565abcdef")
+    assert normalise(mac) == "001565abcdef"
+    assert mac.display == "00:15:65:ab:cd:ef"
 
 
-def test_the_known_prefixes_are_six_lowercase_hex_digits() -> None:
-    for prefix in KNOWN_OUIS:
-        assert len(prefix) == 6
-        assert prefix == prefix.lower()
-        int(prefix, 16)
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("MAC: 01:00:5e:00:00:01", "multicast"),
+        ("01.00.5E.00.00.01", "multicast"),
+        ("MAC: ff ff ff ff ff ff", "broadcast"),
+        ("MAC=00.00.00.00.00.00", "all zeros"),
+    ],
+)
+def test_printed_macs_that_name_no_device_are_refused(text: str, reason: str) -> None:
+    with pytest.raises(IdentifierError, match="is not a device MAC") as caught:
+        parse_mac(text)
+    assert reason in str(caught.value)
+    assert str(caught.value).startswith(repr(text.strip()))
 
 
 # --- IPEI -----------------------------------------------------------------------------------------
@@ -328,8 +356,9 @@ def test_an_ipei_built_out_of_range_is_refused() -> None:
         "",
         "57005-0782068-7",
         "57005  0782068 7",
-        "57005 07820687",
         "570050782068 7",
+        "5700 50782068 7",
+        "57005 078206 87",
         "5700507820687x",
         "57005078206",
         "57005078206877",
@@ -351,6 +380,139 @@ def test_a_badly_shaped_ipei_is_refused(text: str) -> None:
 def test_check_characters_are_computed_only_for_twelve_decimal_digits() -> None:
     with pytest.raises(IdentifierError):
         ipei_check_char("12345")
+
+
+# --- IPEI: printed forms ------------------------------------------------------------------------
+
+# The worked example: hex 0DEADBEEF4 = EMC 57005, PSN 782068 = decimal 57005 0782068 7.
+WORKED_KEY = "5700507820687"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "57005 07820687",  # check character attached to the serial
+        "0D EA DB EE F4",  # five octets, spaces
+        "0d-ea-db-ee-f4",  # dashes
+        "0D:EA:DB:EE:F4",  # colons
+        "IPEI: 57005 0782068 7",
+        "IPEI 57005 0782068 7",
+        "ipei:5700507820687",
+        "IPEI=570050782068",  # check character computed
+        "IPEI = 57005 07820687",
+        "IPUI 0DEADBEEF4",
+        "IPUI: 0x0DEADBEEF4",
+        "IPUI N: 0DEADBEEF4",
+        "ipui n 0deadbeef4",
+        "IPUI-N 0DEADBEEF4",
+        "IPUI-N: 0D:EA:DB:EE:F4",
+        "IPUIN 0DEADBEEF4",
+        " IPEI:\t57005 0782068 7\r\n",
+    ],
+)
+def test_printed_ipei_forms_are_accepted(text: str) -> None:
+    ipei = parse_ipei(text)
+    assert normalise(ipei) == WORKED_KEY
+    assert (ipei.emc, ipei.psn) == (57005, 782068)
+    assert ipei.display == "57005 0782068 7"
+    assert ipei.ipui == "0DEADBEEF4"
+
+
+def test_the_octet_form_of_the_domain_notes_is_an_ipei() -> None:
+    ipei = parse_ipei("00 09 22 63 A1")
+    assert (ipei.emc, ipei.psn) == (0x0092, 0x263A1)
+    assert parse_ipei("00-09-22-63-a1") == parse_ipei("IPUI N: 00092263A1") == ipei
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "57005 07820683",
+        "IPEI: 57005 0782068 3",
+        "IPEI=5700507820683",
+        "IPEI 57005 07820689",
+    ],
+)
+def test_a_wrong_check_character_is_refused_in_every_printed_form(text: str) -> None:
+    with pytest.raises(IdentifierError) as caught:
+        parse_ipei(text)
+    assert str(caught.value) == (
+        f"{text!r} is not a valid IPEI: the check character does not match"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0D:EA-DB:EE:F4",  # mixed separators
+        "0D EA:DB EE:F4",
+        "0D.EA.DB.EE.F4",  # dots: not a printed IPUI form
+        "0D  EA DB EE F4",  # two spaces
+        "0D EA DB EE",  # four octets
+        "0D EA DB EE F4 00",  # six octets (a MAC's shape)
+        "0DEA DBEE F4",
+        "0x0D:EA:DB:EE:F4",
+        "IPEI:",
+        "IPEI: ",
+        "IPUI N:",
+        "IPEI",
+        "IPEI: IPEI: 57005 0782068 7",
+        "IPEI 57005-0782068-7",
+        "IPEI57005 0782068 7x",
+        "MAC: 0DEADBEEF4",
+        "MAC 57005 0782068 7",
+        "IPDI: 0DEADBEEF4",
+        "IPUI O: 0DEADBEEF4",
+    ],
+)
+def test_badly_printed_ipeis_are_refused(text: str) -> None:
+    with pytest.raises(IdentifierError, match="not an IPEI") as caught:
+        parse_ipei(text)
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("IPEI:", "nothing follows the label"),
+        ("IPUI N = ", "nothing follows the label"),
+        ("MAC: 0DEADBEEF4", "its label says it is a MAC address"),
+        ("mac=57005 0782068 7", "its label says it is a MAC address"),
+    ],
+)
+def test_a_label_that_cannot_be_an_ipei_is_named(text: str, reason: str) -> None:
+    with pytest.raises(IdentifierError) as caught:
+        parse_ipei(text)
+    assert str(caught.value) == f"{text.strip()!r} is not an IPEI: {reason}"
+
+
+@pytest.mark.parametrize(
+    "text", ["FFFFFFFFFF", "ffffffffff", "0xFFFFFFFFFF", "FF FF FF FF FF", "IPUI: FF:FF:FF:FF:FF"]
+)
+def test_the_default_identity_of_an_unregistered_handset_is_refused_as_such(text: str) -> None:
+    with pytest.raises(IdentifierError) as caught:
+        parse_ipei(text)
+    message = str(caught.value)
+    assert message == (
+        f"{text!r} is not an IPEI: FFFFFFFFFF is the default identity of an unregistered "
+        "handset, never a real one"
+    )
+    assert "another type" not in message
+    assert shapes(text) == set()
+
+
+def test_other_ipui_types_still_say_so() -> None:
+    with pytest.raises(IdentifierError, match=r"another type \(type digit E\)"):
+        parse_ipei("EFFFFFFFFF")
+    with pytest.raises(IdentifierError, match=r"another type \(type digit 1\)"):
+        parse_ipei("IPUI: 1D EA DB EE F4")
+
+
+@pytest.mark.parametrize("text", ["00 00 00 00 00", "IPEI: 00000 0000000 0", "IPUI 0000000000"])
+def test_a_printed_all_zero_ipei_is_refused(text: str) -> None:
+    with pytest.raises(IdentifierError) as caught:
+        parse_ipei(text)
+    assert str(caught.value) == f"{text!r} is not an IPEI: all zeros"
 
 
 # --- either kind ----------------------------------------------------------------------------------
@@ -439,6 +601,22 @@ def test_parse_for_kind_returns_the_parsed_identifier() -> None:
         ("ff:ff:ff:ff:ff:ff", set()),
         ("hello", set()),
         ("", set()),
+        ("00.15.65.ab.cd.ef", {"mac"}),
+        ("00 15 65 AB CD EF", {"mac"}),
+        ("MAC: 00:15:65:ab:cd:ef", {"mac"}),
+        ("MAC: 100000000000", {"mac"}),  # the label settles the ambiguous shape
+        ("MAC=100000000000", {"mac"}),
+        ("IPEI: 100000000000", {"ipei"}),
+        ("IPEI: 57005 0782068 7", {"ipei"}),
+        ("IPUI N: 0DEADBEEF4", {"ipei"}),
+        ("57005 07820687", {"ipei"}),
+        ("0D:EA:DB:EE:F4", {"ipei"}),
+        ("00 09 22 63 A1", {"ipei"}),
+        ("MAC: 01:00:5e:00:00:01", set()),
+        ("IPEI: 00:15:65:ab:cd:ef", set()),
+        ("MAC: 0DEADBEEF4", set()),
+        ("IPEI: ", set()),
+        ("FFFFFFFFFF", set()),
     ],
 )
 def test_shapes_tells_which_kinds_a_text_could_be(text: str, kinds: set[str]) -> None:
@@ -455,3 +633,52 @@ def test_a_valid_mac_written_with_separators_is_only_a_mac(mac: Mac) -> None:
 def test_a_valid_ipei_is_only_an_ipei_in_its_13_and_10_character_forms(ipei: Ipei) -> None:
     assert shapes(ipei.decimal) == {"ipei"}
     assert shapes(ipei.ipui) == {"ipei"}
+
+
+# --- mix-ups in printed forms ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["MAC: 00:15:65:ab:cd:ef", "MAC=001565ABCDEF", "00.15.65.ab.cd.ef", "00 15 65 ab cd ef",
+     "mac 100000000000"],
+)  # fmt: skip
+def test_a_printed_mac_given_for_a_handset_is_named_as_a_mac(text: str) -> None:
+    with pytest.raises(IdentifierError) as caught:
+        parse_for_kind(text, "ipei", context="unit 4 (W73H)")
+    assert str(caught.value) == f"{text!r} is a MAC address, but unit 4 (W73H) needs an IPEI"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["IPEI: 57005 0782068 7", "IPUI N: 0DEADBEEF4", "57005 07820687", "IPEI=100000000000",
+     "IPUI 0D EA DB EE F4"],
+)  # fmt: skip
+def test_a_printed_ipei_given_for_a_desk_phone_is_named_as_an_ipei(text: str) -> None:
+    with pytest.raises(IdentifierError) as caught:
+        parse_for_kind(text, "mac", context="unit 1 (T54W)")
+    assert str(caught.value) == f"{text!r} is an IPEI, but unit 1 (T54W) needs a MAC address"
+
+
+@pytest.mark.parametrize("text", ["00:15:65:ab:cd", "00-15-65-ab-cd", "00 15 65 ab cd"])
+def test_five_unlabelled_octets_for_a_desk_phone_are_a_mac_cut_short(text: str) -> None:
+    # Valid as an IPUI, but in a MAC's field far likelier a MAC missing its last octet.
+    assert shapes(text) == {"ipei"}
+    with pytest.raises(IdentifierError) as caught:
+        parse_for_kind(text, "mac", context="unit 1")
+    assert str(caught.value) == f"{text!r} is not a MAC address: it has 10 hex digits, not 12"
+
+
+def test_a_label_of_the_other_kind_on_a_value_of_neither_gets_the_wanted_error() -> None:
+    with pytest.raises(IdentifierError) as caught:
+        parse_for_kind("IPEI: 00:15:65:ab:cd:ef", "mac", context="unit 1")
+    assert str(caught.value) == (
+        "'IPEI: 00:15:65:ab:cd:ef' is not a MAC address: its label says it is an IPEI"
+    )
+
+
+def test_a_printed_identifier_of_the_wanted_kind_is_returned() -> None:
+    assert parse_for_kind("MAC: 00.15.65.AB.CD.EF", "mac") == Mac("001565abcdef")
+    assert parse_for_kind("IPUI N: 0D:EA:DB:EE:F4", "ipei") == Ipei(57005, 782068)
+    assert parse_for_kind("MAC: 100000000000", "mac") == Mac("100000000000")
+    assert parse_for_kind("IPEI: 100000000000", "ipei") == Ipei(10000, 0)
