@@ -11,6 +11,28 @@ from hwctl.io.shipments import ShipmentRow, column_kind, read_shipments
 PATH = "/data/shipment.csv"
 
 
+def shipped(
+    identifier: str,
+    column: str,
+    *,
+    line: int = 2,
+    unit: int | None = None,
+    sku: str | None = None,
+    models: tuple[tuple[str, str], ...] = (),
+    kind: str | None = None,
+) -> ShipmentRow:
+    """The row the reader should give; the kind defaults to what the column's name promises."""
+    return ShipmentRow(
+        line=line,
+        unit=unit,
+        sku=sku,
+        models=models,
+        identifier=identifier,
+        column=column,
+        kind=kind if kind is not None else column_kind(column),  # type: ignore[arg-type]
+    )
+
+
 def read_file(
     fs: FakeFilesystem, content: bytes | str, source: str = "shipment.csv"
 ) -> list[ShipmentRow]:
@@ -36,9 +58,10 @@ def refusal(fs: FakeFilesystem, content: bytes | str) -> str:
 def test_a_plain_comma_file_gives_one_row_per_unit(fs: FakeFilesystem) -> None:
     rows = read_file(fs, "Unit,SKU,MAC\n1,SIP-T54W,001565abcdef\n2,SIP-T54W,00:15:65:ab:cd:ee\n")
     assert rows == [
-        ShipmentRow(line=2, unit=1, sku="SIP-T54W", identifier="001565abcdef", column="MAC"),
-        ShipmentRow(line=3, unit=2, sku="SIP-T54W", identifier="00:15:65:ab:cd:ee", column="MAC"),
+        shipped("001565abcdef", "MAC", line=2, unit=1, sku="SIP-T54W"),
+        shipped("00:15:65:ab:cd:ee", "MAC", line=3, unit=2, sku="SIP-T54W"),
     ]
+    assert [r.kind for r in rows] == ["mac", "mac"]
 
 
 def test_a_utf8_byte_order_mark_is_not_part_of_the_first_header(fs: FakeFilesystem) -> None:
@@ -51,17 +74,13 @@ def test_semicolons_separate_fields_in_european_excel_exports(fs: FakeFilesystem
     content = "ItemNumber;SerialNumber;Description\nW73H;0DEADBEEF4;Handset, black\n"
     rows = read_file(fs, content)
     assert rows == [
-        ShipmentRow(line=2, unit=None, sku="W73H", identifier="0DEADBEEF4", column="SerialNumber")
+        shipped("0DEADBEEF4", "SerialNumber", models=(("ItemNumber", "W73H"),), kind=None)
     ]
 
 
 def test_tabs_separate_fields(fs: FakeFilesystem) -> None:
     rows = read_file(fs, "MAC Address\tModel\n0004f200106c\tVVX 450\n")
-    assert (rows[0].identifier, rows[0].sku, rows[0].column) == (
-        "0004f200106c",
-        "VVX 450",
-        "MAC Address",
-    )
+    assert rows == [shipped("0004f200106c", "MAC Address", models=(("Model", "VVX 450"),))]
 
 
 def test_crlf_line_ends_are_read_and_lines_counted(fs: FakeFilesystem) -> None:
@@ -102,17 +121,13 @@ def test_extra_columns_are_ignored(fs: FakeFilesystem) -> None:
         "SO-1001,PO-77,SIP-T54W,001565ABCDEF,2024-03-01,DHL\n"
     )
     assert read_file(fs, content) == [
-        ShipmentRow(
-            line=2, unit=None, sku="SIP-T54W", identifier="001565ABCDEF", column="SerialNumber"
-        )
+        shipped("001565ABCDEF", "SerialNumber", models=(("ManufacturerItemNumber", "SIP-T54W"),))
     ]
 
 
 def test_cells_are_stripped_and_short_rows_leave_blanks(fs: FakeFilesystem) -> None:
-    rows = read_file(fs, "MAC,SKU,Unit\n  001565abcdef  \n")
-    assert rows == [
-        ShipmentRow(line=2, unit=None, sku=None, identifier="001565abcdef", column="MAC")
-    ]
+    rows = read_file(fs, "MAC,SKU,Unit,Model\n  001565abcdef  \n")
+    assert rows == [shipped("001565abcdef", "MAC")]
 
 
 def test_a_file_with_a_single_column_needs_no_separator(fs: FakeFilesystem) -> None:
@@ -122,9 +137,7 @@ def test_a_file_with_a_single_column_needs_no_separator(fs: FakeFilesystem) -> N
 
 def test_text_input_is_read_like_bytes() -> None:
     rows = read_shipments("\ufeffMAC\n001565abcdef\n")
-    assert rows == [
-        ShipmentRow(line=2, unit=None, sku=None, identifier="001565abcdef", column="MAC")
-    ]
+    assert rows == [shipped("001565abcdef", "MAC")]
 
 
 def test_commas_inside_a_semicolon_file_do_not_confuse_the_separator(fs: FakeFilesystem) -> None:
@@ -158,10 +171,15 @@ def test_identifier_header_aliases_are_recognised(fs: FakeFilesystem, header: st
     assert (rows[0].identifier, rows[0].column) == ("0DEADBEEF4", header)
 
 
+@pytest.mark.parametrize("header", ["SKU", "sku", " Sku ", "S.K.U."])
+def test_only_a_column_named_sku_binds_strictly(fs: FakeFilesystem, header: str) -> None:
+    (row,) = read_file(fs, f"MAC;{header}\n001565abcdef;SIP-T54W\n")
+    assert (row.sku, row.models) == ("SIP-T54W", ())
+
+
 @pytest.mark.parametrize(
     "header",
     [
-        "SKU",
         "Part Number",
         "Part-Number",
         "PartNumber",
@@ -173,18 +191,22 @@ def test_identifier_header_aliases_are_recognised(fs: FakeFilesystem, header: st
         "Model",
     ],
 )
-def test_sku_header_aliases_are_recognised(fs: FakeFilesystem, header: str) -> None:
-    rows = read_file(fs, f"MAC;{header}\n001565abcdef;SIP-T54W\n")
-    assert rows[0].sku == "SIP-T54W"
+def test_part_and_item_numbers_are_models_not_skus(fs: FakeFilesystem, header: str) -> None:
+    # Which of them names the order's SKU is the placement's call, with the catalog.
+    (row,) = read_file(fs, f"MAC;{header}\n001565abcdef;SIP-T54W\n")
+    assert (row.sku, row.models) == (None, ((header, "SIP-T54W"),))
 
 
-def test_the_manufacturers_item_number_wins_over_the_distributors(fs: FakeFilesystem) -> None:
+def test_the_manufacturers_and_the_distributors_numbers_are_both_kept(fs: FakeFilesystem) -> None:
     content = (
         "ItemNumber,ManufacturerItemNumber,SerialNumber\n"
         "DIST-4711,SIP-T54W,001565abcdef\n"
         "DIST-4712,,001565abcdee\n"
     )
-    assert [r.sku for r in read_file(fs, content)] == ["SIP-T54W", "DIST-4712"]
+    assert [r.models for r in read_file(fs, content)] == [
+        (("ItemNumber", "DIST-4711"), ("ManufacturerItemNumber", "SIP-T54W")),
+        (("ItemNumber", "DIST-4712"),),
+    ]
 
 
 def test_a_unit_column_takes_numbers_with_or_without_a_hash(fs: FakeFilesystem) -> None:
@@ -248,9 +270,11 @@ def test_an_rfpi_column_next_to_an_ipei_column_is_ignored(fs: FakeFilesystem) ->
 # --- refusals -------------------------------------------------------------------------------------
 
 
-def test_a_file_that_is_not_utf8_is_refused(fs: FakeFilesystem) -> None:
-    assert refusal(fs, "MAC;Beschreibung\n001565abcdef;Gerät\n".encode("latin-1")) == (
-        "shipment.csv: not UTF-8 text"
+def test_a_file_in_no_known_encoding_is_refused(fs: FakeFilesystem) -> None:
+    # 0x81 is undefined in Windows-1252, and no UTF-8 either.
+    content = b"MAC;Beschreibung\n001565abcdef;Ger\x81t\n"
+    assert refusal(fs, content) == (
+        "shipment.csv line 2: not UTF-8, UTF-16 or Windows-1252 text (byte 0x81)"
     )
 
 
