@@ -32,6 +32,13 @@ def fulfill(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Validate and print the plan; write nothing.")
     ] = False,
+    partial: Annotated[
+        bool,
+        typer.Option(
+            "--partial",
+            help="A parcel of a split shipment: fulfil the units given, leave the rest open.",
+        ),
+    ] = False,
     yes: YesOpt = False,
     fmt: DetailFormatOpt = DetailFormat.table,
 ) -> None:
@@ -39,7 +46,9 @@ def fulfill(
 
     One identifier per unit (a MAC for desk phones and bases, an IPEI for handsets), typed at
     prompts or read from a distributor's CSV. Creates or links each device, applies the intents,
-    pairs handsets to a single base, and marks the order fulfilled. Safe to retry."""
+    pairs handsets to a single base, and marks the order fulfilled. Safe to retry: units that
+    have their device are skipped. With --partial (a shipment in several parcels), the units
+    not given stay open and the order stays approved until its last unit arrives."""
     from hwctl.cli import prompts
     from hwctl.domain import fulfilment as rules
     from hwctl.errors import InvalidInput, UsageError
@@ -53,12 +62,17 @@ def fulfill(
     answers: dict[int, rules.Answer] = {}
     if csv_file is not None:
         data, source = read_input(csv_file)
-        answers = rules.place_rows(sheet.slots, read_shipments(data, source), source)
+        placed = fulfilment.place(sheet, read_shipments(data, source), source)
+        answers = placed.answers
+        for w in placed.warnings:
+            render.warn(w)
     elif sheet.is_fulfilled:
         _already_fulfilled(store, order, fmt)
         return
     todo = rules.missing(sheet.slots, answers)
     typed = 0  # identifiers typed at the prompts (kept as a draft until the order is fulfilled)
+    if todo and csv_file is not None and partial:
+        todo = []  # a parcel: the units the file does not cover stay open
     if todo:
         if answers:
             # What the file does give is checked first: a wrong check character, a duplicate or
@@ -78,29 +92,50 @@ def fulfill(
                 )
             raise InvalidInput(
                 f"the CSV leaves {len(todo)} unit(s) without an identifier: {_unit_list(todo)}"
+                "; pass --partial to fulfil only the units it covers"
             )
         asked = _ask(store, order, sheet.slots, todo, answers)
         typed = len(asked)
         answers.update(asked)
+        left = [u for u in todo if u.number not in asked]
+        if left and not partial:
+            # Units left empty at the prompts: a partial delivery, if the admin says so.
+            if not prompts.confirm(
+                f"{len(left)} unit(s) left empty ({_unit_list(left)}): record a partial "
+                "delivery and leave them open?",
+                yes=False,
+                default=False,
+            ):
+                render.info(
+                    _draft_kept("nothing written", typed, order) if typed else "nothing written"
+                )
+                raise typer.Exit(1)
+            partial = True
     with render.progress("Validating identifiers", len(answers)) as on_progress:
-        the_plan = fulfilment.plan(store, order, answers, progress=on_progress)
-    if sheet.is_fulfilled and the_plan.nothing_to_write and not dry_run:
+        the_plan = fulfilment.plan(store, order, answers, progress=on_progress, partial=partial)
+    if the_plan.nothing_to_write and not dry_run and (sheet.is_fulfilled or partial):
         # A retry with the identifiers it has: a no-op, and its plan's warnings are noise.
-        _already_fulfilled(store, order, fmt, the_plan)
+        _already_fulfilled(store, order, fmt, the_plan, sheet)
         return
     for w in the_plan.warnings:
         render.warn(w)
     if dry_run:
         if fmt is DetailFormat.json:
-            render.emit_json(render.fulfil_plan_json(the_plan))
+            render.emit_json(render.fulfil_plan_json(the_plan, dry_run=True))
         else:
             render.fulfil_plan(the_plan, title=f"Order #{order}: fulfilment plan (dry run)")
         return
     if not yes and prompts.can_prompt() and fmt is DetailFormat.table:
         render.fulfil_plan(the_plan, title=f"Order #{order}: fulfilment plan", stderr=True)
+    question = f"Create the devices and mark order {order} fulfilled?"
+    if not the_plan.complete:
+        question = (
+            f"Create the devices of {len(the_plan.written)} unit(s) and leave "
+            f"{the_plan.count('open')} open (order {order} stays approved)?"
+        )
     try:
         confirmed = prompts.confirm(
-            f"Create the devices and mark order {order} fulfilled?",
+            question,
             yes=yes,
             default=True,
             allowed=fmt is DetailFormat.table,
@@ -113,43 +148,58 @@ def fulfill(
         render.info("nothing written" + (" (your answers are kept as a draft)" if typed else ""))
         raise typer.Exit(1)
     with render.progress("Writing devices", len(the_plan.units)) as on_progress:
-        done = fulfilment.fulfil(store, s.actor(), order, answers, progress=on_progress)
+        done = fulfilment.fulfil(
+            store, s.actor(), order, answers, progress=on_progress, partial=partial
+        )
     drafts.remove(order)
+    p = done.plan
+    status = _status_word(done.already, done.status)
     if fmt is DetailFormat.json:
-        data = render.fulfil_plan_json(done.plan)
-        data["status"] = "already fulfilled" if done.already else "fulfilled"
+        data = render.fulfil_plan_json(p)
+        data["status"] = status
         data["devices"] = [u.device.to_json() for u in done.units if u.device]
         render.emit_json(data)
         return
     if done.already:
-        render.result(f"order {order}: already fulfilled")
+        render.result(f"order {order}: {status}")
         return
-    p = done.plan
+    open_units = f", {p.count('open')} still open" if not p.complete else ""
     render.result(
-        f"order {order}: fulfilled · {p.count('create')} created, {p.count('link')} linked, "
-        f"{p.count('skip')} skipped, {p.paired} handset(s) paired"
+        f"order {order}: {status} · {p.count('create')} created, {p.count('link')} linked, "
+        f"{p.count('skip')} skipped, {p.paired} handset(s) paired{open_units}"
     )
 
 
-def _already_fulfilled(store, order: int, fmt: DetailFormat, the_plan=None) -> None:  # noqa: ANN001
-    """The retry of a fulfilled order with the identifiers it has: nothing to write. JSON callers
-    get JSON (the plan, every unit skipped, and the devices), like a first fulfilment."""
+def _status_word(already: bool, status: str) -> str:
+    """The result's `status`: fulfilled, partly fulfilled, or already so (nothing written)."""
+    word = "fulfilled" if status == "fulfilled" else "partly fulfilled"
+    return f"already {word}" if already else word
+
+
+def _already_fulfilled(store, order: int, fmt: DetailFormat, the_plan=None, sheet=None) -> None:  # noqa: ANN001
+    """A retry with the identifiers the order has (fulfilled, or a parcel given again): nothing
+    to write. JSON callers get JSON (the plan, the units skipped, and the devices), like a first
+    fulfilment."""
     from hwctl.io import drafts
     from hwctl.services import devices as device_service
     from hwctl.services import fulfilment
 
-    drafts.remove(order)  # whoever fulfilled it, a draft for it is of no use any more
+    complete = sheet is None or sheet.is_fulfilled
+    if complete:
+        drafts.remove(order)  # whoever fulfilled it, a draft for it is of no use any more
+    status = _status_word(True, "fulfilled" if complete else "approved")
     if fmt is not DetailFormat.json:
-        render.result(f"order {order}: already fulfilled")
+        render.result(f"order {order}: {status}")
         return
     data = render.fulfil_plan_json(the_plan or fulfilment.plan(store, order, {}))
-    data["status"] = "already fulfilled"
+    data["status"] = status
     data["devices"] = [d.to_json() for d in device_service.list_devices(store, order=order)]
     render.emit_json(data)
 
 
 def _ask(store, order: int, slots, todo, given) -> dict:  # noqa: ANN001
-    """Prompt for each unit still without an identifier, saving a draft after every answer."""
+    """Prompt for each unit still without an identifier, saving a draft after every answer. An
+    empty answer leaves the unit open (a partial delivery, confirmed afterwards)."""
     from hwctl.cli import prompts
     from hwctl.domain.fulfilment import Answer
     from hwctl.errors import HwctlError
@@ -181,7 +231,7 @@ def _ask(store, order: int, slots, todo, given) -> dict:  # noqa: ANN001
 
         def validate(text: str, slot=slot) -> bool | str:  # noqa: ANN001
             if not text.strip():
-                return f"type the unit's {WANTS[slot.wants]}"
+                return True  # left open: a partial delivery, confirmed before anything is written
             try:
                 fulfilment.check_identifier(store, order, slot.number, text)
             except HwctlError as e:
@@ -213,6 +263,9 @@ def _ask(store, order: int, slots, todo, given) -> dict:  # noqa: ANN001
             if typed:
                 render.info(_draft_kept("interrupted", len(typed), order))
             raise
+        if not answer.strip():
+            render.info("  → left open")
+            continue
         shown = fulfilment.check_identifier(store, order, slot.number, answer)
         render.info(f"  → {shown}")
         typed[slot.number] = answer.strip()

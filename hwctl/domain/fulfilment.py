@@ -1,5 +1,6 @@
-"""The fulfilment plan, pure: which identifier goes to which unit, whether each unit creates a
-device, links one registered by other means, or is skipped, and which handsets pair to a base.
+"""The fulfilment plan, pure: whether each unit creates a device, links one registered by other
+means, is skipped or (in a partial delivery) stays open, and which handsets pair to a base.
+Placing a shipping file's rows on units is `hwctl.domain.placement`'s job.
 
 Rules (the product text, "Fulfilling an order"):
 - every unit gets one identifier: a MAC for desk phones and DECT bases, an IPEI for handsets;
@@ -9,12 +10,15 @@ Rules (the product text, "Fulfilling an order"):
   conflict and nothing is written;
 - intents: the user is assigned; the location is set on desk phones and bases, never handsets;
 - pairing: exactly one base unit plus handsets -> the handsets pair to it, up to the base model's
-  `max_handsets` (the rest stay unpaired, with a warning); otherwise on-site registration.
+  `max_handsets` (the rest stay unpaired, with a warning); otherwise on-site registration. Pairing
+  follows the whole order across parcels: handsets arriving after their base pair to it, and a
+  base arriving after its handsets pairs the handsets already delivered;
+- a partial delivery (split shipments) leaves the units without an identifier open; the order is
+  fulfilled when its last unit gets its device.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -26,11 +30,11 @@ from hwctl.domain.identifiers import (
     mac_warnings,
     normalise,
     parse_for_kind,
-    shapes,
-    vendor_mismatch_warning,
+    vendor_warning,
 )
 from hwctl.errors import Conflict, InvalidInput
-from hwctl.io.shipments import ShipmentRow
+
+OrgOf = Callable[[str], str | None]  # a MAC's storage key -> its registered organisation
 
 KIND_LABEL = {"mac": "MAC", "ipei": "IPEI"}
 KIND_WITH_ARTICLE = {"mac": "a MAC", "ipei": "an IPEI"}
@@ -55,6 +59,9 @@ class Slot:
     location: str | None
     device_id: int | None = None  # the unit's device, once it has one
     device_key: str | None = None  # that device's normalised identifier
+    device_base: int | None = None  # the base device that device is paired to, if any
+    aliases: tuple[str, ...] = ()  # other names of the SKU in shipping files
+    vendor: str | None = None  # the SKU's maker (given, or derived from its name)
 
     @property
     def wants(self) -> IdentifierKind:
@@ -95,13 +102,19 @@ class UnitPlan:
     number: int
     sku: str
     kind: str
-    action: str  # create | link | skip
-    key: str  # normalised identifier
-    shown: str  # display form
+    action: str  # create | link | skip | open (no identifier yet: a partial delivery)
+    key: str  # normalised identifier ("" while open)
+    shown: str  # display form ("" while open)
     user: str | None
     location: str | None  # None for handsets, whatever the intent said
-    base_unit: int | None  # the unit number of the base a handset pairs to
+    base_unit: int | None  # the unit number of the base a handset is (or will be) paired to
     device_id: int | None  # for link and skip
+    pairs: bool = False  # this run writes the handset's pairing to base_unit
+    warnings: tuple[str, ...] = ()  # doubts about this unit's identifier (vendor, prefix)
+
+    @property
+    def label(self) -> str:
+        return f"unit {self.number} ({self.sku})"
 
 
 @dataclass
@@ -116,12 +129,24 @@ class Plan:
 
     @property
     def nothing_to_write(self) -> bool:
-        """Every unit already has its device: a retry with the identifiers it has."""
-        return all(u.action == "skip" for u in self.units)
+        """No device to create or link and no pairing to write: a retry with the identifiers
+        the order has (every unit done, or the rest still open)."""
+        return all(u.action in ("skip", "open") and not u.pairs for u in self.units)
+
+    @property
+    def complete(self) -> bool:
+        """Every unit has (or gets) its device: the order becomes fulfilled."""
+        return not any(u.action == "open" for u in self.units)
 
     @property
     def paired(self) -> int:
-        return sum(1 for u in self.units if u.base_unit is not None and u.action != "skip")
+        """Handsets whose pairing this run writes."""
+        return sum(1 for u in self.units if u.pairs)
+
+    @property
+    def written(self) -> list[int]:
+        """The units this run creates, links or pairs."""
+        return [u.number for u in self.units if u.action in ("create", "link") or u.pairs]
 
 
 def parse_answer(slot: Slot, answer: Answer) -> Mac | Ipei:
@@ -144,161 +169,6 @@ def key_of(text: str, kind: IdentifierKind) -> str | None:
         return normalise(parse_for_kind(text, kind))
     except InvalidInput:
         return None
-
-
-def place_rows(
-    slots: Sequence[Slot], rows: Sequence[ShipmentRow], source: str
-) -> dict[int, Answer]:
-    """Put each CSV row on a unit: by `unit`, else by SKU (next unit without an identifier), else
-    by the identifier's shape when only one kind of unit can take it. A MAC / MAC Address column
-    holds MACs and an IPEI / IPUI column IPEIs: it restricts the shape, and a row placed on a unit
-    of the other kind is refused; Identifier / Serial columns go by shape alone.
-
-    Linear in the number of rows and units (indexes by SKU, by device key and free counts), so a
-    shipping list of thousands of units places in milliseconds."""
-    by_number = {s.number: s for s in slots}
-    by_sku: dict[str, list[Slot]] = {}
-    for slot in slots:
-        by_sku.setdefault(slot.sku.casefold(), []).append(slot)
-    by_key = {s.device_key: s for s in slots if s.device_key}
-    free: Counter[str] = Counter(s.kind for s in slots if s.device_id is None)
-    cursor: dict[object, int] = {}
-    by_shape: dict[frozenset[str], list[Slot]] = {}
-    placed: dict[int, Answer] = {}
-    placed_line: dict[int, int] = {}
-    skus = sorted({s.sku for s in slots})
-
-    def origin(row: ShipmentRow) -> str:
-        return f"{source} line {row.line}"
-
-    def put(slot: Slot, row: ShipmentRow) -> None:
-        if row.kind is not None and row.kind != slot.wants:
-            # The column's name is a promise: a MAC column never fills a handset, nor an IPEI
-            # column a desk phone or base, whatever the value looks like.
-            raise InvalidInput(
-                f"{origin(row)}: {row.identifier!r} is in the {row.column} column, but "
-                f"{slot.label} is {DEVICE_WITH_ARTICLE.get(slot.kind, slot.kind)} and needs "
-                f"{KIND_WITH_ARTICLE[slot.wants]}"
-            )
-        if slot.number in placed:
-            raise InvalidInput(
-                f"{origin(row)}: {slot.label} already has an identifier from line "
-                f"{placed_line[slot.number]}"
-            )
-        placed[slot.number] = Answer(row.identifier, origin(row))
-        placed_line[slot.number] = row.line
-        if slot.device_id is None:
-            free[slot.kind] -= 1
-
-    def already_there(row: ShipmentRow, accept: Callable[[Slot], bool]) -> Slot | None:
-        """A retry: the unit whose device already has this identifier."""
-        if not by_key:
-            return None
-        for kind in ("mac", "ipei"):
-            key = key_of(row.identifier, kind)
-            slot = by_key.get(key) if key else None
-            if slot is not None and slot.number not in placed and accept(slot):
-                return slot
-        return None
-
-    def first(group: object, candidates: Sequence[Slot], ok: Callable[[Slot], bool]) -> Slot | None:
-        """The first candidate passing `ok`, resuming where the last search of `group` ended
-        (a unit once placed or done stays so)."""
-        i = cursor.get(group, 0)
-        while i < len(candidates) and not ok(candidates[i]):
-            i += 1
-        cursor[group] = i
-        return candidates[i] if i < len(candidates) else None
-
-    def next_free(
-        group: object,
-        candidates: Sequence[Slot],
-        row: ShipmentRow,
-        accept: Callable[[Slot], bool],
-    ) -> Slot | None:
-        found = already_there(row, accept)
-        if found:
-            return found
-        slot = first(
-            ("free", group), candidates, lambda s: s.number not in placed and s.device_id is None
-        )
-        if slot is not None:
-            return slot
-        # Every such unit has its device already and this identifier is not one of them: put it
-        # on the first such unit, so the plan refuses it as the conflict it is ("unit 1 already
-        # has the device X; Y differs") rather than as a surplus row.
-        return first(("any", group), candidates, lambda s: s.number not in placed)
-
-    for row in rows:
-        if row.unit is not None:
-            slot = by_number.get(row.unit)
-            if slot is None:
-                raise InvalidInput(
-                    f"{origin(row)}: the order has no unit {row.unit} (units 1..{len(slots)})"
-                )
-            if row.sku is not None and row.sku.casefold() != slot.sku.casefold():
-                raise InvalidInput(f"{origin(row)}: unit {row.unit} is a {slot.sku}, not {row.sku}")
-            put(slot, row)
-            continue
-        if row.sku is not None:
-            matching = by_sku.get(row.sku.casefold())
-            if not matching:
-                raise InvalidInput(
-                    f"{origin(row)}: SKU {row.sku!r} is not on this order "
-                    f"(it has {', '.join(skus)})"
-                )
-            sku = row.sku.casefold()
-            slot = next_free(("sku", sku), matching, row, lambda s, k=sku: s.sku.casefold() == k)
-            if slot is None:
-                raise InvalidInput(
-                    f"{origin(row)}: more {matching[0].sku} rows than the order's "
-                    f"{len(matching)} {matching[0].sku} units"
-                )
-            put(slot, row)
-            continue
-        if row.kind is not None:
-            # A MAC / IPEI column: only that kind, and a bad value gets that kind's reason.
-            try:
-                parse_for_kind(row.identifier, row.kind, context=f"the {row.column} column")
-            except InvalidInput as e:
-                raise InvalidInput(f"{origin(row)}: {e.message}") from None
-            kinds: set[IdentifierKind] = {row.kind}
-        else:
-            kinds = shapes(row.identifier)
-        if not kinds:
-            wanted = {s.wants for s in slots}
-            if len(wanted) == 1:
-                # Every unit wants one kind: its parser says what is wrong (multicast, check...).
-                (kind,) = wanted
-                try:
-                    parse_for_kind(row.identifier, kind)
-                except InvalidInput as e:
-                    raise InvalidInput(f"{origin(row)}: {e.message}") from None
-            raise InvalidInput(
-                f"{origin(row)}: {row.identifier!r} is neither a MAC address nor an IPEI"
-            )
-        shape = frozenset(kinds)
-        if shape not in by_shape:
-            by_shape[shape] = [s for s in slots if s.wants in kinds]
-        candidates = by_shape[shape]
-        retry = already_there(row, lambda s, k=shape: s.wants in k)
-        if retry is not None:
-            put(retry, row)
-            continue
-        if not candidates:
-            what = " or ".join(KIND_WITH_ARTICLE[k] for k in sorted(kinds))
-            raise InvalidInput(f"{origin(row)}: no unit on this order takes {what}")
-        device_kinds = {k for k in DEVICE_KINDS if kind_for_device(k) in kinds and free[k] > 0}
-        if len(device_kinds) > 1:
-            raise InvalidInput(
-                f"{origin(row)}: {row.identifier!r} could go to a "
-                f"{' or a '.join(sorted(device_kinds))}: add a SKU or unit column to the file"
-            )
-        slot = next_free(("shape", shape), candidates, row, lambda s, k=shape: s.wants in k)
-        if slot is None:
-            raise InvalidInput(f"{origin(row)}: more rows than units that take this identifier")
-        put(slot, row)
-    return placed
 
 
 def missing(slots: Sequence[Slot], answers: Mapping[int, Answer]) -> list[Slot]:
@@ -341,10 +211,13 @@ def build_plan(
     registered: Mapping[str, Registered],
     *,
     base_already_paired: int = 0,
+    partial: bool = False,
+    org_of: OrgOf | None = None,
 ) -> Plan:
     """The plan for the given identifiers. `registered` holds devices already in the store, by
-    key. Raises Conflict (nothing to write) for identifiers owned elsewhere."""
-    warnings: list[str] = []
+    key. Raises Conflict (nothing to write) for identifiers owned elsewhere. With `partial`, a
+    unit without an identifier stays open instead of being an error. `org_of` looks a MAC up in
+    the IEEE registry (None: no vendor check)."""
     units: list[UnitPlan] = []
     for slot in slots:
         ident = parsed.get(slot.number)
@@ -357,6 +230,9 @@ def build_plan(
             units.append(_unit(slot, "skip", slot.device_key or "", slot.device_id))
             continue
         if ident is None:
+            if partial:
+                units.append(_unit(slot, "open", "", None))
+                continue
             raise InvalidInput(f"{slot.label} has no identifier")
         key = normalise(ident)
         known = registered.get(key)
@@ -379,13 +255,15 @@ def build_plan(
                     f"{slot.label}: {what} is registered as a {known.kind}, not a {slot.kind}"
                 )
             action, device_id = "link", known.id
+        doubts: list[str] = []
         if isinstance(ident, Mac):
-            warnings += [f"{slot.label}: {w}" for w in mac_warnings(ident)]
-            mismatch = vendor_mismatch_warning(ident, slot.name)
-            if mismatch:
-                warnings.append(f"{slot.label}: {mismatch}")
-        units.append(_unit(slot, action, key, device_id, ident.display))
-    plan = Plan(order_id, units, warnings)
+            doubts += mac_warnings(ident)
+            if org_of is not None:
+                mismatch = vendor_warning(ident, slot.vendor, org_of(ident.value))
+                if mismatch:
+                    doubts.append(mismatch)
+        units.append(_unit(slot, action, key, device_id, ident.display, tuple(doubts)))
+    plan = Plan(order_id, units, [f"{u.label}: {w}" for u in units for w in u.warnings])
     _pair(plan, slots, base_already_paired, registered)
     return plan
 
@@ -399,7 +277,12 @@ def _display_key(key: str | None, kind: IdentifierKind) -> str:
 
 
 def _unit(
-    slot: Slot, action: str, key: str, device_id: int | None, display: str | None = None
+    slot: Slot,
+    action: str,
+    key: str,
+    device_id: int | None,
+    display: str | None = None,
+    warnings: tuple[str, ...] = (),
 ) -> UnitPlan:
     return UnitPlan(
         number=slot.number,
@@ -407,11 +290,12 @@ def _unit(
         kind=slot.kind,
         action=action,
         key=key,
-        shown=display or _display_key(key, slot.wants),
+        shown=display or (_display_key(key, slot.wants) if key else ""),
         user=slot.user,
         location=None if slot.kind == "dect_handset" else slot.location,
         base_unit=None,
         device_id=device_id,
+        warnings=warnings,
     )
 
 
@@ -419,39 +303,71 @@ def _pair(
     plan: Plan, slots: Sequence[Slot], already: int, registered: Mapping[str, Registered]
 ) -> None:
     """Pair the handsets to the order's one base, within its capacity. `already` counts the
-    handsets paired to that base that are not this order's units."""
+    handsets paired to that base that are not this order's units. Across parcels: handsets
+    delivered earlier keep their pairing (shown as stored); those delivered before their base
+    pair to it when it arrives; handsets arriving before their base wait for it."""
+    by_number = {s.number: s for s in slots}
     bases = [s for s in slots if s.kind == "dect_base"]
-    handsets = [u for u in plan.units if u.kind == "dect_handset"]
+    handsets = [
+        i for i, u in enumerate(plan.units) if u.kind == "dect_handset" and u.action != "open"
+    ]
     if not handsets:
         return
+    new = [i for i in handsets if plan.units[i].action != "skip"]
     if len(bases) != 1:
         plan.pairing = "on-site"
         reason = "no base" if not bases else f"{len(bases)} bases"
-        plan.warnings.append(
-            f"the order has {reason}: {len(handsets)} handset(s) left for on-site registration"
-        )
+        if new:
+            plan.warnings.append(
+                f"the order has {reason}: {len(new)} handset(s) left for on-site registration"
+            )
         return
     base = bases[0]
     plan.pairing = "base"
-    room = None if base.max_handsets is None else max(base.max_handsets - already, 0)
-    base_device = next((u.device_id for u in plan.units if u.number == base.number), None)
+    base_plan = next(u for u in plan.units if u.number == base.number)
+    if base_plan.action == "open":
+        if new:
+            numbers = ", ".join(str(plan.units[i].number) for i in new)
+            plan.warnings.append(
+                f"{base.label} has not arrived yet: handset unit(s) {numbers} pair to it when "
+                "it does"
+            )
+        return
+    base_device = base_plan.device_id  # None when the base is created by this run
+
+    def stored_on_base(i: int) -> bool:
+        device_base = by_number[plan.units[i].number].device_base
+        return base_device is not None and device_base == base_device
 
     def on_this_base(u: UnitPlan) -> bool:
         known = registered.get(u.key) if u.action == "link" else None
         return base_device is not None and known is not None and known.base_id == base_device
 
-    todo = [i for i, u in enumerate(plan.units) if u.kind == "dect_handset" and u.action != "skip"]
+    kept = 0
+    todo: list[int] = []
+    for i in handsets:
+        u = plan.units[i]
+        if u.action == "skip":
+            if stored_on_base(i):
+                plan.units[i] = replace(u, base_unit=base.number)
+                kept += 1
+            elif by_number[u.number].device_base is None and base_plan.action != "skip":
+                todo.append(i)  # delivered before its base, which arrives now: pair it
+        else:
+            todo.append(i)
+    room = None if base.max_handsets is None else max(base.max_handsets - already - kept, 0)
     # A linked handset already paired to this very base keeps its place (it is paired there
-    # whatever the plan says); new ones fill what room is left, in unit order.
-    todo.sort(key=lambda i: not on_this_base(plan.units[i]))
+    # whatever the plan says); the others fill what room is left, in unit order.
+    todo.sort(key=lambda i: (not on_this_base(plan.units[i]), plan.units[i].number))
     paired = 0
     left: list[int] = []
     for i in todo:
         u = plan.units[i]
         if room is not None and paired >= room:
-            left.append(u.number)
+            if u.action != "skip":
+                left.append(u.number)
             continue
-        plan.units[i] = replace(u, base_unit=base.number)
+        plan.units[i] = replace(u, base_unit=base.number, pairs=True)
         paired += 1
     if left:
         plan.warnings.append(

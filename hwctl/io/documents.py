@@ -33,6 +33,9 @@ class CatalogIn(_Strict):
     name: Name
     kind: Kind
     max_handsets: Annotated[int, Field(ge=0)] | None = None
+    # Other names shipping files use for the item (vendor model, part or article numbers).
+    aliases: Annotated[list[Name], Field(max_length=50)] = []
+    vendor: Sku | None = None
 
 
 class DeviceIn(_Strict):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from hwctl.domain.identifiers import (
     Ipei,
@@ -14,6 +14,7 @@ from hwctl.domain.identifiers import (
     normalise,
     parse_for_kind,
 )
+from hwctl.domain.placement import catalog_keys, model_key
 from hwctl.errors import Conflict, InvalidInput
 from hwctl.io.documents import DeviceIn, parse_directory
 from hwctl.services.views import ImportSummary
@@ -21,6 +22,7 @@ from hwctl.store.engine import Store
 from hwctl.store.models import (
     Account,
     AccountUser,
+    CatalogAlias,
     CatalogItem,
     Device,
     Location,
@@ -53,8 +55,11 @@ def import_directory(store: Store, data: str | bytes, source: str) -> ImportSumm
                     select(CatalogItem).where(CatalogItem.platform_id == platform.id)
                 )
             }
+            aliases = _aliases(session, platform.id)
+            new_aliases: dict[int, list[str]] = {}
             for c in p.catalog:
                 item = items.get(c.sku)
+                fields = (c.name, c.kind, c.max_handsets, c.vendor)
                 if item is None:
                     item = CatalogItem(
                         platform_id=platform.id,
@@ -62,8 +67,10 @@ def import_directory(store: Store, data: str | bytes, source: str) -> ImportSumm
                         name=c.name,
                         kind=c.kind,
                         max_handsets=c.max_handsets,
+                        vendor=c.vendor,
                     )
                     session.add(item)
+                    session.flush()
                     items[c.sku] = item
                     created["catalog items"] += 1
                 elif item.kind != c.kind and _in_use(session, item):
@@ -71,21 +78,18 @@ def import_directory(store: Store, data: str | bytes, source: str) -> ImportSumm
                         f"{source}: platform {p.name!r}: SKU {c.sku!r} is a {item.kind} used by "
                         f"orders or devices; its kind cannot change to {c.kind}"
                     )
-                elif (item.name, item.kind, item.max_handsets) != (
-                    c.name,
-                    c.kind,
-                    c.max_handsets,
+                elif (item.name, item.kind, item.max_handsets, item.vendor) != fields or (
+                    aliases.get(item.id, []) != list(dict.fromkeys(c.aliases))
                 ):
-                    item.name, item.kind, item.max_handsets = (
-                        c.name,
-                        c.kind,
-                        c.max_handsets,
-                    )
+                    item.name, item.kind, item.max_handsets, item.vendor = fields
                     session.add(item)
                     updated["catalog items"] += 1
                 else:
                     unchanged["catalog items"] += 1
+                    continue
+                new_aliases[item.id] = list(dict.fromkeys(c.aliases))
             session.flush()
+            _set_aliases(session, platform, items, aliases, new_aliases, source)
             for a in p.accounts:
                 account = session.exec(
                     select(Account).where(
@@ -111,6 +115,54 @@ def import_directory(store: Store, data: str | bytes, source: str) -> ImportSumm
                     ] += 1
                     session.flush()
     return ImportSummary(dict(created), dict(updated), dict(unchanged))
+
+
+def _aliases(session: Session, platform_id: int) -> dict[int, list[str]]:
+    """The stored aliases per catalog item id of a platform, in the order they were given."""
+    out: dict[int, list[str]] = {}
+    for item_id, alias in session.exec(
+        select(CatalogAlias.catalog_item_id, CatalogAlias.alias)
+        .where(CatalogAlias.platform_id == platform_id)
+        .order_by(CatalogAlias.id)
+    ):
+        out.setdefault(item_id, []).append(alias)
+    return out
+
+
+def _set_aliases(
+    session: Session,
+    platform: Platform,
+    items: dict[str, CatalogItem],
+    stored: dict[int, list[str]],
+    new: dict[int, list[str]],
+    source: str,
+) -> None:
+    """Replace the aliases of the items the document changed (the document is the truth, as for
+    names). First refuse an alias that two SKUs of the platform would share, or that is another
+    SKU, over the catalog as a whole: a model value in a shipping file must name one item."""
+    final = {**stored, **new}
+    try:
+        catalog_keys([(i.sku, final.get(i.id or 0, [])) for i in items.values()])
+    except InvalidInput as e:
+        raise InvalidInput(f"{source}: platform {platform.name!r}: {e.message}") from None
+    if not new:
+        return
+    for row in session.exec(
+        select(CatalogAlias).where(col(CatalogAlias.catalog_item_id).in_(list(new)))
+    ):
+        session.delete(row)
+    session.flush()
+    for item_id, aliases in new.items():
+        for alias in aliases:
+            session.add(
+                CatalogAlias(
+                    platform_id=platform.id,
+                    catalog_item_id=item_id,
+                    alias=alias,
+                    key=model_key(alias),
+                )
+            )
+    session.flush()
 
 
 def _in_use(session: Session, item: CatalogItem) -> bool:

@@ -15,17 +15,20 @@ from sqlalchemy import exc, func, or_
 from sqlmodel import Session, col, select
 
 from hwctl.domain import fulfilment as rules
+from hwctl.domain import placement
 from hwctl.domain import status as lifecycle
 from hwctl.domain.fulfilment import Answer, Plan, Registered, Slot
-from hwctl.domain.identifiers import Ipei, Mac, normalise
+from hwctl.domain.identifiers import Ipei, Mac, normalise, phone_vendor
+from hwctl.domain.shipment import ShipmentRow
 from hwctl.domain.status import Action, OrderStatus
 from hwctl.errors import Conflict, InvalidTransition
+from hwctl.io.vendors import registered_org
 from hwctl.services import admins, audit
 from hwctl.services.orders import _guard_status
 from hwctl.services.queries import UnitRow, get_order, order_views, unit_rows, unit_views
 from hwctl.services.views import OrderView, UnitView
 from hwctl.store.engine import Store
-from hwctl.store.models import Device, HardwareOrder, utcnow
+from hwctl.store.models import CatalogAlias, CatalogItem, Device, HardwareOrder, utcnow
 
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -43,12 +46,24 @@ class Sheet:
     def is_fulfilled(self) -> bool:
         return self.order.status == OrderStatus.FULFILLED
 
+    @property
+    def done(self) -> int:
+        """Units that have their device (a partial delivery shows done / total)."""
+        return sum(1 for s in self.slots if s.device_id is not None)
+
 
 @dataclass(frozen=True)
 class FulfilResult:
     plan: Plan
-    already: bool  # the order was already fulfilled with these identifiers: nothing written
+    already: bool  # nothing was written: the order had these identifiers already
     units: tuple[UnitView, ...]
+    status: str  # the order's status afterwards (approved while units stay open)
+
+
+def vendor_of(key: str) -> str | None:
+    """The phone vendor a MAC's prefix is registered to (None: nobody, or not a phone maker)."""
+    org = registered_org(key)
+    return phone_vendor(org) if org else None
 
 
 def _check_state(order: HardwareOrder) -> None:
@@ -56,18 +71,41 @@ def _check_state(order: HardwareOrder) -> None:
         raise InvalidTransition(lifecycle.refusal(order.id, Action.FULFILL, order.status))
 
 
+def _catalog(session: Session, units: list[UnitRow]) -> dict[int, tuple[tuple[str, ...], str]]:
+    """(aliases, vendor) per catalog item of the units; the vendor given, else from the name."""
+    item_ids = sorted({u.item_id for u in units})
+    aliases: dict[int, list[str]] = {i: [] for i in item_ids}
+    for item_id, alias in session.exec(
+        select(CatalogAlias.catalog_item_id, CatalogAlias.alias)
+        .where(col(CatalogAlias.catalog_item_id).in_(item_ids))
+        .order_by(col(CatalogAlias.id))
+    ):
+        aliases[item_id].append(alias)
+    out: dict[int, tuple[tuple[str, ...], str]] = {}
+    for item_id, name, vendor in session.exec(
+        select(CatalogItem.id, CatalogItem.name, CatalogItem.vendor).where(
+            col(CatalogItem.id).in_(item_ids)
+        )
+    ):
+        maker = (phone_vendor(vendor) or vendor) if vendor else phone_vendor(name)
+        out[item_id] = (tuple(aliases[item_id]), maker)
+    return out
+
+
 def _slots(session: Session, units: list[UnitRow]) -> list[Slot]:
     devices = {
         d.order_unit_id: d
         for d in session.exec(
-            select(Device.order_unit_id, Device.id, Device.mac, Device.ipei).where(
+            select(Device.order_unit_id, Device.id, Device.mac, Device.ipei, Device.base_id).where(
                 col(Device.order_unit_id).in_([u.unit_id for u in units])
             )
         )
     }
+    catalog = _catalog(session, units)
     slots = []
     for u in units:
         d = devices.get(u.unit_id)
+        aliases, vendor = catalog[u.item_id]
         slots.append(
             Slot(
                 number=u.number,
@@ -79,6 +117,9 @@ def _slots(session: Session, units: list[UnitRow]) -> list[Slot]:
                 location=u.location,
                 device_id=d.id if d else None,
                 device_key=(d.mac or d.ipei) if d else None,
+                device_base=d.base_id if d else None,
+                aliases=aliases,
+                vendor=vendor,
             )
         )
     return slots
@@ -91,6 +132,12 @@ def load_sheet(store: Store, order_id: int) -> Sheet:
         _check_state(order)
         (view,) = order_views(session, [order])
         return Sheet(view, tuple(_slots(session, unit_rows(session, order_id))))
+
+
+def place(sheet: Sheet, rows: list[ShipmentRow], source: str) -> placement.Placement:
+    """Put a shipping file's rows on the sheet's units (never guessing between models: see
+    `hwctl.domain.placement`); the MAC's registered vendor breaks a tie between two SKUs."""
+    return placement.place_rows(sheet.slots, rows, source, vendor_of=vendor_of)
 
 
 def _registered(
@@ -130,6 +177,7 @@ def _plan(
     answers: Mapping[int, Answer],
     progress: Progress | None = None,
     units: list[UnitRow] | None = None,
+    partial: bool = False,
 ) -> Plan:
     units = unit_rows(session, order.id) if units is None else units
     slots = _slots(session, units)
@@ -160,7 +208,15 @@ def _plan(
                     col(Device.id).not_in(given),
                 )
             ).one()
-    return rules.build_plan(order.id, slots, parsed, registered, base_already_paired=already)
+    return rules.build_plan(
+        order.id,
+        slots,
+        parsed,
+        registered,
+        base_already_paired=already,
+        partial=partial,
+        org_of=registered_org,
+    )
 
 
 def plan(
@@ -169,12 +225,14 @@ def plan(
     answers: Mapping[int, Answer],
     *,
     progress: Progress | None = None,
+    partial: bool = False,
 ) -> Plan:
-    """Validate everything and return the plan; writes nothing (the dry run)."""
+    """Validate everything and return the plan; writes nothing (the dry run). With `partial`,
+    units without an identifier stay open."""
     with store.session() as session:
         order = get_order(session, order_id)
         _check_state(order)
-        return _plan(session, order, answers, progress)
+        return _plan(session, order, answers, progress, partial=partial)
 
 
 def check_answers(
@@ -213,8 +271,11 @@ def fulfil(
     answers: Mapping[int, Answer],
     *,
     progress: Progress | None = None,
+    partial: bool = False,
 ) -> FulfilResult:
-    """Write the plan in one transaction; a retry with the same identifiers is a no-op."""
+    """Write the plan in one transaction; a retry with the same identifiers is a no-op. With
+    `partial` (a parcel of a split shipment), units without an identifier stay open and the
+    order stays approved until its last unit gets its device."""
     try:
         with store.session(write=True) as session:
             admins.require_admin(session, actor)
@@ -225,27 +286,31 @@ def fulfil(
                 get_order(session, order_id)  # raises NotFound
             _check_state(order)
             units = unit_rows(session, order_id)
-            the_plan = _plan(session, order, answers, units=units)
-            if order.status == OrderStatus.FULFILLED:
-                return FulfilResult(the_plan, True, tuple(unit_views(session, order_id)))
+            the_plan = _plan(session, order, answers, units=units, partial=partial)
+            if order.status == OrderStatus.FULFILLED or the_plan.nothing_to_write:
+                views = tuple(unit_views(session, order_id))
+                return FulfilResult(the_plan, True, views, order.status)
             _write(session, order, the_plan, units, progress)
-            _guard_status(session, order_id, Action.FULFILL)
-            audit.record(
-                session,
-                actor=actor,
-                action="fulfill",
-                order_id=order_id,
-                details={
-                    "created": the_plan.count("create"),
-                    "linked": the_plan.count("link"),
-                    "skipped": the_plan.count("skip"),
-                    "paired": the_plan.paired,
-                    "pairing": the_plan.pairing,
-                    "warnings": the_plan.warnings,
-                },
-            )
+            if the_plan.complete:
+                _guard_status(session, order_id, Action.FULFILL)
+            details = {
+                "created": the_plan.count("create"),
+                "linked": the_plan.count("link"),
+                "skipped": the_plan.count("skip"),
+                "paired": the_plan.paired,
+                "pairing": the_plan.pairing,
+                "warnings": the_plan.warnings,
+                "partial": not the_plan.complete,
+                "units": the_plan.written,
+            }
+            if not the_plan.complete:
+                details["open"] = the_plan.count("open")
+            audit.record(session, actor=actor, action="fulfill", order_id=order_id, details=details)
             session.flush()
-            return FulfilResult(the_plan, False, tuple(unit_views(session, order_id)))
+            status = OrderStatus.FULFILLED if the_plan.complete else OrderStatus.APPROVED
+            return FulfilResult(
+                the_plan, False, tuple(unit_views(session, order_id)), str(status.value)
+            )
     except exc.IntegrityError as e:
         # A concurrent registration of the same identifier between plan and write.
         raise Conflict(
@@ -275,8 +340,15 @@ def _write(
         for up in batch:
             row = units[up.number]
             base_id = device_of.get(up.base_unit) if up.base_unit is not None else None
-            if up.action == "skip":
+            if up.action == "open":
+                pass
+            elif up.action == "skip":
                 device_of[up.number] = up.device_id or 0
+                if up.pairs and base_id is not None:
+                    # Delivered before its base, in an earlier parcel: paired now.
+                    device = session.get(Device, up.device_id)
+                    device.base_id = base_id
+                    session.add(device)
             elif up.action == "create":
                 device = Device(
                     account_id=order.account_id,

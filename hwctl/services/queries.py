@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -18,6 +19,7 @@ from hwctl.services.views import DeviceView, LineView, OrderView, UnitView
 from hwctl.store.models import (
     Account,
     AccountUser,
+    CatalogAlias,
     CatalogItem,
     Device,
     HardwareOrder,
@@ -46,9 +48,24 @@ def lines_for(session: Session, order_ids: Sequence[int]) -> dict[int, list[Line
         .where(col(OrderLine.order_id).in_(list(order_ids)))
         .order_by(col(OrderLine.order_id), col(OrderLine.line_no))
     )
+    rows = rows.all()
+    aliases: dict[int, list[str]] = defaultdict(list)
+    for item_id, alias in session.exec(
+        select(CatalogAlias.catalog_item_id, CatalogAlias.alias)
+        .where(col(CatalogAlias.catalog_item_id).in_({item.id for _, item in rows}))
+        .order_by(col(CatalogAlias.id))
+    ):
+        aliases[item_id].append(alias)
     for line, item in rows:
         out[line.order_id].append(
-            LineView(line.line_no, item.sku, item.name, item.kind, line.quantity)
+            LineView(
+                line.line_no,
+                item.sku,
+                item.name,
+                item.kind,
+                line.quantity,
+                tuple(aliases.get(item.id or 0, ())),
+            )
         )
     return out
 
@@ -71,7 +88,9 @@ def order_views(session: Session, orders: Iterable[HardwareOrder]) -> list[Order
             )
         ).all()
     )
-    lines = lines_for(session, [o.id for o in orders if o.id is not None])
+    ids = [o.id for o in orders if o.id is not None]
+    lines = lines_for(session, ids)
+    progress = units_progress(session, ids)
     return [
         OrderView(
             id=o.id or 0,
@@ -83,9 +102,24 @@ def order_views(session: Session, orders: Iterable[HardwareOrder]) -> list[Order
             rejection_reason=o.rejection_reason,
             decided_by=o.decided_by,
             decided_at=o.decided_at,
+            units_done=progress.get(o.id or 0, (0, 0))[0],
+            units_total=progress.get(o.id or 0, (0, 0))[1],
         )
         for o in orders
     ]
+
+
+def units_progress(session: Session, order_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    """(units with a device, units) per order id, in one query for any number of orders."""
+    if not order_ids:
+        return {}
+    rows = session.exec(
+        select(OrderUnit.order_id, func.count(col(Device.id)), func.count(col(OrderUnit.id)))
+        .outerjoin(Device, col(Device.order_unit_id) == OrderUnit.id)
+        .where(col(OrderUnit.order_id).in_(list(order_ids)))
+        .group_by(col(OrderUnit.order_id))
+    ).all()
+    return {order_id: (done, total) for order_id, done, total in rows}
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ class LineView:
     name: str
     kind: str
     quantity: int
+    aliases: tuple[str, ...] = ()  # the catalog item's other names in shipping files
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -30,6 +31,7 @@ class LineView:
             "name": self.name,
             "kind": self.kind,
             "quantity": self.quantity,
+            "aliases": list(self.aliases),
         }
 
 
@@ -126,6 +128,13 @@ class OrderView:
     rejection_reason: str | None
     decided_by: str | None
     decided_at: datetime | None
+    units_done: int = 0  # units with their device (a split shipment shows its progress)
+    units_total: int = 0
+
+    @property
+    def partly_fulfilled(self) -> bool:
+        """Some parcels of an approved order have arrived, not all."""
+        return self.status == "approved" and 0 < self.units_done < self.units_total
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -138,6 +147,8 @@ class OrderView:
             "rejection_reason": self.rejection_reason,
             "decided_by": self.decided_by,
             "decided_at": iso(self.decided_at),
+            "units_done": self.units_done,
+            "units_total": self.units_total,
         }
 
 

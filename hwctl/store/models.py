@@ -95,6 +95,22 @@ class CatalogItem(SQLModel, table=True):
     name: str = Field(sa_column=Column(String(200), nullable=False))
     kind: str = Field(sa_column=Column(String(20), nullable=False))
     max_handsets: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    # The maker ("Yealink"), for the MAC-vendor check; None: derived from `name`.
+    vendor: str | None = Field(default=None, sa_column=Column(String(100), nullable=True))
+
+
+class CatalogAlias(SQLModel, table=True):
+    """Another name of a catalog item in shipping files: a vendor model name (`SIP-T54W`), a
+    manufacturer part number, a distributor's article number. `key` is the binding form (case,
+    spaces, `-`, `_`, `.` dropped); unique per platform, so a model value names one item."""
+
+    __tablename__ = "catalog_alias"
+    __table_args__ = (UniqueConstraint("platform_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform_id: int = _fk("platform.id", ondelete="CASCADE", index=False)
+    catalog_item_id: int = _fk("catalog_item.id", ondelete="CASCADE")
+    alias: str = Field(sa_column=Column(String(200), nullable=False))
+    key: str = Field(sa_column=Column(String(200), nullable=False))
 
 
 class Account(SQLModel, table=True):

@@ -147,12 +147,13 @@ def test_fulfil_as_json_gives_the_plan_and_the_devices(seeded, cli) -> None:  # 
     )  # fmt: skip
     assert data["status"] == "fulfilled"
     assert (data["order"], data["created"], data["linked"], data["skipped"]) == (oid, 1, 1, 0)
-    assert [(u["unit"], u["action"]) for u in data["units"]] == [(1, "link"), (2, "create")]
+    # Within one SKU, units are filled in identifier order, not file order.
+    assert [(u["unit"], u["action"]) for u in data["units"]] == [(1, "create"), (2, "link")]
     assert [list(d) for d in data["devices"]] == [DEVICE_KEYS, DEVICE_KEYS]
     # The linked phone now names the order it was fulfilled for, like the new one.
-    assert [(d["mac"], d["order"]) for d in data["devices"]] == [
-        ("805ec0000099", oid),
+    assert sorted((d["mac"], d["order"]) for d in data["devices"]) == [
         ("001565000002", oid),
+        ("805ec0000099", oid),
     ]
     assert len(devices_json(cli)) == 2  # linked, not duplicated
 
@@ -311,7 +312,10 @@ def test_a_file_that_cannot_tell_phones_from_bases_asks_for_a_sku_or_unit_column
     path = write_csv(fs, "MAC\n00:15:65:00:00:01\n00:15:65:00:00:02\n")
     result = cli("fulfill", str(oid), "--csv", path, "--yes")
     assert result.exit_code == 1
-    assert one_error_line(result).endswith("add a SKU or unit column to the file")
+    assert one_error_line(result) == (
+        f"{path}: lines 2, 3 could be T54W or W70B: nothing in the file says which model; add a "
+        "SKU, model or unit column (or the vendor's model names as catalog aliases)"
+    )
 
 
 @SQLITE_ONLY
@@ -386,10 +390,21 @@ def test_a_dry_run_as_json_gives_each_units_plan(seeded, cli) -> None:  # noqa: 
         "kind": "deskphone",
         "action": "create",
         "identifier": "00:15:65:00:00:01",
+        "mac": "001565000001",
+        "ipei": None,
+        "ipui": None,
         "user": "ann@globex.example",
         "location": "HQ Floor 2",
         "base_unit": None,
+        "warnings": [],
     }
+    assert data["dry_run"] is True
+    handset = data["units"][3]
+    assert (handset["mac"], handset["ipei"], handset["ipui"]) == (
+        None,
+        "5700507820687",
+        "0DEADBEEF4",
+    )
     assert [u["base_unit"] for u in data["units"]] == [None, None, None, 3, 3]
     assert data["units"][3]["location"] is None  # a handset never gets a location
     assert len(devices_json(cli)) == 1
@@ -405,7 +420,7 @@ def test_a_file_leaving_units_empty_without_a_terminal_lists_them_and_writes_not
     assert result.exit_code == 1
     assert one_error_line(result) == (
         "the CSV leaves 3 unit(s) without an identifier: unit 2 (T54W), unit 4 (W73H), "
-        "unit 5 (W73H)"
+        "unit 5 (W73H); pass --partial to fulfil only the units it covers"
     )
     assert len(devices_json(cli)) == 1
     assert cli.json("show", str(oid), "--format", "json")["status"] == "approved"
@@ -530,7 +545,8 @@ def test_a_big_order_names_ten_missing_units_and_counts_the_rest(seeded, cli) ->
     assert result.exit_code == 1
     named = ", ".join(f"unit {n} (T54W)" for n in range(2, 12))
     assert one_error_line(result) == (
-        f"the CSV leaves 14 unit(s) without an identifier: {named} and 4 more"
+        f"the CSV leaves 14 unit(s) without an identifier: {named} and 4 more; pass --partial "
+        "to fulfil only the units it covers"
     )
 
 

@@ -24,6 +24,8 @@ ORDER_KEYS = [
     "rejection_reason",
     "decided_by",
     "decided_at",
+    "units_done",
+    "units_total",
 ]
 ANN = {"user": "ann@globex.example", "location": "HQ Floor 2"}
 
@@ -134,6 +136,7 @@ def test_list_json_has_exactly_the_contract_s_fields(seeded, cli):
                 "name": "Yealink T54W desk phone",
                 "kind": "deskphone",
                 "quantity": 2,
+                "aliases": [],
             },
             {
                 "line": 2,
@@ -141,11 +144,14 @@ def test_list_json_has_exactly_the_contract_s_fields(seeded, cli):
                 "name": "Yealink W70B DECT base",
                 "kind": "dect_base",
                 "quantity": 1,
+                "aliases": [],
             },
         ],
         "rejection_reason": None,
         "decided_by": None,
         "decided_at": None,
+        "units_done": 0,
+        "units_total": 3,
     }
 
 

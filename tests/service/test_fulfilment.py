@@ -249,8 +249,7 @@ def test_a_vendor_mismatch_is_written_with_a_warning_in_the_audit_entry(seeded) 
     assert result.plan.units[0].action == "create"
     (entry,) = fulfil_entries(seeded, oid)
     assert entry.details["warnings"] == [
-        "unit 1 (T54W): MAC 00:04:13:12:34:56 belongs to snom, but the unit is a "
-        "Yealink T54W desk phone"
+        "unit 1 (T54W): MAC 00:04:13:12:34:56 is registered to snom, not Yealink"
     ]
 
 

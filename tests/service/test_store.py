@@ -25,7 +25,7 @@ from hwctl.store.models import HardwareOrder
 from tests.conftest import ADMIN, Cli, make_order
 
 sqlite_only = pytest.mark.parametrize("backend", ["sqlite"])
-HEAD = "0001"
+HEAD = "0002"
 ACTION_OF = {"approved": "approve", "rejected": "reject"}
 
 

@@ -15,11 +15,12 @@ from hwctl.domain.fulfilment import (
     build_plan,
     missing,
     parse_all,
-    place_rows,
 )
 from hwctl.domain.identifiers import Ipei
+from hwctl.domain.placement import place_rows
+from hwctl.domain.shipment import ShipmentRow
 from hwctl.errors import Conflict, InvalidInput
-from hwctl.io.shipments import ShipmentRow, read_shipments
+from hwctl.io.shipments import column_kind, read_shipments
 
 ORDER = 7
 CATALOG = {
@@ -100,7 +101,9 @@ def registered(key: str, **kw: object) -> dict[str, Registered]:
 
 
 def row(identifier: str, *, line: int = 2, unit: int | None = None, sku: str | None = None):
-    return ShipmentRow(line=line, unit=unit, sku=sku, identifier=identifier, column="Serial")
+    return ShipmentRow(
+        line=line, unit=unit, sku=sku, models=(), identifier=identifier, column="Serial", kind=None
+    )
 
 
 def rows(*specs: dict[str, object]) -> list[ShipmentRow]:
@@ -108,7 +111,7 @@ def rows(*specs: dict[str, object]) -> list[ShipmentRow]:
 
 
 def placed(slots: Sequence[Slot], shipment: Sequence[ShipmentRow]) -> dict[int, str]:
-    return {n: a.text for n, a in place_rows(slots, shipment, "shipped.csv").items()}
+    return {n: a.text for n, a in place_rows(slots, shipment, "shipped.csv").answers.items()}
 
 
 def refusal(error: type[Exception], call, *args, **kw) -> str:  # noqa: ANN001
@@ -386,12 +389,24 @@ def test_a_locally_administered_mac_is_planned_with_a_warning() -> None:
 
 
 def test_a_mac_from_another_vendor_than_the_ordered_model_is_only_a_warning() -> None:
-    plan = plan_for(units("deskphone"), {1: "00:04:13:12:34:56"})  # a snom prefix
+    slots = [slot(1, vendor="Yealink")]
+    parsed = parse_all(slots, {1: Answer("64:16:7F:12:34:56")})  # a Polycom prefix
+    plan = build_plan(ORDER, slots, parsed, {}, org_of=lambda key: "Polycom")
     assert plan.units[0].action == "create"
+    assert plan.units[0].warnings == (
+        "MAC 64:16:7f:12:34:56 is registered to Polycom, not Yealink",
+    )
     assert plan.warnings == [
-        "unit 1 (T54W): MAC 00:04:13:12:34:56 belongs to snom, but the unit is a "
-        "Yealink T54W desk phone"
+        "unit 1 (T54W): MAC 64:16:7f:12:34:56 is registered to Polycom, not Yealink"
     ]
+
+
+def test_a_mac_of_the_units_own_vendor_or_without_a_registry_gets_no_warning() -> None:
+    slots = [slot(1, vendor="Yealink")]
+    parsed = parse_all(slots, {1: Answer(mac(1))})
+    org = "YEALINK(XIAMEN) NETWORK TECHNOLOGY CO.,LTD."
+    assert build_plan(ORDER, slots, parsed, {}, org_of=lambda key: org).warnings == []
+    assert build_plan(ORDER, slots, parsed, {}).warnings == []
 
 
 # --- what is still missing ------------------------------------------------------------------------
@@ -486,8 +501,8 @@ def test_a_mac_that_could_be_a_phone_or_a_base_asks_for_a_sku_or_unit_column() -
         InvalidInput, placed, units("deskphone", "dect_base"), rows({"identifier": mac(1)})
     )
     assert message == (
-        "shipped.csv line 2: '00:15:65:00:00:01' could go to a dect_base or a deskphone: "
-        "add a SKU or unit column to the file"
+        "shipped.csv: line 2 could be T54W or W70B: nothing in the file says which model; "
+        "add a SKU, model or unit column (or the vendor's model names as catalog aliases)"
     )
 
 
@@ -498,7 +513,7 @@ def test_twelve_digits_are_ambiguous_between_phones_and_handsets() -> None:
         units("deskphone", "dect_handset"),
         rows({"identifier": "000040123456"}),
     )
-    assert "add a SKU or unit column to the file" in message
+    assert message.startswith("shipped.csv: line 2 could be T54W or W73H: nothing in the file")
 
 
 def test_twelve_digits_go_to_the_only_kind_on_the_order() -> None:
@@ -515,7 +530,7 @@ def test_a_row_no_unit_can_take_is_refused() -> None:
 def test_more_shape_placed_rows_than_units_is_refused() -> None:
     shipment = rows({"identifier": mac(1)}, {"identifier": mac(2)})
     message = refusal(InvalidInput, placed, units("deskphone"), shipment)
-    assert message == "shipped.csv line 3: more rows than units that take this identifier"
+    assert message == "shipped.csv line 3: more T54W rows than the order's 1 T54W units"
 
 
 def test_a_shape_placed_row_that_is_no_identifier_at_all_is_refused() -> None:
@@ -599,9 +614,14 @@ def test_a_retry_with_another_identifier_by_shape_is_a_conflict_too() -> None:
 
 
 def named_row(identifier: str, column: str, **kw: object) -> ShipmentRow:
-    fields: dict[str, object] = {"line": 2, "unit": None, "sku": None}
+    fields: dict[str, object] = {"line": 2, "unit": None, "sku": None, "models": ()}
     fields.update(kw)
-    return ShipmentRow(identifier=identifier, column=column, **fields)  # type: ignore[arg-type]
+    return ShipmentRow(
+        identifier=identifier,
+        column=column,
+        kind=column_kind(column),
+        **fields,  # type: ignore[arg-type]
+    )
 
 
 @pytest.mark.parametrize("column", ["MAC", "MAC Address", "mac_address"])
@@ -677,3 +697,73 @@ def test_a_named_column_placed_on_its_own_kind_is_placed() -> None:
         named_row(ipei(2), "IPEI", line=3, unit=2),
     ]
     assert placed(slots, shipment) == {1: mac(1), 2: ipei(2)}
+
+
+# --- split shipments: partial plans and pairing across parcels ----------------------------------
+
+
+def partial_plan(slots: Sequence[Slot], answers: Mapping[int, str]) -> Plan:
+    parsed = parse_all(slots, {n: Answer(t) for n, t in answers.items()})
+    return build_plan(ORDER, slots, parsed, {}, partial=True)
+
+
+def test_a_partial_plan_leaves_the_units_without_an_identifier_open() -> None:
+    slots = units("deskphone", "deskphone", "dect_handset")
+    plan = partial_plan(slots, {2: mac(2)})
+    assert [u.action for u in plan.units] == ["open", "create", "open"]
+    assert (plan.complete, plan.count("open"), plan.written) == (False, 2, [2])
+    assert plan.units[0].shown == "" and plan.units[0].key == ""
+    with pytest.raises(InvalidInput, match="unit 1 \\(T54W\\) has no identifier"):
+        plan_for(slots, {2: mac(2)})
+
+
+def test_handsets_arriving_before_their_base_wait_for_it() -> None:
+    slots = units("dect_base", "dect_handset", "dect_handset")
+    plan = partial_plan(slots, {2: ipei(2), 3: ipei(3)})
+    assert [u.base_unit for u in plan.units] == [None, None, None]
+    assert plan.paired == 0
+    assert plan.warnings == [
+        "unit 1 (W70B) has not arrived yet: handset unit(s) 2, 3 pair to it when it does"
+    ]
+
+
+def test_a_base_arriving_after_its_handsets_pairs_the_handsets_already_delivered() -> None:
+    slots = [
+        slot(1, "dect_base"),
+        slot(2, "dect_handset", device_id=2, device_key=ipei(2)),
+        slot(3, "dect_handset", device_id=3, device_key=ipei(3)),
+    ]
+    plan = partial_plan(slots, {1: mac(1)})
+    assert [(u.action, u.base_unit, u.pairs) for u in plan.units] == [
+        ("create", None, False),
+        ("skip", 1, True),
+        ("skip", 1, True),
+    ]
+    assert (plan.paired, plan.complete, plan.nothing_to_write) == (2, True, False)
+    assert plan.written == [1, 2, 3]
+
+
+def test_handsets_arriving_after_their_base_pair_within_what_the_earlier_ones_left() -> None:
+    slots = [
+        slot(1, "dect_base", device_id=1, device_key=mac_key(1), max_handsets=2),
+        slot(2, "dect_handset", device_id=2, device_key=ipei(2), device_base=1),
+        slot(3, "dect_handset"),
+        slot(4, "dect_handset"),
+    ]
+    plan = partial_plan(slots, {3: ipei(3), 4: ipei(4)})
+    # Unit 2 is shown paired as stored, and takes one of the base's two places.
+    assert [(u.number, u.base_unit, u.pairs) for u in plan.units[1:]] == [
+        (2, 1, False),
+        (3, 1, True),
+        (4, None, False),
+    ]
+    assert plan.warnings == [
+        "unit 1 (W70B) takes at most 2 handsets: unit(s) 4 stay unpaired for on-site registration"
+    ]
+
+
+def test_a_parcel_given_again_has_nothing_to_write() -> None:
+    slots = [slot(1, device_id=1, device_key=mac_key(1)), slot(2)]
+    plan = partial_plan(slots, {1: mac(1)})
+    assert [u.action for u in plan.units] == ["skip", "open"]
+    assert plan.nothing_to_write
