@@ -1,0 +1,91 @@
+"""Who may do what to which order: the principal and the one authorisation rule. Pure.
+
+A principal is a super-admin (by name) or a platform (by name, acting through one of its API
+tokens). Super-admins may do everything a super-admin may do, once registered. A platform may
+only submit, read and cancel orders of its own platform; another platform's order does not
+exist as far as it can tell ("not found", never "forbidden"), so a platform cannot learn which
+order ids others hold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
+
+from hwctl.errors import NotAuthorised, NotFound
+
+PrincipalKind = Literal["super_admin", "platform"]
+
+
+class Use(StrEnum):
+    """What a principal asks to do."""
+
+    READ = "read"  # list, show, devices
+    SUBMIT = "submit"
+    EDIT = "edit"
+    APPROVE = "approve"
+    REJECT = "reject"
+    CANCEL = "cancel"
+    FULFILL = "fulfill"
+    AUDIT = "audit"
+    REPORT = "report"
+    IMPORT = "import"
+    ADMINS = "admins"
+
+
+PLATFORM_USES = frozenset({Use.READ, Use.SUBMIT, Use.CANCEL})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting. `name` is the super-admin's name or the platform's name."""
+
+    kind: PrincipalKind
+    name: str
+    token_id: int | None = None  # the API token a platform acts through
+
+    @classmethod
+    def super_admin(cls, name: str) -> Principal:
+        return cls("super_admin", name)
+
+    @classmethod
+    def platform(cls, name: str, token_id: int | None = None) -> Principal:
+        return cls("platform", name, token_id)
+
+    @property
+    def is_super_admin(self) -> bool:
+        return self.kind == "super_admin"
+
+    @property
+    def actor(self) -> str:
+        """The audit log's actor: the admin's name, or `platform:NAME` (with `#token`)."""
+        if self.is_super_admin:
+            return self.name
+        token = f"#{self.token_id}" if self.token_id is not None else ""
+        return f"platform:{self.name}{token}"
+
+
+def authorise(
+    principal: Principal,
+    use: Use,
+    *,
+    registered: bool,
+    order_id: int | None = None,
+    order_platform: str | None = None,
+) -> None:
+    """Refuse unless `principal` may `use` the order (of `order_platform`), or the whole store
+    when no order is named. `registered`: whether a super-admin's name is registered. Raises
+    NotAuthorised, or NotFound for a platform asking about another platform's order."""
+    if principal.is_super_admin:
+        if not registered:
+            raise NotAuthorised(
+                f"{principal.name!r} is not a super-admin", principal=principal.name
+            )
+        return
+    if use not in PLATFORM_USES:
+        raise NotAuthorised(
+            f"platform {principal.name!r} may not {use.value}", principal=principal.name
+        )
+    if order_id is not None and order_platform != principal.name:
+        raise NotFound(f"order {order_id} does not exist", order=order_id)

@@ -1,0 +1,47 @@
+"""The one authorisation rule (hwctl.domain.access), over every use and both kinds of principal."""
+
+from __future__ import annotations
+
+import pytest
+
+from hwctl.domain.access import PLATFORM_USES, Principal, Use, authorise
+from hwctl.errors import NotAuthorised, NotFound
+
+ADMIN = Principal.super_admin("dana")
+ACME = Principal.platform("Acme Voice", token_id=3)
+
+
+@pytest.mark.parametrize("use", list(Use))
+def test_a_registered_super_admin_may_do_everything_to_any_order(use: Use) -> None:
+    authorise(ADMIN, use, registered=True, order_id=7, order_platform="Blue Sky")
+
+
+@pytest.mark.parametrize("use", list(Use))
+def test_an_unregistered_super_admin_may_do_nothing(use: Use) -> None:
+    with pytest.raises(NotAuthorised) as caught:
+        authorise(ADMIN, use, registered=False, order_id=7, order_platform="Acme Voice")
+    assert caught.value.fields == {"principal": "dana"}
+
+
+@pytest.mark.parametrize("use", sorted(PLATFORM_USES))
+def test_a_platform_may_submit_read_and_cancel_its_own_orders(use: Use) -> None:
+    authorise(ACME, use, registered=False, order_id=7, order_platform="Acme Voice")
+
+
+@pytest.mark.parametrize("use", sorted(PLATFORM_USES))
+def test_another_platforms_order_is_not_found_never_forbidden(use: Use) -> None:
+    with pytest.raises(NotFound) as caught:
+        authorise(ACME, use, registered=False, order_id=7, order_platform="Blue Sky")
+    assert str(caught.value) == "order 7 does not exist"  # the words of a missing order
+
+
+@pytest.mark.parametrize("use", sorted(set(Use) - PLATFORM_USES))
+def test_a_platform_may_not_decide_fulfil_import_or_manage_admins(use: Use) -> None:
+    with pytest.raises(NotAuthorised):
+        authorise(ACME, use, registered=True, order_id=7, order_platform="Acme Voice")
+
+
+def test_the_audit_actor_names_the_principal_and_the_token() -> None:
+    assert ADMIN.actor == "dana"
+    assert ACME.actor == "platform:Acme Voice#3"
+    assert Principal.platform("Blue Sky").actor == "platform:Blue Sky"
