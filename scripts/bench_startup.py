@@ -75,20 +75,29 @@ def main(argv: list[str] | None = None) -> int:
         for i, (_name, cmd, env) in enumerate(todo):
             best[i] = min(best[i], once(cmd, env))
     results = [(name, seconds) for (name, _, _), seconds in zip(todo, best, strict=True)]
+    lines, over = judge(results)
+    print("\n".join(lines))
+    print(f"({args.runs} runs each, best kept; python {sys.version.split()[0]})")
+    return 1 if args.strict and over else 0
+
+
+def judge(results: list[tuple[str, float]]) -> tuple[list[str], list[str]]:
+    """The report's lines and the cases over budget; `results[0]` is the baseline."""
     baseline = results[0][1]
     width = max(len(n) for n, _ in results)
-    print(f"{'case':<{width}}  {'best':>8}  {'ratio':>6}  budget {BUDGET}x")
+    lines = [f"{'case':<{width}}  {'best':>8}  {'ratio':>6}  budget {BUDGET}x"]
     over = []
     for name, seconds in results:
         ratio = seconds / baseline
         verdict = "" if name == results[0][0] else ("ok" if ratio <= BUDGET else "OVER")
         if verdict == "OVER":
             over.append(name)
-        print(f"{name:<{width}}  {seconds * 1000:>6.0f}ms  {ratio:>5.2f}x  {verdict}")
+        lines.append(f"{name:<{width}}  {seconds * 1000:>6.0f}ms  {ratio:>5.2f}x  {verdict}")
     within = len(results) - 1 - len(over)
-    print(f"\n{within} of {len(results) - 1} within {BUDGET}x of the baseline ({args.runs} runs "
-          f"each, best kept; python {sys.version.split()[0]})")  # fmt: skip
-    return 1 if args.strict and over else 0
+    lines.append(f"\n{within} of {len(results) - 1} within {BUDGET}x of the baseline")
+    if over:
+        lines.append(f"over budget: {', '.join(over)}")
+    return lines, over
 
 
 if __name__ == "__main__":

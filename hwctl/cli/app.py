@@ -40,13 +40,36 @@ def _skip_coercion_of_absent_values() -> None:
         if value is None and not self.required:
             # What Typer's own path yields for an absent value, minus building the adapter.
             value = () if (self.multiple or self.nargs == -1) else None
-            if self.callback is not None:
-                value = self.callback(ctx, self, value)
-            return value
-        return original(self, ctx, value)
+        else:
+            fast = _plain_value(self, value)
+            if fast is _NOT_PLAIN:
+                return original(self, ctx, value)
+            value = fast
+        if self.callback is not None:
+            value = self.callback(ctx, self, value)
+        return value
 
     process_value._hwctl_fast = True  # type: ignore[attr-defined]
     param_cls.process_value = process_value
+
+
+_NOT_PLAIN = object()
+
+
+def _plain_value(param: Any, value: Any) -> Any:
+    """A value Click already converted that needs no pydantic: a str for a `str` parameter, a
+    Click-validated choice for an Enum parameter (`hwctl completion zsh`). Else _NOT_PLAIN."""
+    from enum import Enum
+
+    annotation = getattr(getattr(param, "type_descriptor", None), "annotation", None)
+    if annotation is str and isinstance(value, str):
+        return value
+    if isinstance(annotation, type) and issubclass(annotation, Enum) and isinstance(value, str):
+        try:
+            return annotation(value)
+        except ValueError:
+            return _NOT_PLAIN
+    return _NOT_PLAIN
 
 
 _skip_coercion_of_absent_values()
