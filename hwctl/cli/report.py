@@ -1,10 +1,10 @@
 """`hwctl report pending`: pending orders for cron and monitoring.
 
-Two modes. Report mode prints (or writes atomically with --output) the counts as text, JSON, CSV
-or Prometheus text. Check mode (any of --warn/--crit/--warn-age/--crit-age) prints one
-monitoring-plugin line and exits 0 OK, 1 WARNING, 2 CRITICAL or 3 UNKNOWN. In check mode every
-failure is UNKNOWN: a store that cannot be read, and a command line that cannot be parsed,
-because a monitor reads any other code as a state of the thing it watches.
+Two modes. Report mode prints (or writes with --output: atomically to a regular file) the counts
+as text, JSON, CSV or Prometheus text. Check mode (any of --warn/--crit/--warn-age/--crit-age)
+prints one monitoring-plugin line and exits 0 OK, 1 WARNING, 2 CRITICAL or 3 UNKNOWN. In check
+mode every failure is UNKNOWN: a store that cannot be read, and a command line that cannot be
+parsed, because a monitor reads any other code as a state of the thing it watches.
 """
 
 import enum
@@ -103,7 +103,9 @@ def pending(
             "--output",
             "-o",
             metavar="FILE",
-            help="Write the report to FILE atomically (a temporary file, then a rename).",
+            help="Write the report to FILE (- is stdout). A regular file is replaced atomically "
+            "(a temporary file, then a rename; a symlink's target, the link stays); a FIFO or a "
+            "device such as /dev/stdout is written to.",
             show_default=False,
         ),
     ] = None,
@@ -170,11 +172,12 @@ def pending(
     s = state(ctx)
     reports.require_existing(resolve_store(s.db))
     report = reports.pending_report(s.store())
-    text = render.pending_report(report, fmt.value)
-    if output is not None:
-        render.write_atomic(output, text)
+    if output is not None and output != "-":
+        from hwctl.io.files import write_output
+
+        write_output(output, render.pending_report(report, fmt.value), label=f"--output {output}")
     elif not (quiet and report.pending == 0):
-        render.emit_text(text)
+        render.emit_pending_report(report, fmt.value)
 
 
 # One line per paragraph: Rich help keeps a docstring's line breaks.

@@ -19,10 +19,10 @@ from typer.testing import CliRunner
 from tests.conftest import make_order
 
 ROOT = Path(__file__).resolve().parents[2]
-FILES = {
-    "bash": ROOT / "completions" / "hwctl.bash",
-    "zsh": ROOT / "completions" / "_hwctl",
-    "fish": ROOT / "completions" / "hwctl.fish",
+FILES = {  # named as each shell loads them (and as the wheel installs them under share/)
+    "bash": ROOT / "completions" / "bash" / "hwctl",
+    "zsh": ROOT / "completions" / "zsh" / "_hwctl",
+    "fish": ROOT / "completions" / "fish" / "hwctl.fish",
 }
 sqlite_only = pytest.mark.parametrize("backend", ["sqlite"])
 

@@ -1,8 +1,10 @@
 """The generated files (scripts/generate.py): man/hwctl.1 and completions/* are current with the
-CLI definition; the man page renders with groff without a warning, names every command and
-option, and carries no Rich markup; roff escaping is right.
+CLI definition; the man page renders with groff without a warning, passes `mandoc -Tlint`
+without a message, names every command and option, and carries no Rich markup; roff escaping
+and wrapping are right.
 
-groff is needed for the rendering tests: missing, they skip, except under CI=true (fail).
+groff and mandoc are needed for the rendering and lint tests: missing, they skip, except under
+CI=true (fail).
 """
 
 from __future__ import annotations
@@ -40,13 +42,18 @@ def command_paths() -> list[list[str]]:
     return [path for path, _, _ in gen.walk(root, _click.Context(root, info_name="hwctl"), [])]
 
 
+def need(tool: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{tool} is not installed under CI=true: the man page tests must run")
+        pytest.skip(f"{tool} is not installed (apt-get install {tool})")
+    return path
+
+
 def rendered() -> str:
     """The man page as a reader sees it (groff's UTF-8 terminal output, overstrikes removed)."""
-    groff = shutil.which("groff")
-    if groff is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("groff is not installed under CI=true: the man page tests must run")
-        pytest.skip("groff is not installed (apt-get install groff)")
+    groff = need("groff")
     run = subprocess.run(
         [groff, "-man", "-ww", "-Tutf8", "-rLL=100n", str(MAN)],
         capture_output=True, text=True, env={**os.environ, "GROFF_NO_SGR": "1"},
@@ -65,8 +72,9 @@ def test_generated_files_are_current(tmp_path: Path) -> None:
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
     written = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
-    assert written == ["completions/_hwctl", "completions/hwctl.bash", "completions/hwctl.fish",
-                       "man/hwctl.1"]  # fmt: skip
+    # named as the shells load them: the wheel installs them under share/ as they are
+    assert written == ["completions/bash/hwctl", "completions/fish/hwctl.fish",
+                       "completions/zsh/_hwctl", "man/hwctl.1"]  # fmt: skip
     stale = [rel for rel in written
              if (tmp_path / rel).read_text() != (ROOT / rel).read_text()]  # fmt: skip
     assert stale == [], f"out of date: {stale}; run python scripts/generate.py"
@@ -92,6 +100,13 @@ def test_the_man_page_is_the_same_on_every_run() -> None:
 
 def test_the_man_page_renders_without_a_groff_warning() -> None:
     assert "HWCTL(1)" in rendered()
+
+
+def test_mandoc_lint_has_nothing_to_say() -> None:
+    """-Tlint reports every level, style included (lines over 80 bytes, a date it cannot
+    parse); it exits 0 only without a warning, and says nothing only without a message."""
+    run = subprocess.run([need("mandoc"), "-Tlint", str(MAN)], capture_output=True, text=True)
+    assert (run.returncode, run.stdout + run.stderr) == (0, "")
 
 
 def test_the_man_page_has_the_sections_a_reader_expects() -> None:
@@ -150,17 +165,23 @@ def test_the_examples_are_each_commands_epilog_example() -> None:
 def test_options_are_ascii_hyphen_minus_in_the_source() -> None:
     source = MAN.read_text()
     assert "\\-\\-format" in source
-    assert not re.search(r"(?<!\\)-", source.replace('.\\"', "")), "an unescaped hyphen"
+    text = "\n".join(ln for ln in source.splitlines() if not ln.startswith(('.\\"', ".TH ")))
+    assert not re.search(r"(?<!\\)-", text), "an unescaped hyphen"
     assert source.isascii()
 
 
-def test_the_man_page_carries_no_rich_markup_and_no_dates() -> None:
+def test_the_man_page_carries_no_rich_markup_and_only_its_fixed_date() -> None:
+    """The .TH date is MAN_DATE, not the day of generation (the drift test would fail every
+    day); no other date is in the page."""
     source = MAN.read_text()
     assert not re.search(r"\[/?(bold|italic|dim|red|green|cyan|yellow|blue|magenta)", source)
-    assert not re.search(r"\b20\d\d-\d\d-\d\d\b", source)
     from hwctl import __version__
 
-    assert f'"hwctl {__version__}"' in source.splitlines()[1]
+    date = generator().MAN_DATE
+    assert re.fullmatch(r"20\d\d-\d\d-\d\d", date)
+    th = f'.TH HWCTL 1 "{date}" "hwctl {__version__}" "User Commands"'
+    assert source.splitlines()[1] == th
+    assert re.findall(r"\b20\d\d-\d\d-\d\d\b", source) == [date]
 
 
 @pytest.mark.parametrize(
@@ -176,6 +197,25 @@ def test_the_man_page_carries_no_rich_markup_and_no_dates() -> None:
 )
 def test_roff_escaping(text: str, roff_line: str) -> None:
     assert generator().roff_line(text) == roff_line
+
+
+def test_running_text_is_wrapped_at_80_bytes_between_words() -> None:
+    gen = generator()
+    text = " ".join(f"word{i}" for i in range(60)) + " -- end"
+    lines = gen.roff_text(text).splitlines()
+    assert len(lines) > 3 and all(len(ln) <= 80 for ln in lines)
+    assert " ".join(lines) == gen.roff(text)
+
+
+def test_a_wrapped_line_never_ends_a_sentence_nor_starts_a_request() -> None:
+    gen = generator()
+    words = ["x" * 70, "Safe.", "y" * 73, ".dot", "'quote", "z" * 75]
+    assert gen.roff_text(" ".join(words)).splitlines() == [
+        "x" * 70 + " Safe.\\&",
+        "y" * 73,
+        "\\&.dot 'quote",
+        "z" * 75,
+    ]
 
 
 def test_a_quoted_macro_argument_escapes_its_quotes() -> None:

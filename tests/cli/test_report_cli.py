@@ -3,9 +3,17 @@ formats, --output and --quiet for cron, and check mode's exit codes for monitori
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+import os
+import select
+import stat
+import subprocess
+import sys
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -225,3 +233,185 @@ def test_a_postgresql_store_without_the_schema_is_unknown(pg_url: str) -> None:
     assert result.exit_code == 3
     assert result.stdout.startswith("PENDING UNKNOWN - ")
     assert "hwctl db upgrade" in result.stdout
+
+
+# -- --output writes to the path, never replaces what is not a regular file ---------------------
+sqlite_only = pytest.mark.parametrize("backend", ["sqlite"])
+
+
+class FifoReader(threading.Thread):
+    """A reader that holds the FIFO open (as a collector would) and reads until the writer has
+    closed it, or gives up after `timeout` seconds."""
+
+    def __init__(self, path: Path, timeout: float = 15) -> None:
+        super().__init__(daemon=True)
+        # Non-blocking open: the FIFO has a reader from now on, so the writer's open cannot block
+        self.fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        self.deadline = time.monotonic() + timeout
+        self.data = b""
+
+    def run(self) -> None:
+        try:
+            while time.monotonic() < self.deadline:
+                readable, _, _ = select.select([self.fd], [], [], 0.1)
+                if not readable:
+                    continue
+                chunk = os.read(self.fd, 65536)
+                if not chunk:  # the writer came and went
+                    return
+                self.data += chunk
+        finally:
+            os.close(self.fd)
+
+
+@sqlite_only
+def test_output_to_a_fifo_writes_through_it_and_keeps_the_fifo(
+    cli: Cli, four_pending: str, tmp_path: Path
+) -> None:
+    fifo = tmp_path / "hwctl.prom"
+    os.mkfifo(fifo)
+    reader = FifoReader(fifo)
+    reader.start()
+    result = cli("report", "pending", "--format", "prometheus", "--output", str(fifo))
+    reader.join(timeout=20)
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    assert "hwctl_orders_pending_all 4\n" in reader.data.decode()
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert [p.name for p in tmp_path.iterdir() if p.name != "store"] == ["hwctl.prom"]
+
+
+@sqlite_only
+def test_output_to_a_terminal_writes_through_it(cli: Cli, four_pending: str) -> None:
+    master, slave = os.openpty()
+    try:
+        name = os.ttyname(slave)
+        result = cli("report", "pending", "--format", "csv", "--output", name)
+        assert (result.exit_code, result.stderr) == (0, "")
+        assert stat.S_ISCHR(os.stat(name).st_mode)
+        os.set_blocking(master, False)
+        seen = b""
+        with contextlib.suppress(BlockingIOError):
+            while chunk := os.read(master, 65536):
+                seen += chunk
+        assert "Acme Voice,3," in seen.decode().replace("\r\n", "\n")
+    finally:
+        os.close(slave)
+        os.close(master)
+
+
+@sqlite_only
+def test_output_replaces_an_existing_regular_file_atomically(
+    cli: Cli, four_pending: str, tmp_path: Path
+) -> None:
+    target = tmp_path / "hwctl.prom"
+    target.write_text("old\n")
+    target.chmod(0o640)
+    before = target.stat().st_ino
+    result = cli("report", "pending", "--format", "prometheus", "--output", str(target))
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    assert stat.S_ISREG(target.lstat().st_mode)
+    assert target.stat().st_ino != before  # a new file renamed over the old one
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert "hwctl_orders_pending_all 4\n" in target.read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hwctl.prom", "store"]
+
+
+@sqlite_only
+def test_output_to_a_new_path_creates_a_regular_file(
+    cli: Cli, four_pending: str, tmp_path: Path
+) -> None:
+    target = tmp_path / "new.json"
+    result = cli("report", "pending", "--format", "json", "--output", str(target))
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    assert stat.S_ISREG(target.lstat().st_mode)
+    assert json.loads(target.read_text())["pending"] == 4
+
+
+@sqlite_only
+def test_output_through_a_symlink_replaces_its_target_and_keeps_the_link(
+    cli: Cli, four_pending: str, tmp_path: Path
+) -> None:
+    (tmp_path / "real").mkdir()
+    real = tmp_path / "real" / "hwctl.prom"
+    real.write_text("old\n")
+    before = real.stat().st_ino
+    link = tmp_path / "hwctl.prom"
+    link.symlink_to(Path("real") / "hwctl.prom")  # relative, as `ln -s` usually makes them
+    result = cli("report", "pending", "--format", "prometheus", "--output", str(link))
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    assert link.is_symlink()
+    assert os.readlink(link) == str(Path("real") / "hwctl.prom")
+    assert stat.S_ISREG(real.lstat().st_mode)
+    assert real.stat().st_ino != before  # the target was replaced atomically
+    assert "hwctl_orders_pending_all 4\n" in real.read_text()
+    assert [p.name for p in (tmp_path / "real").iterdir()] == ["hwctl.prom"]
+
+
+@sqlite_only
+def test_output_through_a_dangling_symlink_creates_its_target(
+    cli: Cli, four_pending: str, tmp_path: Path
+) -> None:
+    link = tmp_path / "hwctl.prom"
+    link.symlink_to(tmp_path / "target.prom")
+    result = cli("report", "pending", "--format", "prometheus", "--output", str(link))
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert link.is_symlink()
+    assert "hwctl_orders_pending_all 4\n" in (tmp_path / "target.prom").read_text()
+
+
+@sqlite_only
+@pytest.mark.parametrize("quiet", [False, True])
+def test_output_dash_is_stdout(
+    cli: Cli, four_pending: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, quiet: bool
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = cli("report", "pending", "--format", "json", "--output", "-", *(["-q"] * quiet))
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert json.loads(result.stdout)["pending"] == 4
+    assert not (tmp_path / "-").exists()
+
+
+def test_a_name_of_an_open_descriptor_is_written_through(tmp_path: Path) -> None:
+    """/dev/fd/N and /proc/self/fd/N (what /dev/stdout points to) name an open descriptor: the
+    file or pipe behind it is written to, nothing is renamed over it."""
+    from hwctl.io.files import names_a_descriptor, write_output
+
+    assert names_a_descriptor("/dev/stdout")
+    assert not names_a_descriptor(tmp_path / "x.prom")
+    read_end, write_end = os.pipe()
+    try:
+        write_output(f"/proc/self/fd/{write_end}", "through a pipe\n")
+        assert os.read(read_end, 100) == b"through a pipe\n"
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+    out = tmp_path / "out.txt"
+    with out.open("w") as fh:
+        before = out.stat().st_ino
+        write_output(f"/dev/fd/{fh.fileno()}", "into the open file\n")
+    assert (out.stat().st_ino, out.read_text()) == (before, "into the open file\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+@sqlite_only
+def test_output_to_a_stdout_link_writes_to_stdout_and_keeps_the_link(
+    four_pending: str, db_url: str, tmp_path: Path
+) -> None:
+    """`--output /dev/stdout` in a real process, with a link like /dev/stdout in a temporary
+    folder (the machine's own /dev/stdout is not put at risk): stdout a regular file, then a
+    pipe."""
+    link = tmp_path / "stdout"
+    link.symlink_to("/proc/self/fd/1")
+    argv = [sys.executable, "-m", "hwctl", "--db", db_url, "report", "pending", "-f", "csv",
+            "--output", str(link)]  # fmt: skip
+    out = tmp_path / "out.csv"
+    with out.open("w") as fh:
+        run = subprocess.run(argv, stdout=fh, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert (run.returncode, run.stderr) == (0, "")
+    assert link.is_symlink() and os.readlink(link) == "/proc/self/fd/1"
+    assert "Acme Voice,3," in out.read_text()
+    piped = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    assert (piped.returncode, piped.stderr) == (0, "")
+    assert "Acme Voice,3," in piped.stdout
+    assert link.is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv", "stdout", "store"]
