@@ -122,6 +122,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     """A store URL on the test's backend, with the schema in place."""
     if backend == "sqlite":
+        (tmp_path / "store").mkdir()
         url = f"sqlite:///{tmp_path / 'store' / 'hwctl.db'}"
         yield url
         from hwctl.store.engine import dispose_all
@@ -221,3 +222,17 @@ class Cli:
 @pytest.fixture
 def cli(db_url: str) -> Cli:
     return Cli(db_url)
+
+
+def rename_in_store(store, table: str, old: str, new: str) -> None:  # noqa: ANN001
+    """Rename a platform, account or user behind hwctl's back, as an older release or another
+    tool could have stored it: the import now refuses control characters in names, but what is
+    already in a store must still be shown safely."""
+    from sqlalchemy import text
+
+    assert table in ("platform", "account", "account_user", "location")
+    with store.engine.begin() as conn:
+        done = conn.execute(
+            text(f"UPDATE {table} SET name = :new WHERE name = :old"), {"new": new, "old": old}
+        )
+        assert done.rowcount == 1, (table, old)

@@ -4,6 +4,7 @@ parsers for command-line values. Imported by every command module: keep it light
 from __future__ import annotations
 
 import enum
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated
@@ -35,16 +36,20 @@ class StatusFilter(enum.StrEnum):
 
 
 MAX_ORDER_ID = 2**31 - 1  # the id column is a 32-bit INTEGER on PostgreSQL
+ORDER_METAVAR = "ORDER"
+_ORDER_ID = re.compile(r"#?([0-9]+)")  # ASCII digits only: not `٢`, `２` or `##2`
 
 
 def parse_order_id(value: str) -> int:
     """ORDER as printed: `7` or `#7`."""
-    text = value.strip().lstrip("#")
-    if not text.isdigit() or int(text) < 1:
-        raise typer.BadParameter(f"{value!r} is not an order id (use the number, e.g. 7 or #7)")
-    if int(text) > MAX_ORDER_ID:
-        raise typer.BadParameter(f"{value!r} is not an order id (ids go up to {MAX_ORDER_ID})")
-    return int(text)
+    shown = repr(value if len(value) <= 40 else value[:40] + "…")
+    match = _ORDER_ID.fullmatch(value.strip())
+    digits = match.group(1).lstrip("0") if match else ""
+    if not digits:
+        raise typer.BadParameter(f"{shown} is not an order id (use the number, e.g. 7 or #7)")
+    if len(digits) > len(str(MAX_ORDER_ID)) or int(digits) > MAX_ORDER_ID:
+        raise typer.BadParameter(f"{shown} is not an order id (ids go up to {MAX_ORDER_ID})")
+    return int(digits)
 
 
 def _order_ids(values: list[str]) -> list[int]:
@@ -69,7 +74,7 @@ def complete_order(ctx: typer.Context, incomplete: str) -> list[str]:
 OrderArg = Annotated[
     int,
     typer.Argument(
-        metavar="ORDER",
+        metavar=ORDER_METAVAR,
         help="Order id as printed (7 or #7).",
         parser=_one_order_id,
         autocompletion=complete_order,
@@ -79,12 +84,54 @@ OrderArg = Annotated[
 OrdersArg = Annotated[
     list[str],
     typer.Argument(
-        metavar="ORDER",
+        metavar=ORDER_METAVAR,
         help="One or more order ids (7 or #7); each is decided on its own.",
         autocompletion=complete_order,
         show_default=False,
     ),
 ]
+
+
+def _order_words_are_arguments() -> None:
+    """`hwctl show -1`: Click's parser takes any word that starts with `-` for an option before
+    an argument's type sees it, so `-1` would be "No such option: -1". In a command that takes
+    ORDER, a word of `-` and then no letter (`-1`, `-#2`) goes to the arguments instead, where
+    `parse_order_id` says "not an order id". Real options all have a letter after the dash.
+    Guarded like the patch in hwctl.cli.app: if Typer's or Click's internals change, nothing is
+    patched and only that message is lost (tests/cli/test_input_edges.py notices)."""
+    from typer.core import TyperArgument
+
+    original = TyperArgument.__dict__.get("add_to_parser")
+    if original is None or getattr(original, "_hwctl_order", False):
+        return
+    not_an_option = re.compile(r"-[^A-Za-z-].*", re.DOTALL)
+
+    def add_to_parser(self, parser, ctx):  # noqa: ANN001, ANN202 - Click's signature
+        original(self, parser, ctx)
+        process_opts = getattr(parser, "_process_opts", None)
+        if (
+            self.metavar != ORDER_METAVAR
+            or process_opts is None
+            or getattr(process_opts, "_hwctl_order", False)
+        ):
+            return
+
+        def _process_opts(arg, state):  # noqa: ANN001, ANN202
+            if not_an_option.fullmatch(arg) and isinstance(getattr(state, "largs", None), list):
+                state.largs.append(arg)
+                return
+            process_opts(arg, state)
+
+        _process_opts._hwctl_order = True  # type: ignore[attr-defined]
+        parser._process_opts = _process_opts
+
+    add_to_parser._hwctl_order = True  # type: ignore[attr-defined]
+    TyperArgument.add_to_parser = add_to_parser
+
+
+_order_words_are_arguments()
+
+
 YesOpt = Annotated[
     bool,
     typer.Option("--yes", "-y", help="Answer yes to the confirmation (needed without a terminal)."),

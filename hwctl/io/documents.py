@@ -4,22 +4,55 @@ validated rows. Every problem becomes one line naming where it is and what is wr
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+import math
+import re
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from hwctl.domain.order_edit import MAX_QUANTITY
 from hwctl.errors import InvalidInput
 
-# No NUL: PostgreSQL text cannot hold it, so neither backend stores it.
+# Names and texts from the platform side are data: a control character (C0, DEL, C1, and the
+# Unicode line and paragraph separators) would split a line or drive the terminal, so none is
+# stored. NUL gets its own message: PostgreSQL text cannot hold it at all.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def has_control_characters(text: str) -> bool:
+    """The one rule for names from outside: no C0/C1 control characters, DEL or line breaks."""
+    return _CONTROL.search(text) is not None
+
+
+def _plain_text(value: str) -> str:
+    if "\x00" in value:
+        raise PydanticCustomError("nul_character", "must not contain NUL characters")
+    if has_control_characters(value):
+        raise PydanticCustomError("control_character", "must not contain control characters")
+    return value
+
+
+NAME_MAX = 200
+SKU_MAX = 100
 Name = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00]*$"),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX),
+    AfterValidator(_plain_text),
 ]
 Sku = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[^\x00]*$"),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=SKU_MAX),
+    AfterValidator(_plain_text),
 ]
 Kind = Literal["deskphone", "dect_base", "dect_handset"]
 
@@ -32,10 +65,22 @@ class CatalogIn(_Strict):
     sku: Sku
     name: Name
     kind: Kind
-    max_handsets: Annotated[int, Field(ge=0)] | None = None
+    # No order line has more units than MAX_QUANTITY, so no base pairs more handsets; the cap
+    # also keeps the value inside the store's 32-bit INTEGER.
+    max_handsets: Annotated[int, Field(ge=0, le=MAX_QUANTITY)] | None = None
     # Other names shipping files use for the item (vendor model, part or article numbers).
     aliases: Annotated[list[Name], Field(max_length=50)] = []
     vendor: Sku | None = None
+
+    @model_validator(mode="after")
+    def _only_a_base_pairs_handsets(self) -> CatalogIn:
+        if self.max_handsets is not None and self.kind != "dect_base":
+            raise PydanticCustomError(
+                "max_handsets_kind",
+                "max_handsets applies only to a dect_base, not to a {kind}",
+                {"kind": self.kind},
+            )
+        return self
 
 
 class DeviceIn(_Strict):
@@ -104,9 +149,33 @@ def _one_line(source: str, err: ValidationError, prefix: str = "") -> InvalidInp
         msg = "must not be blank"
     elif first["type"] == "too_short":
         msg = "must not be empty"
-    elif first["type"] == "string_pattern_mismatch":
-        msg = "must not contain NUL characters"
+    elif first["type"] == "string_too_long":
+        msg = f"must be at most {first['ctx']['max_length']} characters"
+    elif first["type"] == "too_long":
+        msg = f"must have at most {first['ctx']['max_length']} items"
     return InvalidInput(f"{source}: {where}: {msg}")
+
+
+class _BadNumber(ValueError):
+    """A JSON number hwctl cannot hold: raised from the decoder's hooks, with its message."""
+
+
+def _int(text: str) -> int:
+    # Python refuses to convert more than 4300 digits, and no count hwctl reads needs 20.
+    if len(text.lstrip("-")) > 100:
+        raise _BadNumber(f"a number of {len(text.lstrip('-'))} digits is out of range")
+    return int(text)
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _BadNumber(f"the number {_shown(text)} is out of range")
+    return value
+
+
+def _constant(name: str) -> float:
+    raise _BadNumber(f"{name} is not a number JSON allows")
 
 
 def load_json(text: str | bytes, source: str) -> Any:
@@ -118,11 +187,16 @@ def load_json(text: str | bytes, source: str) -> Any:
     if not text.strip():
         raise InvalidInput(f"{source}: empty input, expected JSON")
     try:
-        return json.loads(text)
+        return json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_constant)
     except json.JSONDecodeError as e:
         raise InvalidInput(
             f"{source}: malformed JSON at line {e.lineno} column {e.colno}: {e.msg}"
         ) from e
+    except _BadNumber as e:
+        raise InvalidInput(f"{source}: {e}") from None
+    except RecursionError:
+        # `[[[[…`: the decoder recurses per level; no hwctl document is more than a few deep.
+        raise InvalidInput(f"{source}: too deeply nested") from None
 
 
 def parse_directory(text: str | bytes, source: str) -> DirectoryIn:
@@ -162,7 +236,13 @@ def parse_orders(text: str | bytes, source: str) -> list[OrderIn]:
     return orders
 
 
+EARLIEST_ORDER = datetime(2000, 1, 1, tzinfo=UTC)
+CLOCK_SKEW = timedelta(days=1)
+
+
 def _parse_time(text: str, source: str, prefix: str) -> datetime:
+    """An aware UTC time between EARLIEST_ORDER and a day from now. Converted here, so a time
+    whose conversion to UTC overflows (year 9999 west of Greenwich) never reaches the store."""
     value = text.strip()
     if value.endswith(("Z", "z")):
         value = value[:-1] + "+00:00"
@@ -170,8 +250,22 @@ def _parse_time(text: str, source: str, prefix: str) -> datetime:
         parsed = datetime.fromisoformat(value)
     except ValueError as e:
         raise InvalidInput(
-            f"{source}: {prefix}ordered_at: {text!r} is not an ISO 8601 date and time"
+            f"{source}: {prefix}ordered_at: {_shown(text)} is not an ISO 8601 date and time"
         ) from e
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed
+    try:
+        utc = parsed.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST_ORDER <= utc <= datetime.now(UTC) + CLOCK_SKEW:
+        raise InvalidInput(
+            f"{source}: {prefix}ordered_at: {_shown(text)} is out of range: between "
+            f"{EARLIEST_ORDER:%Y-%m-%d} and a day from now"
+        )
+    return utc
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """A value from the input, quoted, cut short so one line stays readable."""
+    return repr(text if len(text) <= limit else text[:limit] + "…")

@@ -79,7 +79,7 @@ def import_directory(store: Store, data: str | bytes, source: str) -> ImportSumm
                         f"orders or devices; its kind cannot change to {c.kind}"
                     )
                 elif (item.name, item.kind, item.max_handsets, item.vendor) != fields or (
-                    aliases.get(item.id, []) != list(dict.fromkeys(c.aliases))
+                    aliases.get(item.id, []) != _distinct(c.aliases)
                 ):
                     item.name, item.kind, item.max_handsets, item.vendor = fields
                     session.add(item)
@@ -87,7 +87,7 @@ def import_directory(store: Store, data: str | bytes, source: str) -> ImportSumm
                 else:
                     unchanged["catalog items"] += 1
                     continue
-                new_aliases[item.id] = list(dict.fromkeys(c.aliases))
+                new_aliases[item.id] = _distinct(c.aliases)
             session.flush()
             _set_aliases(session, platform, items, aliases, new_aliases, source)
             for a in p.accounts:
@@ -115,6 +115,15 @@ def import_directory(store: Store, data: str | bytes, source: str) -> ImportSumm
                     ] += 1
                     session.flush()
     return ImportSummary(dict(created), dict(updated), dict(unchanged))
+
+
+def _distinct(aliases: list[str]) -> list[str]:
+    """The aliases with those that bind alike (`SIP-T54W`, `sip t54w`) given once, as first
+    spelled: they name the same model, and the store keeps one row per binding key."""
+    seen: dict[str, str] = {}
+    for alias in aliases:
+        seen.setdefault(model_key(alias), alias)
+    return list(seen.values())
 
 
 def _aliases(session: Session, platform_id: int) -> dict[int, list[str]]:

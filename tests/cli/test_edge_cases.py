@@ -12,7 +12,7 @@ import pytest
 
 from hwctl.errors import Conflict, NotAuthorised
 from hwctl.services import admins, directory
-from tests.conftest import DIRECTORY, make_order
+from tests.conftest import DIRECTORY, make_order, rename_in_store
 
 sqlite_only = pytest.mark.parametrize("backend", ["sqlite"])
 
@@ -20,10 +20,11 @@ sqlite_only = pytest.mark.parametrize("backend", ["sqlite"])
 @sqlite_only
 def test_an_account_name_with_a_newline_and_tab_stays_on_one_line(store, cli) -> None:  # noqa: ANN001
     doc = json.loads(json.dumps(DIRECTORY))
-    doc["platforms"][0]["accounts"].append({"name": "Evil\nCorp\tLtd", "users": []})
+    doc["platforms"][0]["accounts"].append({"name": "Evil Corp Ltd", "users": []})
     directory.import_directory(store, json.dumps(doc), "d.json")
     admins.add(store, "dana", "dana")
-    oid = make_order(store, account="Evil\nCorp\tLtd")
+    oid = make_order(store, account="Evil Corp Ltd")
+    rename_in_store(store, "account", "Evil Corp Ltd", "Evil\nCorp\tLtd")
     result = cli("approve", str(oid), "--yes")
     assert result.exit_code == 0
     result = cli("list", "--status", "all")

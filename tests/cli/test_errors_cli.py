@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 import hwctl
 from hwctl.cli.app import app
-from tests.conftest import ADMIN, DIRECTORY, make_order
+from tests.conftest import ADMIN, DIRECTORY, make_order, rename_in_store
 
 sqlite_only = pytest.mark.parametrize("backend", ["sqlite"])
 COMMANDS = {
@@ -171,17 +171,19 @@ def hostile(seeded):  # noqa: ANN001, ANN201
             {
                 "name": "[bold]Acme Voice[/bold]",
                 "catalog": DIRECTORY["platforms"][0]["catalog"],
-                "accounts": [{"name": HOSTILE, "users": ["[link=x]ann[/link]"]}],
+                "accounts": [{"name": "Hostile Corp", "users": ["[link=x]ann[/link]"]}],
             }
         ]
     }
     directory.import_directory(seeded, json.dumps(doc), "hostile.json")
-    return make_order(
+    order = make_order(
         seeded,
         platform="[bold]Acme Voice[/bold]",
-        account=HOSTILE,
+        account="Hostile Corp",
         items=[{"sku": "T54W", "quantity": 1, "units": [{"user": "[link=x]ann[/link]"}]}],
     )
+    rename_in_store(seeded, "account", "Hostile Corp", HOSTILE)
+    return order
 
 
 @sqlite_only

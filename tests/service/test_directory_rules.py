@@ -1,0 +1,124 @@
+"""Directory import refuses catalog and device data that means nothing, and names that are not
+plain text: one line naming where, nothing stored, on both backends."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from sqlalchemy import func, select
+from sqlmodel import SQLModel
+
+from hwctl.errors import InvalidInput
+from hwctl.services import directory
+from tests.conftest import DIRECTORY
+
+
+def row_counts(store) -> dict[str, int]:  # noqa: ANN001
+    with store.session() as session:
+        return {
+            table.name: session.execute(select(func.count()).select_from(table)).scalar_one()
+            for table in SQLModel.metadata.sorted_tables
+        }
+
+
+def refusal(store, doc) -> str:  # noqa: ANN001
+    with pytest.raises(InvalidInput) as caught:
+        directory.import_directory(store, json.dumps(doc), "dir.json")
+    message = str(caught.value)
+    assert "\n" not in message and caught.value.exit_code == 1
+    return message
+
+
+def directory_doc() -> dict:
+    return copy.deepcopy(DIRECTORY)
+
+
+@pytest.mark.parametrize(
+    ("platform", "index", "kind"),
+    [(0, 0, "deskphone"), (0, 2, "dect_handset"), (1, 2, "dect_handset")],
+)
+def test_max_handsets_on_anything_but_a_base_is_refused_and_nothing_is_stored(
+    store, platform: int, index: int, kind: str
+) -> None:  # noqa: ANN001
+    doc = directory_doc()
+    doc["platforms"][platform]["catalog"][index]["max_handsets"] = 4
+    assert refusal(store, doc) == (
+        f"dir.json: platforms[{platform}].catalog[{index}]: "
+        f"max_handsets applies only to a dect_base, not to a {kind}"
+    )
+    assert set(row_counts(store).values()) == {0}
+
+
+def test_max_handsets_on_a_base_is_kept(store) -> None:  # noqa: ANN001
+    directory.import_directory(store, json.dumps(DIRECTORY), "dir.json")
+    doc = directory_doc()
+    doc["platforms"][0]["catalog"][1]["max_handsets"] = 10_000
+    directory.import_directory(store, json.dumps(doc), "dir.json")
+
+
+def test_an_update_that_adds_max_handsets_to_a_deskphone_changes_nothing(store) -> None:  # noqa: ANN001
+    directory.import_directory(store, json.dumps(DIRECTORY), "dir.json")
+    before = row_counts(store)
+    doc = directory_doc()
+    doc["platforms"][0]["catalog"][0].update(name="renamed", max_handsets=2)
+    doc["platforms"][0]["accounts"][0]["users"].append("new@globex.example")
+    assert "max_handsets applies only to a dect_base" in refusal(store, doc)
+    assert row_counts(store) == before
+    from hwctl.store.models import CatalogItem
+
+    with store.session() as session:
+        item = session.execute(select(CatalogItem).where(CatalogItem.sku == "T54W")).scalar_one()
+        assert (item.name, item.max_handsets) == ("Yealink T54W desk phone", None)
+
+
+def test_a_location_on_a_handset_in_devices_is_refused_and_nothing_is_stored(store) -> None:  # noqa: ANN001
+    doc = directory_doc()
+    doc["platforms"][0]["accounts"][0]["devices"].append(
+        {"sku": "W73H", "ipui": "0DEADBEEF4", "location": "HQ Floor 2"}
+    )
+    assert refusal(store, doc) == (
+        "dir.json: platform 'Acme Voice', account 'Globex Corporation', devices[1]: "
+        "handsets have no location"
+    )
+    assert set(row_counts(store).values()) == {0}
+
+
+def test_a_handset_without_a_location_and_a_base_with_one_are_accepted(store) -> None:  # noqa: ANN001
+    doc = directory_doc()
+    doc["platforms"][0]["accounts"][0]["devices"] += [
+        {"sku": "W73H", "ipui": "0DEADBEEF4", "user": "ann@globex.example"},
+        {"sku": "W70B", "mac": "80:5E:C0:00:00:42", "location": "HQ Floor 2"},
+    ]
+    directory.import_directory(store, json.dumps(doc), "dir.json")
+    assert row_counts(store)["device"] == 3
+
+
+@pytest.mark.parametrize(
+    ("mutate", "where"),
+    [
+        (lambda d: d["platforms"][1].update(name="Blue\x1bSky"), "platforms[1].name"),
+        (lambda d: d["platforms"][0]["accounts"][1].update(name="Ini\ttech"),
+         "platforms[0].accounts[1].name"),
+        (lambda d: d["platforms"][0]["accounts"][0]["users"].append("eve\x1b[31m@x"),
+         "platforms[0].accounts[0].users[2]"),
+        (lambda d: d["platforms"][1]["accounts"][0]["locations"].append("Lab\n2"),
+         "platforms[1].accounts[0].locations[1]"),
+        (lambda d: d["platforms"][0]["catalog"][0].update(sku="T54\x9bW"),
+         "platforms[0].catalog[0].sku"),
+        (lambda d: d["platforms"][0]["catalog"][0].update(name="Yealink\rT54W"),
+         "platforms[0].catalog[0].name"),
+        (lambda d: d["platforms"][0]["catalog"][0].update(aliases=["SIP-T54W", "SIP\x07T54W"]),
+         "platforms[0].catalog[0].aliases[1]"),
+        (lambda d: d["platforms"][0]["catalog"][0].update(vendor="Yea\x7flink"),
+         "platforms[0].catalog[0].vendor"),
+    ],
+)  # fmt: skip
+def test_a_control_character_in_any_name_is_refused_and_nothing_is_stored(
+    store, mutate, where: str
+) -> None:  # noqa: ANN001
+    doc = directory_doc()
+    mutate(doc)
+    assert refusal(store, doc) == f"dir.json: {where}: must not contain control characters"
+    assert set(row_counts(store).values()) == {0}
