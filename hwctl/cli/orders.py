@@ -110,6 +110,7 @@ def review(
     from hwctl.cli import prompts
     from hwctl.domain.order_edit import AddItem, RemoveLine, SetQuantity, parse_edit_pair
     from hwctl.domain.status import Action
+    from hwctl.errors import InvalidInput
     from hwctl.services import orders
 
     s = state(ctx)
@@ -134,17 +135,20 @@ def review(
             )
         render.order_detail(detail, "table")
         catalog = orders.catalog_for_order(store, order)
+
+        def problem(chosen: list) -> str | None:  # checked at "Done": a refusal keeps the edits
+            try:
+                orders.preview_edit(store, order, _as_edits(chosen))
+            except InvalidInput as e:
+                return e.message
+            return None
+
         chosen = prompts.review_edits(
             [(i.line, i.sku, i.name, i.quantity) for i in detail.order.items],
             [(c.sku, c.name) for c in catalog],
+            check=problem,
         )
-        for kind, value in chosen:
-            if kind == "set":
-                edits.append(SetQuantity(*value))
-            elif kind == "add":
-                edits.append(AddItem(*value))
-            else:
-                edits.append(RemoveLine(value))
+        edits = _as_edits(chosen)
         if not edits:
             render.info(f"order {order}: nothing changed")
             return
@@ -168,6 +172,14 @@ def review(
         raise typer.Exit(1)
     done = orders.edit_order(s.store(), s.actor(), order, edits, allow_intent_drops=True)
     render.result(f"edited {render.order_line(done.order)}")
+
+
+def _as_edits(chosen: list) -> list:
+    """The review prompt's ("set"|"add"|"remove", value) pairs as domain edits."""
+    from hwctl.domain.order_edit import AddItem, RemoveLine, SetQuantity
+
+    kinds = {"set": lambda v: SetQuantity(*v), "add": lambda v: AddItem(*v), "remove": RemoveLine}
+    return [kinds[kind](value) for kind, value in chosen]
 
 
 def parse_order_line(text: str) -> int:
@@ -216,6 +228,26 @@ def _decide(ctx: typer.Context, raw: list[str], action_name: str, question: str,
         raise typer.Exit(1)
 
 
+def _one_line(value: str | None, option: str) -> str | None:
+    """Refuse what the service would refuse in a reason or note (a control character, a line
+    break, too long), naming the option: exit 2, one line."""
+    from hwctl.domain.status import text_problem
+
+    problem = text_problem(value.strip()) if value is not None else None
+    if problem is not None:
+        raise typer.BadParameter(problem, param_hint=option)
+    return value
+
+
+def _reason_answer(value: str) -> bool | str:
+    """The interactive rejection reason: not blank, and one line the service takes."""
+    from hwctl.domain.status import text_problem
+
+    if not value.strip():
+        return "the reason must not be blank"
+    return text_problem(value.strip()) or True
+
+
 def _ids_text(raw: list[str]) -> str:
     return ", ".join(f"#{i}" for i in dict.fromkeys(parse_order_id(v) for v in raw))
 
@@ -239,7 +271,7 @@ def approve(
         f"Mark {_ids_text(order)} as ordered manually (you have already placed the order "
         "with the distributor yourself; hwctl orders nothing)?"
     )
-    _decide(ctx, order, "approve", question, yes, note=note)
+    _decide(ctx, order, "approve", question, yes, note=_one_line(note, "--note"))
 
 
 def reject(
@@ -268,18 +300,34 @@ def reject(
         reason = prompts.text(
             "Reason for the rejection (the platform will see it):",
             flag="--reason",
-            validate=lambda v: bool(v.strip()) or "the reason must not be blank",
+            validate=_reason_answer,
         )
     if not reason.strip():
         raise typer.BadParameter("the reason must not be blank", param_hint="--reason")
+    _one_line(reason, "--reason")
     _decide(ctx, order, "reject", f"Reject {_ids_text(order)}?", yes, reason=reason)
 
 
-def cancel(ctx: typer.Context, order: OrdersArg, yes: YesOpt = False) -> None:
+def cancel(
+    ctx: typer.Context,
+    order: OrdersArg,
+    reason: Annotated[
+        str | None,
+        typer.Option(
+            "--reason",
+            "-r",
+            metavar="TEXT",
+            help="Why (optional, one line); kept in the audit log, shown as cancel_reason.",
+        ),
+    ] = None,
+    yes: YesOpt = False,
+) -> None:
     """Record the customer's cancellation of orders.
 
-    Allowed while pending or approved (an approved order may already be ordered)."""
-    _decide(ctx, order, "cancel", f"Record the customer's cancellation of {_ids_text(order)}?", yes)
+    Allowed while pending or approved (an approved order may already be ordered). The reason,
+    if given, goes into the audit entry and shows as the order's cancel_reason."""
+    question = f"Record the customer's cancellation of {_ids_text(order)}?"
+    _decide(ctx, order, "cancel", question, yes, reason=_one_line(reason, "--reason"))
 
 
 def register(app: typer.Typer) -> None:
@@ -289,4 +337,4 @@ def register(app: typer.Typer) -> None:
     app.command(epilog="Example: hwctl review 7 --set 1=3 --add W73H=2 --remove 2 --yes")(review)
     app.command(epilog="Example: hwctl approve 7 8 --note 'PO 4711' --yes")(approve)
     app.command(epilog="Example: hwctl reject 7 --reason 'duplicate of #6' --yes")(reject)
-    app.command(epilog="Example: hwctl cancel 7 --yes")(cancel)
+    app.command(epilog="Example: hwctl cancel 7 --reason 'the customer withdrew it' --yes")(cancel)

@@ -77,18 +77,44 @@ def select(question: str, choices: Sequence[tuple[str, Any]], *, flag: str) -> A
 def review_edits(
     lines: Sequence[tuple[int, str, str, int]],
     catalog: Sequence[tuple[str, str]],
+    *,
+    check: Callable[[list[tuple[str, Any]]], str | None] | None = None,
 ) -> list[tuple[str, Any]]:
     """The interactive review loop. `lines` are (line, sku, name, quantity), `catalog` is
     (sku, name) of the order's own platform. Returns the net change from the lines as given to
     the lines the person saw last, as ("remove", line), ("set", (line, qty)), ("add", (sku, qty));
     [] when nothing changes. (Not the choices one by one: "add W70B, then change that new line's
-    quantity" would name a line the order does not have yet.)"""
+    quantity" would name a line the order does not have yet.)
+
+    Quantities are asked in an empty field, the current one named in the question (an empty
+    answer keeps it), and each is checked as it is typed: a whole number, at least 1, and the
+    line at most MAX_QUANTITY units. At "Done", `check` (the whole plan) may still refuse the
+    change, e.g. no lines left: then its reason is shown and the menu comes back with every edit
+    kept."""
+    from hwctl.domain.order_edit import line_quantity_problem
+
     original = {line: qty for line, _, _, qty in lines}
     current = {line: [sku, name, qty] for line, sku, name, qty in lines}
     next_line = max(original, default=0) + 1  # new lines are numbered as the order will number them
 
-    def qty_ok(value: str) -> bool | str:
-        return value.strip().isdigit() and int(value) >= 1 or "a whole number, at least 1"
+    def asked(question: str, *, flag: str, line: int, sku: str, base: int, keep: int) -> int:
+        """A quantity typed into an empty field; empty keeps `keep`; `base` is what the line
+        already has besides it (adding to a line), for the cap."""
+
+        def ok(value: str) -> bool | str:
+            value = value.strip()
+            if not value:
+                return True
+            if not (value.isascii() and value.isdigit()) or not value.strip("0"):
+                return "a whole number, at least 1"
+            try:
+                total: int | None = base + int(value)
+            except ValueError:  # more digits than Python converts
+                total = None
+            return line_quantity_problem(line, sku, total) or True
+
+        answer = text(question, flag=flag, validate=ok).strip()
+        return int(answer) if answer else keep
 
     while True:
         summary = ", ".join(f"line {n}: {q}× {s}" for n, (s, _, q) in current.items()) or "empty"
@@ -103,17 +129,35 @@ def review_edits(
             flag="--set/--add/--remove",
         )
         if action == "done":
-            return _net_edits(original, current)
+            edits = _net_edits(original, current)
+            problem = check(edits) if edits and check is not None else None
+            if problem is None:
+                return edits
+            from hwctl.cli import render
+
+            render.warn(f"{problem}; nothing is applied yet and your changes are kept")
+            continue
         if action == "add":
             sku = select(
                 "Which item?",
                 [(f"{s} — {name}", s) for s, name in catalog],
                 flag="--add",
             )
-            qty = int(text(f"How many {sku}?", flag="--add", validate=qty_ok, default="1"))
             match = [n for n, v in current.items() if v[0] == sku]
+            line = match[0] if match else next_line
+            have = current[line][2] if match else 0
+            qty = asked(
+                f"How many {sku} to add to line {line} (it has {have})? Empty adds 1:"
+                if match
+                else f"How many {sku}? Empty for 1:",
+                flag="--add",
+                line=line,
+                sku=sku,
+                base=have,
+                keep=1,
+            )
             if match:
-                current[match[0]][2] += qty
+                current[line][2] += qty
             else:
                 name = dict(catalog).get(sku, sku)
                 current[next_line] = [sku, name, qty]
@@ -129,15 +173,15 @@ def review_edits(
         if action == "remove":
             del current[line]
         else:
-            qty = int(
-                text(
-                    f"New quantity for line {line} ({current[line][0]})?",
-                    flag="--set",
-                    validate=qty_ok,
-                    default=str(current[line][2]),
-                )
+            sku, _, now = current[line]
+            current[line][2] = asked(
+                f"Line {line} ({sku}) has {now}. New quantity (empty keeps {now}):",
+                flag="--set",
+                line=line,
+                sku=sku,
+                base=0,
+                keep=now,
             )
-            current[line][2] = qty
 
 
 def _net_edits(original: dict[int, int], current: dict[int, list]) -> list[tuple[str, Any]]:

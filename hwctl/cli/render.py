@@ -3,11 +3,14 @@
 Stdout is data (tables, JSON, CSV), stderr is talk (progress, warnings, errors). Names from the
 store are data too: they go into Rich `Text` objects (never parsed as markup) with control
 characters stripped. Piped output carries no ANSI codes; NO_COLOR is honoured everywhere.
+Everything goes out through `printable`: on a stream whose encoding cannot show `·`, `×`, `→`
+or `…` (PYTHONIOENCODING=ascii), ASCII stand-ins are printed instead, and Rich draws its tables
+with ASCII lines.
 """
 
 from __future__ import annotations
 
-import contextlib
+import codecs
 import csv
 import io
 import json
@@ -16,7 +19,7 @@ import re
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:  # Rich and the views are imported where used: --help and TAB stay fast
     from rich.console import Console
@@ -62,6 +65,66 @@ def clean(value: object) -> str:
     return _CONTROL.sub("", _LINE_BREAKS.sub(" ", str(value)))
 
 
+# -- what the output encoding can show ---------------------------------------------------------
+# The typography hwctl prints, and what is printed instead on a stream that cannot encode it.
+# Any other character such a stream cannot encode (a name from the store) is printed as `?`.
+STAND_INS = {"·": "-", "×": "x", "→": "->", "…": "...", "—": "-", "–": "-"}
+_STAND_IN_ERRORS = "hwctl-stand-in"
+
+
+def _stand_in(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    bad = error.object[error.start : error.end]
+    return "".join(STAND_INS.get(c, "?") for c in bad), error.end
+
+
+codecs.register_error(_STAND_IN_ERRORS, _stand_in)
+
+
+def _encoding(stream: object) -> str:
+    """The codec name of `stream`'s encoding (`ascii`, `utf-8`); UTF-8 when it has none."""
+    try:
+        return codecs.lookup(getattr(stream, "encoding", None) or "utf-8").name
+    except LookupError:
+        return "utf-8"
+
+
+def can_show(text: str, stream: TextIO | None = None) -> bool:
+    """Whether `stream` (stdout by default) can encode every character of `text`."""
+    try:
+        text.encode(_encoding(sys.stdout if stream is None else stream))
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def printable(text: str, stream: TextIO | None = None) -> str:
+    """`text` as `stream` (stdout by default) can show it: unchanged when its encoding can encode
+    every character (UTF-8 always can), else with STAND_INS (`·` -> `-`, `×` -> `x`, `→` -> `->`,
+    `…` -> `...`) and `?` for the rest."""
+    encoding = _encoding(sys.stdout if stream is None else stream)
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        return text.encode(encoding, _STAND_IN_ERRORS).decode(encoding)
+    return text
+
+
+class _Printable:
+    """A text stream that writes through `printable`, for Rich on a stream that is not UTF-8;
+    everything else (encoding, isatty, fileno, flush) is the stream's own."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(printable(text, self._stream))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def _console(stderr: bool = False) -> Console:
     from rich.console import Console
 
@@ -71,7 +134,8 @@ def _console(stderr: bool = False) -> Console:
     if not is_tty:
         width = int(os.environ.get("COLUMNS", "0") or 0) or 200
     return Console(
-        file=stream,
+        # Rich sees the stream's encoding and draws ASCII box lines when it is not UTF-8
+        file=stream if _encoding(stream).startswith("utf") else _Printable(stream),
         no_color=bool(os.environ.get("NO_COLOR")) or not is_tty,
         highlight=False,
         emoji=False,
@@ -83,26 +147,34 @@ def _console(stderr: bool = False) -> Console:
 
 
 # -- talk (stderr) -----------------------------------------------------------------------------
+def _line(stream: TextIO, text: str) -> None:
+    print(printable(text, stream), file=stream)
+
+
 def info(message: str) -> None:
-    print(clean(message), file=sys.stderr)
+    _line(sys.stderr, clean(message))
 
 
 def warn(message: str) -> None:
-    print(f"warning: {clean(message)}", file=sys.stderr)
+    _line(sys.stderr, f"warning: {clean(message)}")
 
 
 def error(message: str) -> None:
-    print(f"hwctl: error: {clean(message)}", file=sys.stderr)
+    _line(sys.stderr, f"hwctl: error: {clean(message)}")
 
 
 def result(message: str) -> None:
     """A line of result on stdout (e.g. `order 7: approved`)."""
-    print(clean(message))
+    _line(sys.stdout, clean(message))
 
 
 # -- machine formats ---------------------------------------------------------------------------
 def emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    """JSON on stdout; what stdout's encoding cannot show is `\\uXXXX`-escaped (no data lost)."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    if not can_show(text):
+        text = json.dumps(data, indent=2)
+    sys.stdout.write(text + "\n")
 
 
 def neutralise(cell: object) -> object:
@@ -118,7 +190,7 @@ def emit_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
     writer.writerow(header)
     for row in rows:
         writer.writerow(["" if c is None else neutralise(c) for c in row])
-    sys.stdout.write(buf.getvalue())
+    sys.stdout.write(printable(buf.getvalue()))
 
 
 # -- tables ------------------------------------------------------------------------------------
@@ -148,7 +220,7 @@ def _print(renderable: object) -> None:
 
 
 ORDER_CSV = ("id", "status", "platform", "account", "items", "ordered_at", "rejection_reason",
-             "decided_by", "decided_at")  # fmt: skip
+             "decided_by", "decided_at", "note")  # fmt: skip
 
 
 def orders(page: OrderPage, fmt: str, status: str) -> None:
@@ -160,7 +232,7 @@ def orders(page: OrderPage, fmt: str, status: str) -> None:
             ORDER_CSV,
             (
                 (o.id, o.status, o.platform, o.account, format_items(o.items), iso(o.ordered_at),
-                 o.rejection_reason, o.decided_by, iso(o.decided_at))
+                 o.rejection_reason, o.decided_by, iso(o.decided_at), o.note)
                 for o in page.orders
             ),
         )  # fmt: skip
@@ -179,9 +251,16 @@ def orders(page: OrderPage, fmt: str, status: str) -> None:
     table = _table("ID", "Status", "Platform", "Account", "Items", "Ordered", title=title,
                    caption=caption)  # fmt: skip
     for o in shown:
-        _row(table, f"#{o.id}", o.status, o.platform, o.account, format_items(o.items),
+        _row(table, f"#{o.id}", status_text(o), o.platform, o.account, format_items(o.items),
              _date(o.ordered_at))  # fmt: skip
     _print(table)
+
+
+def status_text(o: OrderView) -> str:
+    """The status, with a split shipment's progress: `approved (2/5 delivered)`."""
+    if o.partly_fulfilled:
+        return f"{o.status} ({o.units_done}/{o.units_total} delivered)"
+    return o.status
 
 
 def intent_text(user: str | None, location: str | None) -> str:
@@ -219,17 +298,19 @@ def order_detail(detail: OrderDetail, fmt: str) -> None:
         return
     o = detail.order
     head = _table("Field", "Value", title=f"Order #{o.id}")
-    _row(head, "Status", o.status)
+    _row(head, "Status", status_text(o))
     _row(head, "Platform", o.platform)
     _row(head, "Account", o.account)
     _row(head, "Ordered", _date(o.ordered_at))
     _row(head, "Items", format_items(o.items))
     if o.decided_by:
         _row(head, "Decided", f"{_date(o.decided_at)} by {o.decided_by}")
-    if detail.note:
-        _row(head, "Note", detail.note)
+    if detail.note or o.note:
+        _row(head, "Note", detail.note or o.note)
     if o.rejection_reason:
         _row(head, "Rejection reason", o.rejection_reason)
+    if o.cancel_reason:
+        _row(head, "Cancellation reason", o.cancel_reason)
     _print(head)
     units = _table("Unit", "Line", "SKU", "Kind", "Intent", "Device", "Base", title="Units")
     for u in detail.units:
@@ -356,14 +437,28 @@ def plain_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequen
 
 
 # -- fulfilment ----------------------------------------------------------------------------------
-def fulfil_plan_json(plan, units=None) -> dict[str, Any]:  # noqa: ANN001
+def fulfil_plan_json(plan, *, dry_run: bool = False) -> dict[str, Any]:  # noqa: ANN001
+    """The fulfilment JSON contract (README "Fulfilment JSON"): the plan, or with `status` and
+    `devices` added by the caller, the result."""
+    from hwctl.services.queries import ipui_of
+
+    def stored(u) -> dict[str, str | None]:  # noqa: ANN001
+        if not u.key:
+            return {"mac": None, "ipei": None, "ipui": None}
+        if u.kind == "dect_handset":
+            return {"mac": None, "ipei": u.key, "ipui": ipui_of(u.key)}
+        return {"mac": u.key, "ipei": None, "ipui": None}
+
     return {
         "order": plan.order_id,
+        "dry_run": dry_run,
+        "complete": plan.complete,
         "pairing": plan.pairing,
         "created": plan.count("create"),
         "linked": plan.count("link"),
         "skipped": plan.count("skip"),
         "paired": plan.paired,
+        "open": plan.count("open"),
         "warnings": list(plan.warnings),
         "units": [
             {
@@ -371,17 +466,24 @@ def fulfil_plan_json(plan, units=None) -> dict[str, Any]:  # noqa: ANN001
                 "sku": u.sku,
                 "kind": u.kind,
                 "action": u.action,
-                "identifier": u.shown,
+                "identifier": u.shown or None,
+                **stored(u),
                 "user": u.user,
                 "location": u.location,
                 "base_unit": u.base_unit,
+                "warnings": list(u.warnings),
             }
             for u in plan.units
         ],
     }
 
 
-_ACTION_WORDS = {"create": "new device", "link": "link existing", "skip": "done already"}
+_ACTION_WORDS = {
+    "create": "new device",
+    "link": "link existing",
+    "skip": "done already",
+    "open": "still open",
+}
 
 
 def fulfil_plan(plan, *, title: str, stderr: bool = False) -> None:  # noqa: ANN001
@@ -439,44 +541,23 @@ def progress(description: str, total: int):  # noqa: ANN201
 # -- reports for cron and monitoring (`hwctl report pending`) ----------------------------------
 def emit_text(text: str) -> None:
     """Text that is already formatted (a report, a completion script) to stdout as is."""
-    sys.stdout.write(text)
+    sys.stdout.write(printable(text))
+
+
+def emit_pending_report(report: PendingReport, fmt: str) -> None:
+    """`pending_report` on stdout (its JSON escaped as `emit_json` does)."""
+    if fmt == "json":
+        emit_json(report.to_json())
+    else:
+        emit_text(pending_report(report, fmt))
 
 
 def write_atomic(path: str, text: str) -> None:
-    """Write FILE so that a reader (node_exporter's textfile collector) never sees half of it:
-    a temporary file in the same folder, then a rename. The mode is kept when FILE exists,
-    else it follows the umask (a 0600 temporary file would lock other readers out)."""
-    import tempfile
-    from pathlib import Path
+    """`hwctl.io.files.write_output` with `--output PATH` in its errors: a regular file or a new
+    path is replaced atomically, a FIFO or a device such as /dev/stdout is written through."""
+    from hwctl.io.files import write_output
 
-    from hwctl.errors import InvalidInput
-
-    target = Path(path)
-    if target.is_dir():
-        raise InvalidInput(f"--output {path}: is a directory")
-    try:
-        mode = target.stat().st_mode & 0o7777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as e:
-        raise InvalidInput(f"--output {path}: {e.strerror}") from e
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException as e:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(e, OSError):
-            raise InvalidInput(f"--output {path}: {e.strerror}") from e
-        raise
+    write_output(path, text, label=f"--output {path}")
 
 
 def pending_report(report: PendingReport, fmt: str) -> str:

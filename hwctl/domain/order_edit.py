@@ -74,6 +74,16 @@ class EditPlan:
         return [d for d in self.dropped if d.intent is not None]
 
 
+def line_quantity_problem(line: int, sku: str, quantity: int | None) -> str | None:
+    """The cap on one line, the same for `--set`/`--add` and the interactive review: None when
+    `quantity` units fit, else `line 1 (T54W) would have 99999 units: at most 10000 per line`
+    (`quantity` None: a number too long to count)."""
+    if quantity is not None and quantity <= MAX_QUANTITY:
+        return None
+    units = f"{quantity} units" if quantity is not None else "more units than that"
+    return f"line {line} ({sku}) would have {units}: at most {MAX_QUANTITY} per line"
+
+
 def _pick_drops(line: LineState, count: int) -> list[UnitState]:
     """Which `count` units to drop: without intent first, the last ones first."""
     plain = [u for u in reversed(line.units) if u.intent is None]
@@ -174,9 +184,7 @@ def plan_edits(
             f"order {order_id} would have no lines left: reject or cancel it instead"
         )
     for state in after:
-        if state.quantity > MAX_QUANTITY:
-            raise InvalidInput(
-                f"line {state.line} ({state.sku}) would have {state.quantity} units: "
-                f"at most {MAX_QUANTITY} per line"
-            )
+        problem = line_quantity_problem(state.line, state.sku, state.quantity)
+        if problem is not None:
+            raise InvalidInput(problem)
     return EditPlan(before=list(lines), after=after, dropped=dropped, new_lines=new_lines)

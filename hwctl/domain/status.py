@@ -5,13 +5,17 @@
     pending -> rejected               (a super-admin, with a reason)
 
 `rejected`, `cancelled` and `fulfilled` are terminal. Editing lines is only allowed while pending.
+
+The texts a decision carries (a rejection reason, a cancellation reason, an approval note) come
+from outside and are shown to the platform and in tables: one line, no control characters, at
+most MAX_DECISION_TEXT characters.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-from hwctl.errors import InvalidTransition
+from hwctl.errors import InvalidInput, InvalidTransition
 
 
 class OrderStatus(StrEnum):
@@ -85,3 +89,44 @@ def check_transition(order_id: int, action: Action, current: OrderStatus | str) 
     if not can(action, current):
         raise InvalidTransition(refusal(order_id, action, current))
     return target(action)
+
+
+# -- the texts a decision carries ----------------------------------------------------------------
+MAX_DECISION_TEXT = 500  # characters in a rejection reason, a cancellation reason, a note
+
+_LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+_CONTROL_NAMES = {"\x00": "NUL", "\t": "a tab", "\x1b": "ESC", "\x7f": "DEL"}
+
+
+def _is_control(ch: str) -> bool:
+    code = ord(ch)
+    return code < 0x20 or 0x7F <= code <= 0x9F
+
+
+def text_problem(value: str) -> str | None:
+    """Why `value` cannot be a decision text, or None: `control characters are not allowed (ESC
+    at character 5)`, `at most 500 characters (this one has 612)`. No field name: the caller
+    says which field (or option) it is."""
+    for n, ch in enumerate(value, start=1):
+        if ch in _LINE_BREAKS:
+            return (
+                f"control characters are not allowed (a line break at character {n}: "
+                "it must be one line)"
+            )
+        if _is_control(ch):
+            name = _CONTROL_NAMES.get(ch, f"U+{ord(ch):04X}")
+            return f"control characters are not allowed ({name} at character {n})"
+    if len(value) > MAX_DECISION_TEXT:
+        return f"at most {MAX_DECISION_TEXT} characters (this one has {len(value)})"
+    return None
+
+
+def decision_text(field: str, value: str | None) -> str | None:
+    """`value` stripped, None when absent or blank; InvalidInput `field: problem` otherwise."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    problem = text_problem(text)
+    if problem is not None:
+        raise InvalidInput(f"{field}: {problem}")
+    return text

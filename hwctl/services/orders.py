@@ -7,8 +7,8 @@ transaction, so two admins racing on one order get one winner and one clear refu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import func, or_, update
@@ -33,6 +33,7 @@ from hwctl.store.engine import Store
 from hwctl.store.models import (
     Account,
     AccountUser,
+    AuditEntry,
     CatalogItem,
     HardwareOrder,
     Location,
@@ -56,7 +57,7 @@ def submit(store: Store, actor: str, data: str | bytes, source: str) -> list[Ord
             for n, o in enumerate(orders)
         ]
         session.flush()
-        return order_views(session, created)
+        return _views(session, created)
 
 
 def _submit_one(session: Session, actor: str, o: OrderIn, where: str) -> HardwareOrder:
@@ -145,6 +146,31 @@ def _submit_one(session: Session, actor: str, o: OrderIn, where: str) -> Hardwar
 
 
 # -- reading -----------------------------------------------------------------------------------
+_CHUNK = 1000  # order ids per IN (...): far below SQLite's and PostgreSQL's parameter limits
+
+
+def _views(session: Session, orders: Iterable[HardwareOrder]) -> list[OrderView]:
+    """The orders' views with the texts of their decisions: the approval note (on the order) and
+    the cancellation reason (in the `cancel` audit entry: the order has no column for it)."""
+    orders = list(orders)
+    views = order_views(session, orders)
+    notes = {o.id: o.note for o in orders}
+    cancelled = [v.id for v in views if v.status == OrderStatus.CANCELLED]
+    reasons: dict[int, str | None] = {}
+    for start in range(0, len(cancelled), _CHUNK):
+        rows = session.exec(
+            select(AuditEntry.order_id, AuditEntry.reason)
+            .where(
+                AuditEntry.action == Action.CANCEL.value,
+                col(AuditEntry.order_id).in_(cancelled[start : start + _CHUNK]),
+            )
+            .order_by(col(AuditEntry.at), col(AuditEntry.id))
+        ).all()
+        for order_id, reason in rows:  # the last cancellation wins (there is only one)
+            reasons[order_id or 0] = reason
+    return [replace(v, note=notes.get(v.id), cancel_reason=reasons.get(v.id)) for v in views]
+
+
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -192,7 +218,7 @@ def list_orders(
         query = query.order_by(col(HardwareOrder.ordered_at), col(HardwareOrder.id))
         if limit is not None:
             query = query.limit(limit)
-        orders = order_views(session, session.exec(query).all())
+        orders = _views(session, session.exec(query).all())
         total = session.exec(counted).one()
         pending = session.exec(
             select(func.count())
@@ -205,7 +231,7 @@ def list_orders(
 def show_order(store: Store, order_id: int) -> OrderDetail:
     with store.session() as session:
         order = get_order(session, order_id)
-        (view,) = order_views(session, [order])
+        (view,) = _views(session, [order])
         return OrderDetail(
             order=view,
             units=tuple(unit_views(session, order_id)),
@@ -316,7 +342,7 @@ def edit_order(
         )
         session.flush()
         session.expire_all()
-        (view,) = order_views(session, [get_order(session, order_id)])
+        (view,) = _views(session, [get_order(session, order_id)])
         return EditResult(plan, view)
 
 
@@ -431,9 +457,8 @@ def _decide_one(
             if before is None:
                 raise NotFound(f"order {order_id} does not exist")
             now = utcnow().replace(microsecond=0)
-            values: dict = {}
-            if action in (Action.APPROVE, Action.REJECT):
-                values = {"decided_by": actor, "decided_at": now}
+            # decided_by/decided_at name the last decision, a cancellation included.
+            values: dict = {"decided_by": actor, "decided_at": now}
             if action is Action.REJECT:
                 values["rejection_reason"] = reason
             if action is Action.APPROVE and note:
@@ -449,7 +474,8 @@ def _decide_one(
                 actor=actor,
                 action=action.value,
                 order_id=order_id,
-                reason=reason if action is Action.REJECT else note,
+                # the rejection's or the cancellation's reason, or the approval's note
+                reason=note if action is Action.APPROVE else reason,
                 details={"from": before, "to": lifecycle.target(action).value},
             )
     except (NotFound, InvalidTransition) as e:
@@ -474,16 +500,25 @@ def decide(
 ) -> list[Outcome]:
     """Approve, reject or cancel each order on its own (own transaction, own audit entry).
 
-    Not being a super-admin refuses the whole call; a wrong state refuses only that order.
+    `reason` is the rejection's (required) or the cancellation's (optional) reason, `note` the
+    approval's note; each goes into the audit entry's `reason`, a rejection reason also onto the
+    order (`rejection_reason`) and a note onto the order (`note`). Every decision sets
+    `decided_by` and `decided_at`. Not being a super-admin refuses the whole call; a wrong state
+    refuses only that order.
     """
     if action not in (Action.APPROVE, Action.REJECT, Action.CANCEL):
         raise ValueError(action)
+    # Texts from outside: one line, no control characters, capped (see status.decision_text).
+    # The messages name the field (`reason: ...`), not a command-line option.
     if action is Action.REJECT:
-        reason = (reason or "").strip()
-        if not reason:
+        if not (reason or "").strip():
             raise InvalidInput("a rejection needs a reason: --reason TEXT (not blank)")
-    if note is not None:
-        note = note.strip() or None
+        reason = lifecycle.decision_text("reason", reason)
+    elif action is Action.CANCEL:
+        reason = lifecycle.decision_text("reason", reason)  # optional: None when blank
+    else:
+        reason = None
+    note = lifecycle.decision_text("note", note) if action is Action.APPROVE else None
     seen: list[int] = []
     for oid in order_ids:
         if oid not in seen:

@@ -130,6 +130,8 @@ class OrderView:
     decided_at: datetime | None
     units_done: int = 0  # units with their device (a split shipment shows its progress)
     units_total: int = 0
+    note: str | None = None  # the approval note (`approve --note`)
+    cancel_reason: str | None = None  # the cancellation's reason, from its audit entry
 
     @property
     def partly_fulfilled(self) -> bool:
@@ -149,6 +151,8 @@ class OrderView:
             "decided_at": iso(self.decided_at),
             "units_done": self.units_done,
             "units_total": self.units_total,
+            "note": self.note,
+            "cancel_reason": self.cancel_reason,
         }
 
 
@@ -157,7 +161,7 @@ class OrderDetail:
     order: OrderView
     units: tuple[UnitView, ...]
     audit: tuple[AuditView, ...]
-    note: str | None = None
+    note: str | None = None  # the same as order.note (kept for callers that read it here)
 
     def to_json(self) -> dict[str, Any]:
         data = self.order.to_json()

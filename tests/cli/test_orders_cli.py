@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -26,6 +27,8 @@ ORDER_KEYS = [
     "decided_at",
     "units_done",
     "units_total",
+    "note",
+    "cancel_reason",
 ]
 ANN = {"user": "ann@globex.example", "location": "HQ Floor 2"}
 
@@ -152,6 +155,8 @@ def test_list_json_has_exactly_the_contract_s_fields(seeded, cli):
         "decided_at": None,
         "units_done": 0,
         "units_total": 3,
+        "note": None,
+        "cancel_reason": None,
     }
 
 
@@ -194,6 +199,7 @@ def test_list_csv_returns_every_row_and_the_table_the_first_50_with_how_many_mor
         "rejection_reason",
         "decided_by",
         "decided_at",
+        "note",
     ]
     assert rows[0]["items"] == "2× T54W"
     assert len(cli.json("list", "--format", "json")) == 53
@@ -443,6 +449,101 @@ def test_deciding_a_missing_order_is_refused(seeded, cli):
     assert (result.exit_code, result.stderr.strip()) == (1, "hwctl: error: order 99 does not exist")
 
 
+def test_the_approval_note_is_in_the_order_s_json_and_csv(seeded, cli):
+    oid, other = make_order(seeded), make_order(seeded)
+    assert cli("approve", str(oid), "--note", "PO 4711", "--yes").exit_code == 0
+    assert cli("approve", str(other), "--yes").exit_code == 0
+    listed = cli.json("list", "--status", "approved", "--format", "json")
+    assert [(o["id"], o["note"]) for o in listed] == [(oid, "PO 4711"), (other, None)]
+    shown = cli.json("show", str(oid), "--format", "json")
+    assert (shown["note"], shown["cancel_reason"]) == ("PO 4711", None)
+    listed_csv = cli("list", "--status", "approved", "--format", "csv").stdout
+    rows = list(csv.reader(io.StringIO(listed_csv)))
+    assert rows[0][-1] == "note"
+    assert [(r[0], r[-1]) for r in rows[1:]] == [(str(oid), "PO 4711"), (str(other), "")]
+    assert "PO 4711" in cli("show", str(oid)).stdout
+
+
+def test_cancel_takes_a_reason_kept_in_the_audit_entry_and_shown_as_cancel_reason(seeded, cli):
+    oid = make_order(seeded, "approved")
+    assert cli("admins", "add", "erin").exit_code == 0
+    result = cli("cancel", str(oid), "--reason", "the customer withdrew it", "--yes", as_="erin")
+    assert (result.exit_code, result.stdout.strip()) == (0, f"order {oid}: cancelled")
+    shown = cli.json("show", str(oid), "--format", "json")
+    assert list(shown) == [*ORDER_KEYS, "units", "audit"]
+    assert (shown["status"], shown["cancel_reason"], shown["rejection_reason"]) == (
+        "cancelled",
+        "the customer withdrew it",
+        None,
+    )
+    # decided_by/decided_at name the last decision: the cancellation, not the approval
+    assert shown["decided_by"] == "erin"
+    decided_at = datetime.fromisoformat(shown["decided_at"])
+    audited_at = datetime.fromisoformat(shown["audit"][-1]["at"])
+    assert timedelta(0) <= audited_at - decided_at <= timedelta(seconds=1)
+    assert (shown["audit"][-1]["action"], shown["audit"][-1]["reason"]) == (
+        "cancel",
+        "the customer withdrew it",
+    )
+    (listed,) = cli.json("list", "--status", "cancelled", "--format", "json")
+    assert (listed["id"], listed["cancel_reason"], listed["decided_by"]) == (
+        oid,
+        "the customer withdrew it",
+        "erin",
+    )
+    table = cli("show", str(oid)).stdout
+    assert re.search(r"Cancellation reason\s*│\s*the customer withdrew it", table)
+    assert "Rejection reason" not in table
+
+
+@sqlite_only
+def test_a_cancellation_without_a_reason_has_a_null_cancel_reason(seeded, cli):
+    oid = make_order(seeded)
+    assert cli("cancel", str(oid), "--yes").exit_code == 0
+    shown = cli.json("show", str(oid), "--format", "json")
+    assert (shown["cancel_reason"], shown["decided_by"]) == (None, ADMIN)
+    assert shown["audit"][-1]["reason"] is None
+    assert "Cancellation reason" not in cli("show", str(oid)).stdout
+
+
+BAD_TEXTS = [
+    ("dup\x1b[31m", "control characters are not allowed (ESC at character 4)"),
+    ("line one\nline two", "control characters are not allowed (a line break at character 9: "
+     "it must be one line)"),
+    ("tab\there", "control characters are not allowed (a tab at character 4)"),
+    ("csi\x9b2J", "control characters are not allowed (U+009B at character 4)"),
+    ("x" * 501, "at most 500 characters (this one has 501)"),
+]  # fmt: skip
+DECISIONS = [
+    ("reject", "pending", "--reason"),
+    ("cancel", "pending", "--reason"),
+    ("approve", "pending", "--note"),
+]
+
+
+@pytest.mark.parametrize(("command", "status", "option"), DECISIONS)
+@pytest.mark.parametrize(("text", "message"), BAD_TEXTS, ids=["esc", "nl", "tab", "c1", "long"])
+def test_a_reason_or_note_with_control_characters_or_too_long_is_refused_naming_the_option(
+    seeded, cli, command, status, option, text, message
+):
+    oid = make_order(seeded, status)
+    before = cli.json("show", str(oid), "--format", "json")
+    result = cli(command, str(oid), option, text, "--yes")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [f"hwctl: error: Invalid value for {option}: {message}"]
+    assert result.stdout == ""
+    assert cli.json("show", str(oid), "--format", "json") == before  # audit trail included
+
+
+@sqlite_only
+@pytest.mark.parametrize(("command", "status", "option"), DECISIONS)
+def test_a_reason_or_note_of_500_characters_is_taken(seeded, cli, command, status, option):
+    oid = make_order(seeded, status)
+    text = "é" * 500
+    assert cli(command, str(oid), option, f"  {text} ", "--yes").exit_code == 0
+    assert audit_of(cli, oid)[-1]["reason"] == text
+
+
 # -- super-admins --------------------------------------------------------------------------------
 def test_the_first_admin_may_be_added_by_anyone_later_ones_only_by_admins(cli):
     first = cli("admins", "add", "dana", as_="root")
@@ -486,6 +587,8 @@ def test_audit_lists_each_action_with_actor_utc_time_reason_and_details(seeded, 
         ("approve", "PO 1"),
         ("cancel", None),
     ]
+    cancelled = cli.json("show", str(kept), "--format", "json")
+    assert (cancelled["note"], cancelled["cancel_reason"]) == ("PO 1", None)
     for e in entries:
         assert list(e) == ["id", "at", "actor", "action", "order", "reason", "details"]
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", e["at"])

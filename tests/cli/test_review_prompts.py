@@ -11,7 +11,7 @@ from prompt_toolkit.output import DummyOutput
 
 from hwctl.cli import prompts
 from hwctl.domain.order_edit import AddItem, LineState, RemoveLine, SetQuantity, plan_edits
-from hwctl.errors import UsageError
+from hwctl.errors import InvalidInput, UsageError
 from tests.conftest import ADMIN, make_order
 
 sqlite_only = pytest.mark.parametrize("backend", ["sqlite"])
@@ -30,19 +30,35 @@ CATALOG = [
 
 @pytest.fixture
 def keys(monkeypatch) -> Iterator[Callable[..., None]]:  # noqa: ANN001
-    """Type keys into every prompt that follows."""
+    """Type keys into every prompt that follows. The input ends after them: a prompt that wants
+    more (a refused answer the test expected to be taken) fails with EOFError, never hangs."""
     with create_pipe_input() as pipe:
         monkeypatch.setattr(prompts, "PROMPT_KWARGS", {"input": pipe, "output": DummyOutput()})
 
         def send(*parts: str) -> None:
             pipe.send_text("".join(parts))
+            pipe.close()
 
         yield send
 
 
 def quantity(n: int | str) -> str:
-    """Replace a one-digit default quantity and press enter."""
-    return BACKSPACE + str(n) + ENTER
+    """Type a quantity into the (empty) field and press enter."""
+    return str(n) + ENTER
+
+
+@pytest.fixture
+def asked(monkeypatch) -> list[dict]:  # noqa: ANN001
+    """Every text question the review asks: its wording, pre-filled default and validator."""
+    seen: list[dict] = []
+    original = prompts.text
+
+    def spy(question: str, **kw):  # noqa: ANN003, ANN202
+        seen.append({"question": question, **kw})
+        return original(question, **kw)
+
+    monkeypatch.setattr(prompts, "text", spy)
+    return seen
 
 
 def as_domain(edits: list[tuple[str, object]]) -> list:
@@ -91,8 +107,93 @@ def test_changing_a_quantity_returns_a_set_edit(keys):
 
 
 def test_a_quantity_below_one_is_refused_and_asked_again(keys):
-    keys(SET, DOWN, ENTER, quantity(0), quantity("x"), quantity(3), DONE)
+    # a refused answer stays in the field: clear it before typing the next one
+    keys(SET, DOWN, ENTER, quantity(0), BACKSPACE, quantity("x"), BACKSPACE, quantity(3), DONE)
     assert prompts.review_edits(LINES, CATALOG) == [("set", (2, 3))]
+
+
+def test_a_quantity_is_typed_into_an_empty_field_with_the_current_one_in_the_question(keys, asked):
+    # Pre-filled with "2", typing 5 would have given 25.
+    keys(SET, ENTER, quantity(5), DONE)
+    assert prompts.review_edits(LINES, CATALOG) == [("set", (1, 5))]
+    (question,) = asked
+    assert question["question"] == "Line 1 (T54W) has 2. New quantity (empty keeps 2):"
+    assert question.get("default", "") == ""
+
+
+def test_an_empty_quantity_keeps_the_current_one(keys):
+    keys(SET, ENTER, ENTER, DONE)  # line 1 has 2
+    assert prompts.review_edits(LINES, CATALOG) == []
+
+
+def test_an_empty_quantity_when_adding_adds_one(keys, asked):
+    keys(ADD, DOWN, ENTER, ENTER, DONE)
+    assert prompts.review_edits(LINES, CATALOG) == [("add", ("W70B", 1))]
+    assert asked[0]["question"] == "How many W70B? Empty for 1:"
+    assert asked[0].get("default", "") == ""
+
+
+def test_a_quantity_over_the_cap_is_refused_as_it_is_typed_and_asked_again(keys):
+    keys(SET, ENTER, quantity(99999), BACKSPACE * 5, quantity(7), DONE)
+    assert prompts.review_edits(LINES, CATALOG) == [("set", (1, 7))]
+
+
+def test_adding_counts_what_the_line_already_has_against_the_cap(keys, asked):
+    # line 1 has 2 T54W: 9999 more would make 10001, 9998 more make 10000
+    keys(ADD, ENTER, quantity(9999), BACKSPACE * 4, quantity(9998), DONE)
+    assert prompts.review_edits(LINES, CATALOG) == [("set", (1, 10000))]
+    assert asked[0]["question"] == "How many T54W to add to line 1 (it has 2)? Empty adds 1:"
+    validate = asked[0]["validate"]
+    assert validate("9999") == "line 1 (T54W) would have 10001 units: at most 10000 per line"
+    assert validate("9998") is True
+
+
+@pytest.mark.parametrize(
+    ("typed", "answer"),
+    [
+        ("", True),
+        (" 12 ", True),
+        ("10000", True),
+        ("0", "a whole number, at least 1"),
+        ("000", "a whole number, at least 1"),
+        ("-3", "a whole number, at least 1"),
+        ("2.5", "a whole number, at least 1"),
+        ("²", "a whole number, at least 1"),  # a digit to str.isdigit, not to int()
+        ("10001", "line 1 (T54W) would have 10001 units: at most 10000 per line"),
+        ("99999", "line 1 (T54W) would have 99999 units: at most 10000 per line"),
+        ("9" * 5000, "line 1 (T54W) would have more units than that: at most 10000 per line"),
+    ],
+)
+def test_the_quantity_check_has_the_rules_and_the_cap_of_set(keys, asked, typed, answer):
+    keys(SET, ENTER, ENTER, DONE)
+    prompts.review_edits(LINES, CATALOG)
+    assert asked[0]["validate"](typed) == answer
+    if answer is not True and typed.isascii() and typed.isdigit() and len(typed) < 10:
+        # --set refuses the same quantities, with the same cap
+        with pytest.raises(InvalidInput, match="at most 10000 per line|at least 1"):
+            plan_of([("set", (1, int(typed)))])
+
+
+def test_a_change_refused_at_done_keeps_the_edits_and_returns_to_the_menu(keys, capsys):
+    refusals = iter(["line 1 (T54W) would have 5 units: at most 4 per line"])
+
+    def check(edits):  # noqa: ANN001, ANN202
+        return next(refusals, None) if ("set", (1, 5)) in edits else None
+
+    # Done is refused: the removal and the 5 are still there; lower the 5 to 4 and finish.
+    keys(REMOVE, DOWN, ENTER, SET, ENTER, quantity(5), DONE, SET, ENTER, quantity(4), DONE)
+    assert prompts.review_edits(LINES, CATALOG, check=check) == [("remove", 2), ("set", (1, 4))]
+    assert capsys.readouterr().err == (
+        "warning: line 1 (T54W) would have 5 units: at most 4 per line; "
+        "nothing is applied yet and your changes are kept\n"
+    )
+
+
+def test_done_again_after_a_refusal_returns_the_kept_edits(keys):
+    refusals = iter(["not now"])
+    keys(SET, ENTER, quantity(3), DONE, DONE)
+    edits = prompts.review_edits(LINES, CATALOG, check=lambda e: next(refusals, None))
+    assert edits == [("set", (1, 3))]
 
 
 def test_adding_an_item_the_order_has_adds_to_its_line(keys):
@@ -154,6 +255,35 @@ def test_an_interactive_review_applies_the_confirmed_change(seeded, cli, keys):
     ]
 
 
+def test_an_interactive_quantity_over_the_cap_is_asked_again_and_the_typed_one_applied(
+    seeded, cli, keys
+):
+    oid = make_order(seeded)
+    keys(SET, ENTER, quantity(99999), BACKSPACE * 5, quantity(3), DONE, "y")
+    result = cli("review", str(oid))
+    assert result.exit_code == 0, result.stderr
+    assert cli.json("show", str(oid), "--format", "json")["items"][0]["quantity"] == 3
+    edit = cli.json("audit", "--order", str(oid), "--format", "json")[-1]
+    assert edit["details"]["after"] == [{"line": 1, "sku": "T54W", "quantity": 3}]
+
+
+def test_a_plan_refused_at_done_goes_back_to_the_menu_with_the_edits_kept(seeded, cli, keys):
+    oid = make_order(seeded)  # one line: 2× T54W
+    # remove the only line, Done (refused: no lines left), add a W70B, Done, confirm
+    keys(REMOVE, ENTER, DONE, ADD, DOWN, ENTER, ENTER, DONE, "y")
+    result = cli("review", str(oid))
+    assert result.exit_code == 0, result.stderr
+    assert (
+        f"warning: order {oid} would have no lines left: reject or cancel it instead; "
+        "nothing is applied yet and your changes are kept"
+    ) in result.stderr
+    items = cli.json("show", str(oid), "--format", "json")["items"]
+    assert [(i["line"], i["sku"], i["quantity"]) for i in items] == [(2, "W70B", 1)]
+    entries = cli.json("audit", "--order", str(oid), "--format", "json")
+    assert [e["action"] for e in entries] == ["submit", "edit"]
+    assert entries[-1]["details"]["after"] == [{"line": 2, "sku": "W70B", "quantity": 1}]
+
+
 @sqlite_only
 def test_declining_the_review_s_confirmation_changes_nothing(seeded, cli, keys):
     oid = make_order(seeded)
@@ -190,3 +320,23 @@ def test_reject_asks_for_a_reason_and_refuses_a_blank_one(seeded, cli, keys):
     assert result.exit_code == 0, result.stderr
     data = cli.json("show", str(oid), "--format", "json")
     assert (data["status"], data["rejection_reason"]) == ("rejected", "wrong account")
+
+
+def test_the_interactive_rejection_reason_is_checked_as_it_is_typed(seeded, cli, keys):
+    oid = make_order(seeded)
+    # 501 characters are refused and stay in the field; one backspace makes them 500
+    keys("x" * 501, ENTER, BACKSPACE, ENTER, "y")
+    result = cli("reject", str(oid))
+    assert result.exit_code == 0, result.stderr
+    data = cli.json("show", str(oid), "--format", "json")
+    assert (data["status"], data["rejection_reason"]) == ("rejected", "x" * 500)
+    assert cli.json("audit", "--order", str(oid), "--format", "json")[-1]["reason"] == "x" * 500
+
+
+def test_the_rejection_reason_check_names_the_problem():
+    from hwctl.cli.orders import _reason_answer
+
+    assert _reason_answer("  ") == "the reason must not be blank"
+    assert _reason_answer("dup\x1b[2J") == "control characters are not allowed (ESC at character 4)"
+    assert _reason_answer("x" * 501) == "at most 500 characters (this one has 501)"
+    assert _reason_answer(" duplicate of #6 ") is True

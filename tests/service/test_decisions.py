@@ -108,11 +108,64 @@ def test_rejecting_without_a_reason_changes_nothing(seeded, reason):
 @sqlite_only
 def test_cancelling_a_pending_order_records_the_customer_s_cancellation(seeded):
     oid = make_order(seeded)
+    start = datetime.now(UTC).replace(microsecond=0)
     (outcome,) = decide(seeded, oid, Action.CANCEL)
     assert (outcome.ok, outcome.status, outcome.warnings) == (True, "cancelled", ())
     detail = orders.show_order(seeded, oid)
-    assert (detail.order.status, detail.order.decided_by) == ("cancelled", None)
+    # decided_by/decided_at name the last decision, a cancellation included
+    assert (detail.order.status, detail.order.decided_by) == ("cancelled", ADMIN)
+    assert start <= detail.order.decided_at <= datetime.now(UTC) + timedelta(seconds=1)
+    assert (detail.order.cancel_reason, detail.audit[-1].reason) == (None, None)
     assert detail.audit[-1].details == {"from": "pending", "to": "cancelled"}
+
+
+def test_a_cancellation_reason_is_kept_in_the_audit_entry_and_shown_on_the_order(seeded):
+    from hwctl.services import admins
+
+    oid = make_order(seeded)
+    decide(seeded, oid, Action.APPROVE, note="PO 4711")
+    admins.add(seeded, ADMIN, "erin")
+    (outcome,) = decide(seeded, oid, Action.CANCEL, actor="erin", reason="  customer withdrew ")
+    assert (outcome.ok, outcome.status) == (True, "cancelled")
+    detail = orders.show_order(seeded, oid)
+    entry = detail.audit[-1]
+    assert (entry.action, entry.actor, entry.reason) == ("cancel", "erin", "customer withdrew")
+    view = detail.order
+    assert (view.cancel_reason, view.rejection_reason, view.note) == (
+        "customer withdrew",
+        None,
+        "PO 4711",
+    )
+    assert view.decided_by == "erin"  # the cancellation, not the approval before it
+    data = detail.to_json()
+    assert (data["cancel_reason"], data["note"]) == ("customer withdrew", "PO 4711")
+    (listed,) = orders.list_orders(seeded, status="cancelled").orders
+    assert (listed.id, listed.cancel_reason, listed.note) == (oid, "customer withdrew", "PO 4711")
+    with seeded.session() as session:
+        row = session.get(HardwareOrder, oid)
+        assert (row.rejection_reason, row.decided_by) == (None, "erin")
+
+
+@sqlite_only
+def test_a_blank_cancellation_reason_is_not_stored(seeded):
+    oid = make_order(seeded)
+    decide(seeded, oid, Action.CANCEL, reason="  \t ")
+    detail = orders.show_order(seeded, oid)
+    assert (detail.order.cancel_reason, detail.audit[-1].reason) == (None, None)
+
+
+@sqlite_only
+def test_the_list_finds_the_cancellation_reasons_of_many_orders(seeded, monkeypatch):
+    monkeypatch.setattr(orders, "_CHUNK", 2)  # several IN (...) chunks
+    ids = [make_order(seeded) for _ in range(5)]
+    kept = make_order(seeded)
+    for n, oid in enumerate(ids):
+        decide(seeded, oid, Action.CANCEL, reason=f"reason {n}" if n != 3 else None)
+    page = orders.list_orders(seeded, status="all")
+    assert [(o.id, o.cancel_reason) for o in page.orders] == [
+        *[(oid, f"reason {n}" if n != 3 else None) for n, oid in enumerate(ids)],
+        (kept, None),
+    ]
 
 
 def test_cancelling_an_approved_order_warns_that_the_hardware_may_be_ordered(seeded):
@@ -126,6 +179,52 @@ def test_cancelling_an_approved_order_warns_that_the_hardware_may_be_ordered(see
         "from": "approved",
         "to": "cancelled",
     }
+
+
+# -- texts from outside --------------------------------------------------------------------------
+BAD_TEXTS = [
+    ("dup\x1b]0;pwned\x07", "control characters are not allowed (ESC at character 4)"),
+    ("one\r\ntwo", "control characters are not allowed (a line break at character 4: "
+     "it must be one line)"),
+    ("nul\x00", "control characters are not allowed (NUL at character 4)"),
+    ("del\x7f", "control characters are not allowed (DEL at character 4)"),
+    ("next\x85line", "control characters are not allowed (a line break at character 5: "
+     "it must be one line)"),
+    ("csi\x9b", "control characters are not allowed (U+009B at character 4)"),
+    ("x" * 501, "at most 500 characters (this one has 501)"),
+]  # fmt: skip
+TEXT_FIELDS = [
+    (Action.REJECT, "reason"),
+    (Action.CANCEL, "reason"),
+    (Action.APPROVE, "note"),
+]
+
+
+@pytest.mark.parametrize(("action", "field"), TEXT_FIELDS)
+@pytest.mark.parametrize(("text", "problem"), BAD_TEXTS)
+def test_reasons_and_notes_refuse_control_characters_and_length_naming_the_field(
+    seeded, action, field, text, problem
+):
+    oid = make_order(seeded)
+    before = orders.show_order(seeded, oid).order
+    entries = audit_count(seeded)
+    with pytest.raises(InvalidInput) as caught:
+        decide(seeded, oid, action, **{field: text})
+    assert str(caught.value) == f"{field}: {problem}"
+    assert "--" not in str(caught.value)  # services name fields, not command-line options
+    assert caught.value.exit_code == 1
+    assert orders.show_order(seeded, oid).order == before
+    assert audit_count(seeded) == entries
+
+
+@pytest.mark.parametrize(("action", "field"), TEXT_FIELDS)
+def test_500_characters_of_any_script_are_taken(seeded, action, field):
+    oid = make_order(seeded)
+    text = "Bestellung für Müller – 注文 " * 20
+    text = text[:500]
+    (outcome,) = decide(seeded, oid, action, **{field: text})
+    assert outcome.ok, outcome.message
+    assert orders.show_order(seeded, oid).audit[-1].reason == text.strip()
 
 
 # -- refusals ------------------------------------------------------------------------------------
