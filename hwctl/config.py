@@ -15,13 +15,24 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qsl
 
-from hwctl.errors import InvalidInput
+from hwctl.errors import InvalidInput, UsageError
 
 APP_NAME = "hwctl"
 ENV_DATABASE_URL = "HWCTL_DATABASE_URL"
 ENV_ADMIN = "HWCTL_ADMIN"
 ENV_CONFIG = "HWCTL_CONFIG"
+
+
+CONFIG_KEYS = ("database_url", "admin")
+NO_HOME_STORE = (
+    "HOME is not set, so there is no default store: set HOME, or name the store with --db or "
+    f"${ENV_DATABASE_URL}"
+)
+NO_HOME_DRAFTS = (
+    "HOME is not set, so there is no folder for fulfilment drafts: set HOME (or XDG_STATE_HOME)"
+)
 
 
 def _dirs():
@@ -30,21 +41,47 @@ def _dirs():
     return PlatformDirs(APP_NAME, appauthor=False)
 
 
-def config_path() -> Path:
-    """`config.toml` in the user config dir, or $HWCTL_CONFIG when set."""
+def _absolute(value: str | None) -> bool:
+    return bool(value) and os.path.isabs(value)  # type: ignore[arg-type]
+
+
+def _user_dir(kind: str) -> Path | None:
+    """platformdirs' user dir of `kind` (config, data, state), or None when there is no home to
+    put it in: no absolute $XDG_<KIND>_HOME and no absolute $HOME (cron, `env -u HOME`). Without
+    HOME, platformdirs would fall back to the passwd entry (`/nonexistent` for system users) or
+    fail; hwctl does not guess."""
+    if not (
+        _absolute(os.environ.get(f"XDG_{kind.upper()}_HOME")) or _absolute(os.environ.get("HOME"))
+    ):
+        return None
+    try:
+        return Path(getattr(_dirs(), f"user_{kind}_dir"))
+    except RuntimeError:  # platformdirs: no home directory it can determine
+        return None
+
+
+def config_path() -> Path | None:
+    """`config.toml` in the user config dir, or $HWCTL_CONFIG when set; None without a HOME."""
     override = os.environ.get(ENV_CONFIG)
     if override:
         return Path(override)
-    return Path(_dirs().user_config_dir) / "config.toml"
+    folder = _user_dir("config")
+    return None if folder is None else folder / "config.toml"
 
 
 def data_dir() -> Path:
-    return Path(_dirs().user_data_dir)
+    folder = _user_dir("data")
+    if folder is None:
+        raise UsageError(NO_HOME_STORE)
+    return folder
 
 
 def state_dir() -> Path:
     """Where fulfilment drafts are kept."""
-    return Path(_dirs().user_state_dir)
+    folder = _user_dir("state")
+    if folder is None:
+        raise UsageError(NO_HOME_DRAFTS)
+    return folder
 
 
 def default_store_path() -> Path:
@@ -52,20 +89,37 @@ def default_store_path() -> Path:
 
 
 def load_config() -> dict[str, object]:
-    """The parsed config file, or {} when there is none. A malformed file is one clear line."""
+    """The parsed config file, or {} when there is none. A malformed file, or a key hwctl does
+    not know (a typo would otherwise be ignored silently), is one clear line."""
     path = config_path()
+    if path is None:  # no HOME: there is no per-user config file
+        return {}
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
         if os.environ.get(ENV_CONFIG):  # named explicitly: a typo must not fall back silently
             raise InvalidInput(f"${ENV_CONFIG} names {path}, which does not exist") from None
         return {}
+    except PermissionError as exc:
+        raise InvalidInput(f"cannot read the config file {path}: permission denied") from exc
+    except IsADirectoryError as exc:
+        raise InvalidInput(f"cannot read the config file {path}: it is a directory") from exc
     except OSError as exc:
-        raise InvalidInput(f"cannot read config file {path}: {exc.strerror}") from exc
+        raise InvalidInput(f"cannot read the config file {path}: {exc.strerror}") from exc
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise InvalidInput(f"config file {path} is not valid TOML: {exc}") from exc
+    for key in data:
+        if key not in CONFIG_KEYS:
+            import difflib
+
+            close = difflib.get_close_matches(key, CONFIG_KEYS, n=1)
+            hint = f", did you mean '{close[0]}'?" if close else ""
+            raise InvalidInput(
+                f"config file {path}: unknown key '{key}'{hint} (the keys hwctl knows: "
+                f"{', '.join(CONFIG_KEYS)})"
+            )
     return data
 
 
@@ -104,6 +158,28 @@ class StoreLocation:
             return None
         return Path(rest)
 
+    @property
+    def sqlite_query(self) -> dict[str, str]:
+        """The query of a SQLite URL (`?mode=ro&uri=true`), keys lowercased."""
+        if not self.is_sqlite or "?" not in self.url:
+            return {}
+        return {k.lower(): v for k, v in parse_qsl(self.url.split("?", 1)[1])}
+
+    @property
+    def in_memory(self) -> bool:
+        """A SQLite store that lives in memory only: gone when hwctl exits."""
+        if not self.is_sqlite:
+            return False
+        rest = self.url.split(":///", 1)[1] if ":///" in self.url else ""
+        name = rest.split("?", 1)[0].removeprefix("file:")
+        return name in ("", ":memory:") or self.sqlite_query.get("mode") == "memory"
+
+    @property
+    def read_only(self) -> bool:
+        """A SQLite store opened read-only (`?mode=ro` or `?immutable=1`)."""
+        query = self.sqlite_query
+        return query.get("mode") == "ro" or query.get("immutable", "0") not in ("0", "false")
+
 
 _URL_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
@@ -118,19 +194,36 @@ def to_url(value: str) -> str:
             # psycopg 3 is the driver we ship in the [postgres] extra.
             value = "postgresql+psycopg://" + value.split("://", 1)[1]
         return value
+    if value == ":memory:":  # SQLite's name for an in-memory database, not a file name
+        return "sqlite:///:memory:"
+    if (value == "~" or value.startswith("~/")) and not _absolute(os.environ.get("HOME")):
+        raise UsageError(f"HOME is not set, so {value} names no folder: give an absolute path")
     path = Path(value).expanduser()
     return f"sqlite:///{path.resolve()}"
 
 
+def _location(value: str, source: str, named: str, instead: str) -> StoreLocation:
+    """The store `value` from `source`, refused when it cannot be what was meant."""
+    if not value.strip():
+        raise UsageError(f"{named} is empty: name the store (a path or a URL), or {instead}")
+    location = StoreLocation(to_url(value), source, False)
+    if location.in_memory:
+        raise InvalidInput(
+            f"{named} names an in-memory SQLite store, which would vanish when hwctl exits: "
+            "name a file instead (a path, or sqlite:////path/to/hwctl.db)"
+        )
+    return location
+
+
 def resolve_store(flag: str | None = None) -> StoreLocation:
-    if flag:
-        return StoreLocation(to_url(flag), "--db", False)
+    if flag is not None:
+        return _location(flag, "--db", "--db", "leave --db out")
     env = os.environ.get(ENV_DATABASE_URL)
-    if env and env.strip():
-        return StoreLocation(to_url(env), ENV_DATABASE_URL, False)
+    if env and env.strip():  # set but blank counts as unset, as for most tools' variables
+        return _location(env, ENV_DATABASE_URL, f"${ENV_DATABASE_URL}", "unset it")
     configured = _config_str("database_url")
     if configured:
-        return StoreLocation(to_url(configured), "config", False)
+        return _location(configured, "config", f"database_url in {config_path()}", "remove it")
     return StoreLocation(f"sqlite:///{default_store_path()}", "default", True)
 
 

@@ -98,6 +98,9 @@ def fulfill(
         typed = len(asked)
         answers.update(asked)
         left = [u for u in todo if u.number not in asked]
+        if left and not answers:
+            render.info(f"nothing to record: all {len(left)} unit(s) were left empty")
+            raise typer.Exit(1)
         if left and not partial:
             # Units left empty at the prompts: a partial delivery, if the admin says so.
             if not prompts.confirm(
@@ -106,9 +109,8 @@ def fulfill(
                 yes=False,
                 default=False,
             ):
-                render.info(
-                    _draft_kept("nothing written", typed, order) if typed else "nothing written"
-                )
+                kept = _draft_kept("nothing written", typed, store, order) if typed else ""
+                render.info(kept or "nothing written")
                 raise typer.Exit(1)
             partial = True
     with render.progress("Validating identifiers", len(answers)) as on_progress:
@@ -142,7 +144,7 @@ def fulfill(
         )
     except KeyboardInterrupt:
         if typed:
-            render.info(_draft_kept("interrupted, nothing written", typed, order))
+            render.info(_draft_kept("interrupted, nothing written", typed, store, order))
         raise
     if not confirmed:
         render.info("nothing written" + (" (your answers are kept as a draft)" if typed else ""))
@@ -151,7 +153,7 @@ def fulfill(
         done = fulfilment.fulfil(
             store, s.actor(), order, answers, progress=on_progress, partial=partial
         )
-    drafts.remove(order)
+    drafts.remove(store.location, order)
     p = done.plan
     status = _status_word(done.already, done.status)
     if fmt is DetailFormat.json:
@@ -186,7 +188,7 @@ def _already_fulfilled(store, order: int, fmt: DetailFormat, the_plan=None, shee
 
     complete = sheet is None or sheet.is_fulfilled
     if complete:
-        drafts.remove(order)  # whoever fulfilled it, a draft for it is of no use any more
+        drafts.remove(store.location, order)  # whoever fulfilled it, the draft is of no use
     status = _status_word(True, "fulfilled" if complete else "approved")
     if fmt is not DetailFormat.json:
         render.result(f"order {order}: {status}")
@@ -206,7 +208,7 @@ def _ask(store, order: int, slots, todo, given) -> dict:  # noqa: ANN001
     from hwctl.io import drafts
     from hwctl.services import fulfilment
 
-    saved = drafts.load(order)
+    saved = drafts.load(store.location, order)
     typed: dict[int, str] = {}
     if saved and any(u.number in saved for u in todo):
         count = sum(1 for u in todo if u.number in saved)
@@ -217,7 +219,7 @@ def _ask(store, order: int, slots, todo, given) -> dict:  # noqa: ANN001
         ):
             typed = {k: v for k, v in saved.items() if any(u.number == k for u in todo)}
         else:
-            drafts.remove(order)
+            drafts.remove(store.location, order)
     for slot in slots:
         if slot.device_id is not None:
             render.info(f"{slot.label}: done ({slot.device_key})")
@@ -261,7 +263,7 @@ def _ask(store, order: int, slots, todo, given) -> dict:  # noqa: ANN001
             )
         except KeyboardInterrupt:
             if typed:
-                render.info(_draft_kept("interrupted", len(typed), order))
+                render.info(_draft_kept("interrupted", len(typed), store, order))
             raise
         if not answer.strip():
             render.info("  → left open")
@@ -269,7 +271,7 @@ def _ask(store, order: int, slots, todo, given) -> dict:  # noqa: ANN001
         shown = fulfilment.check_identifier(store, order, slot.number, answer)
         render.info(f"  → {shown}")
         typed[slot.number] = answer.strip()
-        drafts.save(order, typed)
+        drafts.save(store.location, order, typed)
     return {n: Answer(t) for n, t in typed.items()}
 
 
@@ -283,11 +285,12 @@ def _unit_list(slots) -> str:  # noqa: ANN001
     return f"{named} and {rest} more" if rest > 0 else named
 
 
-def _draft_kept(what: str, count: int, order: int) -> str:
+def _draft_kept(what: str, count: int, store, order: int) -> str:  # noqa: ANN001
     from hwctl.io import drafts
 
     return (
-        f"{what}: {count} identifier(s) kept as a draft ({drafts.draft_path(order)}); "
+        f"{what}: {count} identifier(s) kept as a draft "
+        f"({drafts.draft_path(store.location, order)}); "
         f"run `hwctl fulfill {order}` again to resume"
     )
 

@@ -1,23 +1,36 @@
 """Fulfilment drafts: the identifiers typed so far for an order, kept in the user state dir
-(`drafts/order-N.json`, 0600) so that Ctrl-C loses nothing; removed once the order is fulfilled."""
+(`drafts/order-N-STORE.json`, 0600) so that Ctrl-C loses nothing; removed once the order is
+fulfilled. STORE is a short hash of the store's location (the resolved file of a SQLite store,
+the password-masked URL of a PostgreSQL one): order 7 of one store is not order 7 of another."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
 from pathlib import Path
 
-from hwctl.config import state_dir
+from hwctl.config import StoreLocation, state_dir
+from hwctl.errors import InvalidInput
 
 
-def draft_path(order_id: int) -> Path:
-    return state_dir() / "drafts" / f"order-{order_id}.json"
+def store_key(location: StoreLocation) -> str:
+    """12 hex digits naming the store: the same file or server database gives the same key
+    however it was spelled (a relative path, a symlink, sqlite:/// or a bare path)."""
+    path = location.sqlite_path
+    # Never the password in the key of a server store: the key must not change with it.
+    identity = f"sqlite:{path.expanduser().resolve()}" if path is not None else location.masked
+    return hashlib.sha256(identity.encode("utf-8")).hexdigest()[:12]
 
 
-def load(order_id: int) -> dict[int, str]:
+def draft_path(location: StoreLocation, order_id: int) -> Path:
+    return state_dir() / "drafts" / f"order-{order_id}-{store_key(location)}.json"
+
+
+def load(location: StoreLocation, order_id: int) -> dict[int, str]:
     """The saved answers (unit number -> text), or {} when there is no usable draft."""
-    path = draft_path(order_id)
+    path = draft_path(location, order_id)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         return {int(k): str(v) for k, v in data.get("answers", {}).items() if str(v).strip()}
@@ -25,12 +38,17 @@ def load(order_id: int) -> dict[int, str]:
         return {}
 
 
-def save(order_id: int, answers: dict[int, str]) -> Path:
+def save(location: StoreLocation, order_id: int, answers: dict[int, str]) -> Path:
     """Write atomically (temporary file, then rename), readable only by the user."""
-    path = draft_path(order_id)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = draft_path(location, order_id)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".order-", suffix=".tmp")
+    except PermissionError as e:
+        raise InvalidInput(f"cannot save the draft in {path.parent}: permission denied") from e
+    except OSError as e:
+        raise InvalidInput(f"cannot save the draft in {path.parent}: {e.strerror}") from e
     payload = {"order": order_id, "answers": {str(k): v for k, v in sorted(answers.items())}}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".order-", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(payload, fh, indent=2)
@@ -42,5 +60,5 @@ def save(order_id: int, answers: dict[int, str]) -> Path:
     return path
 
 
-def remove(order_id: int) -> None:
-    draft_path(order_id).unlink(missing_ok=True)
+def remove(location: StoreLocation, order_id: int) -> None:
+    draft_path(location, order_id).unlink(missing_ok=True)

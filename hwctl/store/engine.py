@@ -4,43 +4,100 @@ schema checks and migrations, and the session scope every service uses (commit o
 SQLite: WAL, foreign keys on, a busy timeout, and write transactions that start with
 `BEGIN IMMEDIATE` (SQLAlchemy's "Enabling Non-Legacy SQLite Transactional Modes" recipe), so a
 read-then-write use case holds the write lock from its first statement instead of failing halfway
-with "database is locked". The embedded store file is created 0600 in a 0700 folder.
-PostgreSQL: psycopg 3; never migrated implicitly.
+with "database is locked". The default store file is created 0600 in a 0700 folder; any other
+path needs its folder to exist. SQLite URI arguments (`?mode=ro`) imply `uri=true`.
+PostgreSQL: psycopg 3 only; never migrated implicitly; a `lock_timeout` as long as SQLite's busy
+timeout, so a locked order is "busy, try again" on either backend, never an endless wait.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event, exc
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlmodel import Session
 
 from hwctl.config import StoreLocation, mask_password
 from hwctl.errors import HwctlError, SchemaBehind, StoreError
 
-BUSY_TIMEOUT_MS = 10_000
+BUSY_TIMEOUT_MS = 10_000  # SQLite's busy timeout and PostgreSQL's lock_timeout
 _MIGRATION_LOCK = threading.RLock()
 MIGRATIONS = "hwctl.store:migrations"
+INSTALL_POSTGRES = "pip install 'hwctl[postgres]'"
+# Query arguments pysqlite takes itself; any other (mode, cache, immutable...) is a SQLite URI one.
+_PYSQLITE_ARGS = {"uri", "timeout", "isolation_level", "detect_types", "check_same_thread",
+                  "cached_statements"}  # fmt: skip
 
 
-def _prepare_sqlite_file(path: Path) -> None:
-    """Create the folder 0700 and the file 0600 before sqlite3 creates it 0644."""
-    if path.exists():
+def _not_a_folder(folder: Path) -> Path | None:
+    """The first of `folder` and its parents that exists but is not a folder (ENOTDIR)."""
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            return None if candidate.is_dir() else candidate
+    return None
+
+
+def _prepare_sqlite_file(path: Path, *, create_folder: bool) -> None:
+    """Create the file 0600 before sqlite3 creates it 0644. Only the default store's folder is
+    created (0700): any other path is what the user typed, and a missing folder is a typo."""
+    try:
+        exists = path.exists()
+    except PermissionError as e:
+        raise StoreError(f"cannot open the store {path}: permission denied") from e
+    if exists:
         return
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        folder = path.parent
+        blocker = _not_a_folder(folder)
+        if blocker is not None:
+            raise StoreError(f"cannot create the store {path}: {blocker} is not a folder")
+        if create_folder:
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        elif not folder.is_dir():
+            raise StoreError(
+                f"cannot create the store {path}: the folder {folder} does not exist "
+                "(hwctl creates only the folder of its default store)"
+            )
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         os.close(fd)
     except FileExistsError:
         return
+    except PermissionError as e:
+        raise StoreError(f"cannot create the store {path}: permission denied") from e
     except OSError as e:
         raise StoreError(f"cannot create the store {path}: {e.strerror}") from e
+
+
+def _sqlite_connect_url(url: URL) -> URL:
+    """SQLite URI arguments (`?mode=ro`) take effect only with `uri=true` and a `file:` name:
+    without them pysqlite ignores `mode` with a warning (and would write), or, with `uri=true`
+    alone, opens a file literally named `hwctl.db?mode=ro`."""
+    database = url.database or ""
+    uri_args = set(url.query) - _PYSQLITE_ARGS
+    uri = str(url.query.get("uri", "")).lower() in ("1", "true")
+    if not (uri_args or uri or database.startswith("file:")):
+        return url
+    if not database.startswith("file:"):
+        database = "file:" + quote(database, safe="/:~@!$&'()*+,;=- ")
+    return url.set(database=database).update_query_dict({"uri": "true"})
+
+
+def _setup_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, connection_record):
+        # Wait for a locked row (an order another admin is deciding) no longer than SQLite waits
+        # for its write lock; then the statement fails with SQLSTATE 55P03 ("busy, try again").
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET lock_timeout = {int(BUSY_TIMEOUT_MS)}")
+        dbapi_connection.commit()
 
 
 def _unicode_lower(value: object) -> object:
@@ -68,18 +125,34 @@ def _setup_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+_PORT_RE = re.compile(r"^[^:/?#]+://(?:[^/?#@]*@)?[^/?#:]*:(?P<port>[^/?#]*)")
+
+
 def _engine_for(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except exc.ArgumentError as e:
         raise StoreError(f"not a database URL: {mask_password(url)}") from e
+    except ValueError as e:  # SQLAlchemy's int() of the port
+        port = _PORT_RE.match(url)
+        what = f"the port {port['port']!r} is not a number" if port else str(e)
+        raise StoreError(f"not a database URL: {mask_password(url)}: {what}") from e
     backend = parsed.get_backend_name()
     try:
         if backend == "sqlite":
-            engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+            engine = create_engine(
+                _sqlite_connect_url(parsed), connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}
+            )
             _setup_sqlite(engine)
         elif backend == "postgresql":
-            engine = create_engine(url, pool_pre_ping=False, connect_args={"connect_timeout": 5})
+            driver = parsed.get_driver_name()
+            if driver != "psycopg":
+                raise StoreError(
+                    f"hwctl reaches PostgreSQL through psycopg 3, not {driver}: write the URL "
+                    f"as postgresql+psycopg://… ({INSTALL_POSTGRES})"
+                )
+            engine = create_engine(parsed, pool_pre_ping=False, connect_args={"connect_timeout": 5})
+            _setup_postgresql(engine)
         else:
             raise StoreError(
                 f"unsupported store {parsed.drivername!r}: use a SQLite path or a "
@@ -87,12 +160,20 @@ def _engine_for(url: str) -> Engine:
             )
     except ModuleNotFoundError as e:
         raise StoreError(
-            f"the driver for {parsed.drivername} is not installed ({e.name}); "
-            "install hwctl[postgres] for PostgreSQL"
+            f"PostgreSQL needs psycopg 3, which is not installed ({e.name}): {INSTALL_POSTGRES}"
         ) from e
     except exc.NoSuchModuleError as e:
         raise StoreError(f"unknown database driver in {mask_password(url)}") from e
     return engine
+
+
+def _sqlstate(err: BaseException) -> str | None:
+    return getattr(getattr(err, "orig", None), "sqlstate", None)
+
+
+def _sqlite_error(err: BaseException) -> str:
+    """SQLITE_BUSY, SQLITE_READONLY_..., SQLITE_CANTOPEN (Python 3.11+), or ""."""
+    return str(getattr(getattr(err, "orig", None), "sqlite_errorname", "") or "")
 
 
 def describe_db_error(location: StoreLocation, err: BaseException) -> str:
@@ -102,6 +183,37 @@ def describe_db_error(location: StoreLocation, err: BaseException) -> str:
     return mask_password(f"cannot use the store {location.masked}: {first}")
 
 
+def _writable(path: Path) -> bool:
+    try:
+        return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
+    except OSError:
+        return False
+
+
+def _why_cannot_open(path: Path, read_only: bool) -> str | None:
+    """Why SQLite said "unable to open database file", when the file system can tell."""
+    try:
+        exists = path.exists()
+    except PermissionError:
+        return f"permission denied on the folder {path.parent}"
+    if not exists:
+        return "the file does not exist"
+    if not os.access(path, os.R_OK):
+        return "permission denied"
+    for side in (path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
+        if side.exists() and not os.access(side, os.R_OK):
+            return f"permission denied on {side}"
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        # WAL needs the -wal and -shm files beside the store.
+        return (
+            f"permission denied on the folder {path.parent} (SQLite needs to create "
+            f"{path.name}-wal and {path.name}-shm there)"
+        )
+    if not read_only and not os.access(path, os.W_OK):
+        return "permission denied (the file is not writable)"
+    return None
+
+
 class Store:
     """A resolved store: its engine, schema checks and sessions."""
 
@@ -109,8 +221,12 @@ class Store:
         self.location = location
         self.auto_migrate = location.is_sqlite if auto_migrate is None else auto_migrate
         self._checked = False
-        if location.sqlite_path is not None and "mode=ro" not in location.url:
-            _prepare_sqlite_file(location.sqlite_path)
+        if (
+            location.sqlite_path is not None
+            and not location.read_only
+            and location.sqlite_query.get("mode") != "rw"  # rw: open an existing file only
+        ):
+            _prepare_sqlite_file(location.sqlite_path, create_folder=location.is_default)
         self.engine = _engine_for(location.url)
 
     # -- schema -----------------------------------------------------------------------------
@@ -125,6 +241,19 @@ class Store:
         from alembic.script import ScriptDirectory
 
         return ScriptDirectory.from_config(self._alembic_config()).get_current_head()
+
+    def _refuse_newer_schema(self, current: str | None) -> None:
+        """A store stamped by a newer hwctl: neither use it nor try to migrate it."""
+        from alembic.script import ScriptDirectory
+
+        if current is None:
+            return
+        script = ScriptDirectory.from_config(self._alembic_config())
+        if current not in {rev.revision for rev in script.walk_revisions()}:
+            raise StoreError(
+                f"the store {self.location.masked} is at schema {current}, newer than this "
+                f"hwctl (which knows up to {script.get_current_head()}): upgrade hwctl"
+            )
 
     def current_revision(self) -> str | None:
         from alembic.runtime.migration import MigrationContext
@@ -141,6 +270,9 @@ class Store:
         # BEGIN IMMEDIATE makes a second process wait for the first, then find nothing to do.
         with _MIGRATION_LOCK, self._guard():
             before = self.current_revision()
+            self._refuse_newer_schema(before)
+            if before is None and self.location.is_sqlite:
+                self._refuse_foreign_database()
             with self.engine.execution_options(hwctl_write=True).connect() as conn:
                 sqlite = conn.dialect.name == "sqlite"
                 if sqlite:
@@ -171,10 +303,9 @@ class Store:
             return
         current, head = self.current_revision(), self.head_revision()
         if current != head:
+            self._refuse_newer_schema(current)
             if self.auto_migrate:
-                if current is None:
-                    self._refuse_foreign_database()
-                self.upgrade()
+                self.upgrade()  # refuses a SQLite file that holds another application's tables
             elif current is None:
                 raise SchemaBehind(
                     f"the store {self.location.masked} has no hwctl schema yet: "
@@ -211,12 +342,44 @@ class Store:
             raise  # a constraint: the use case turns it into a Conflict
         except (exc.DatabaseError, exc.InterfaceError) as e:
             # Server down, wrong URL, not a database file, permissions, missing tables...
-            raise StoreError(describe_db_error(self.location, e)) from e
+            raise StoreError(self._describe(e)) from e
+        except exc.ArgumentError as e:  # a URL SQLAlchemy accepts but its dialect does not
+            raise StoreError(f"not a database URL: {self.location.masked}") from e
         except ModuleNotFoundError as e:
             raise StoreError(
-                f"the database driver is not installed ({e.name}); "
-                "install hwctl[postgres] for PostgreSQL"
+                f"PostgreSQL needs psycopg 3, which is not installed ({e.name}): {INSTALL_POSTGRES}"
             ) from e
+
+    def _describe(self, err: BaseException) -> str:
+        """One line for a database error: busy and read-only stores, and SQLite files hwctl
+        cannot open, in words; anything else as the driver says it."""
+        masked = self.location.masked
+        sqlstate, sqlite = _sqlstate(err), _sqlite_error(err)
+        text = str(getattr(err, "orig", None) or err)
+        if sqlstate == "55P03" or sqlite.startswith("SQLITE_BUSY") or "database is locked" in text:
+            return (
+                f"the store {masked} is busy: another session held the lock this command needs "
+                f"for {BUSY_TIMEOUT_MS / 1000:g} s; try again"
+            )
+        path = self.location.sqlite_path
+        if (
+            sqlstate == "25006"
+            or sqlite.startswith("SQLITE_READONLY")
+            or ("readonly database" in text)
+        ):
+            if path is not None and not self.location.read_only and not _writable(path):
+                return (
+                    f"cannot write to the store {path}: permission denied, so nothing was changed"
+                )
+            return (
+                f"the store {masked} is read-only: this command needs to write, so nothing was "
+                "changed"
+            )
+        if path is not None and (sqlite.startswith("SQLITE_CANTOPEN") or "unable to open" in text):
+            problem = _why_cannot_open(path, self.location.read_only)
+            if problem:
+                return f"cannot open the store {path}: {problem}"
+        return describe_db_error(self.location, err)
 
     @contextmanager
     def session(self, *, write: bool = False) -> Iterator[Session]:

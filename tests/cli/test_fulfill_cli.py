@@ -626,15 +626,17 @@ def test_without_a_terminal_or_a_file_the_error_counts_the_units(seeded, cli) ->
 def test_ctrl_c_at_the_confirmation_says_the_typed_identifiers_are_kept(
     seeded, cli, terminal
 ) -> None:  # noqa: ANN001
+    from hwctl.config import StoreLocation
     from hwctl.io import drafts
 
+    store = StoreLocation(cli.db_url, "--db", False)
     oid = approved(seeded, [{"sku": "T54W", "quantity": 1}])
     terminal("001565000001\r\x03")
     result = cli("fulfill", str(oid))
     assert result.exit_code == 130
     assert (
         f"interrupted, nothing written: 1 identifier(s) kept as a draft "
-        f"({drafts.draft_path(oid)}); run `hwctl fulfill {oid}` again to resume"
+        f"({drafts.draft_path(store, oid)}); run `hwctl fulfill {oid}` again to resume"
     ) in result.stderr.splitlines()
-    assert drafts.draft_path(oid).exists()
+    assert drafts.draft_path(store, oid).exists()
     assert devices_json(cli, "--order", str(oid)) == []

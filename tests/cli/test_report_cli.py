@@ -210,7 +210,7 @@ def test_a_bad_value_outside_check_mode_stays_a_usage_error(cli: Cli, seeded) ->
     [
         ("{tmp}/typo.db", "no store at"),
         ("postgresql+psycopg://hwctl:s3cret@127.0.0.1:1/hwctl", "cannot use the store"),
-        ("postgresql+pg8000://hwctl:s3cret@127.0.0.1/hwctl", "driver"),
+        ("postgresql+pg8000://hwctl:s3cret@127.0.0.1/hwctl", "through psycopg 3, not pg8000"),
         ("mysql://hwctl:s3cret@127.0.0.1/hwctl", "unsupported store"),
         ("{tmp}/garbage.db", ""),
     ],
