@@ -1,11 +1,12 @@
 """Engines and sessions: one engine per store URL, SQLite set up for several admins on one file,
 schema checks and migrations, and the session scope every service uses (commit or roll back).
 
-SQLite: WAL, foreign keys on, a busy timeout, and write transactions that start with
-`BEGIN IMMEDIATE` (SQLAlchemy's "Enabling Non-Legacy SQLite Transactional Modes" recipe), so a
-read-then-write use case holds the write lock from its first statement instead of failing halfway
-with "database is locked". The default store file is created 0600 in a 0700 folder; any other
-path needs its folder to exist. SQLite URI arguments (`?mode=ro`) imply `uri=true`.
+SQLite: WAL (switched on in hwctl's own files only), foreign keys on, a busy timeout, and write
+transactions that start with `BEGIN IMMEDIATE` (SQLAlchemy's "Enabling Non-Legacy SQLite
+Transactional Modes" recipe), so a read-then-write use case holds the write lock from its first
+statement instead of failing halfway with "database is locked". The default store file is
+created 0600 in a 0700 folder; any other path needs its folder to exist. SQLite URI arguments
+(`?mode=ro`) imply `uri=true`.
 PostgreSQL: psycopg 3 only; never migrated implicitly; a `lock_timeout` as long as SQLite's busy
 timeout, so a locked order is "busy, try again" on either backend, never an endless wait.
 """
@@ -104,6 +105,9 @@ def _unicode_lower(value: object) -> object:
     return value.lower() if isinstance(value, str) else value
 
 
+_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table'"
+
+
 def _setup_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, connection_record):
@@ -114,9 +118,14 @@ def _setup_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys = ON")
         # SQLite's lower() folds ASCII only; --search lowers both sides, as PostgreSQL does.
         dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
-        # A read-only file cannot switch modes; reads still work without WAL.
-        with suppress(sqlite3.OperationalError):
-            cursor.execute("PRAGMA journal_mode = WAL")
+        # WAL is kept in the file, after hwctl exits: switch only hwctl's own store (or a new,
+        # empty file), never another application's database, which hwctl refuses untouched. A
+        # file that cannot be read or cannot switch (read-only) stays as it is; the command's
+        # own statement then fails, or reads, as the file allows.
+        with suppress(sqlite3.Error):
+            tables = {row[0] for row in cursor.execute(_TABLES)}
+            if not tables or "alembic_version" in tables:
+                cursor.execute("PRAGMA journal_mode = WAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -125,7 +134,8 @@ def _setup_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-_PORT_RE = re.compile(r"^[^:/?#]+://(?:[^/?#@]*@)?[^/?#:]*:(?P<port>[^/?#]*)")
+# scheme://[user[:password]@]host:port, the host a name, an IPv4 address or an [IPv6] one
+_PORT_RE = re.compile(r"^[^:/?#]+://(?:[^/?#@]*@)?(?:\[[^\]/?#]*\]|[^/?#:\[]*):(?P<port>[^/?#]*)")
 
 
 def _engine_for(url: str) -> Engine:
@@ -186,6 +196,17 @@ def describe_db_error(location: StoreLocation, err: BaseException) -> str:
 def _writable(path: Path) -> bool:
     try:
         return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
+    except OSError:
+        return False
+
+
+def _folder_denied(path: Path) -> bool:
+    """The store's folder is not writable and the -wal/-shm files SQLite needs are not there."""
+    sides = (path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm"))
+    try:
+        return not os.access(path.parent, os.W_OK | os.X_OK) and not all(
+            side.exists() for side in sides
+        )
     except OSError:
         return False
 
@@ -304,6 +325,15 @@ class Store:
         current, head = self.current_revision(), self.head_revision()
         if current != head:
             self._refuse_newer_schema(current)
+            if self.auto_migrate and self.location.read_only:
+                # Migrating would write: say what is missing rather than "needs to write".
+                if current is None:
+                    self._refuse_foreign_database()
+                where = "has no hwctl schema" if current is None else f"is at schema {current}"
+                raise SchemaBehind(
+                    f"the store {self.location.masked} is read-only and {where}, this hwctl needs "
+                    f"{head}: run `hwctl db upgrade` on it opened for writing"
+                )
             if self.auto_migrate:
                 self.upgrade()  # refuses a SQLite file that holds another application's tables
             elif current is None:
@@ -362,6 +392,19 @@ class Store:
                 f"for {BUSY_TIMEOUT_MS / 1000:g} s; try again"
             )
         path = self.location.sqlite_path
+        if path is not None and (
+            sqlite == "SQLITE_READONLY_DIRECTORY"
+            or (
+                sqlite.startswith("SQLITE_READONLY")
+                and not self.location.read_only
+                and _folder_denied(path)
+            )
+        ):
+            # A WAL store is read through -wal and -shm files beside it, even by a reader.
+            return (
+                f"cannot use the store {path}: permission denied on its folder {path.parent} "
+                f"(SQLite needs to create {path.name}-wal and {path.name}-shm there)"
+            )
         if (
             sqlstate == "25006"
             or sqlite.startswith("SQLITE_READONLY")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from hwctl.config import (
+    StoreLocation,
     config_path,
     default_store_path,
     mask_password,
@@ -16,7 +17,7 @@ from hwctl.config import (
     resolve_store,
     to_url,
 )
-from hwctl.errors import InvalidInput
+from hwctl.errors import InvalidInput, UsageError
 
 PG = "postgresql+psycopg://hwctl@db.example/hwctl"
 
@@ -98,6 +99,63 @@ def test_a_bare_path_from_the_config_file_becomes_a_sqlite_url(fs):
 )
 def test_postgres_urls_get_the_psycopg_driver(given, expected):
     assert to_url(given) == expected
+
+
+@pytest.mark.parametrize("value", ["", "  "])
+def test_an_empty_db_flag_is_a_usage_error_not_the_default(fs, value):
+    with pytest.raises(UsageError, match="^--db is empty: "):
+        resolve_store(value)
+
+
+@pytest.mark.parametrize(
+    ("url", "in_memory", "read_only", "path"),
+    [
+        ("sqlite://", True, False, None),
+        ("sqlite:///:memory:", True, False, None),
+        ("sqlite:///file::memory:?cache=shared", True, False, None),
+        ("sqlite:////srv/hwctl.db?mode=memory", True, False, "/srv/hwctl.db"),
+        ("sqlite:////srv/hwctl.db", False, False, "/srv/hwctl.db"),
+        ("sqlite:////srv/hwctl.db?mode=ro", False, True, "/srv/hwctl.db"),
+        ("sqlite:///file:/srv/hwctl.db?mode=ro&uri=true", False, True, "/srv/hwctl.db"),
+        ("sqlite:////srv/hwctl.db?immutable=1", False, True, "/srv/hwctl.db"),
+        (PG, False, False, None),
+    ],
+)
+def test_a_location_knows_whether_it_is_in_memory_read_only_and_its_file(
+    url, in_memory, read_only, path
+):
+    location = StoreLocation(url, "--db", False)
+    assert (location.in_memory, location.read_only) == (in_memory, read_only)
+    assert location.sqlite_path == (Path(path) if path else None)
+
+
+def test_memory_is_sqlite_s_name_for_an_in_memory_store_not_a_file_name(fs):
+    assert to_url(":memory:") == "sqlite:///:memory:"
+    with pytest.raises(InvalidInput, match="names an in-memory SQLite store"):
+        resolve_store(":memory:")
+
+
+def test_without_home_there_is_no_default_store_and_no_config_file(fs, monkeypatch):
+    for var in ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
+        monkeypatch.delenv(var, raising=False)
+    assert config_path() is None
+    with pytest.raises(UsageError, match="^HOME is not set, so there is no default store"):
+        resolve_store(None)
+    assert resolve_store("/srv/hwctl/hwctl.db").url == "sqlite:////srv/hwctl/hwctl.db"
+    with pytest.raises(UsageError, match="^HOME is not set, so ~/hwctl.db names no folder"):
+        to_url("~/hwctl.db")
+
+
+@pytest.mark.parametrize(
+    ("key", "hint"), [("databse_url", ", did you mean 'database_url'?"), ("colour", "")]
+)
+def test_an_unknown_config_key_is_refused_naming_the_file_and_the_key(fs, key, hint):
+    path = write_config(fs, f'{key} = "x"\n')
+    with pytest.raises(InvalidInput) as caught:
+        resolve_store(None)
+    assert str(caught.value) == (
+        f"config file {path}: unknown key '{key}'{hint} (the keys hwctl knows: database_url, admin)"
+    )
 
 
 def test_an_empty_store_location_is_refused():
