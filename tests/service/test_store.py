@@ -7,7 +7,6 @@ import sqlite3
 import stat
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,18 +14,16 @@ from sqlalchemy import text, update
 from sqlmodel import select
 from typer.testing import CliRunner
 
+from hwctl.app import orders
 from hwctl.config import StoreLocation, resolve_store
-from hwctl.domain.order_edit import SetQuantity
 from hwctl.domain.status import Action
-from hwctl.errors import HwctlError, InvalidTransition
-from hwctl.services import orders
+from hwctl.errors import HwctlError
 from hwctl.store.engine import dispose_all, open_store
 from hwctl.store.models import HardwareOrder
-from tests.conftest import ADMIN, Cli, make_order
+from tests.conftest import ADMIN, Cli, act, make_order
 
 sqlite_only = pytest.mark.parametrize("backend", ["sqlite"])
-HEAD = "0002"
-ACTION_OF = {"approved": "approve", "rejected": "reject"}
+HEAD = "0003"
 
 
 def run(*args: str):  # noqa: ANN201
@@ -117,7 +114,7 @@ def test_a_postgresql_store_without_schema_is_refused_until_db_upgrade(pg_url):
 def test_a_postgresql_store_is_never_migrated_implicitly(pg_url):
     store = open_store(StoreLocation(pg_url, "--db", False))
     with pytest.raises(HwctlError, match="hwctl db upgrade"):
-        orders.list_orders(store)
+        orders.list_orders(act(store))
     assert store.current_revision() is None
 
 
@@ -190,7 +187,7 @@ def test_a_writer_that_read_first_does_not_fail_when_another_admin_writes_meanwh
 
     def approve_meanwhile() -> None:
         has_read.wait(5)
-        outcomes.extend(orders.decide(seeded, ADMIN, [oid], Action.APPROVE))
+        outcomes.extend(orders.decide(act(seeded, ADMIN), [oid], Action.APPROVE))
 
     other = threading.Thread(target=approve_meanwhile)
     other.start()
@@ -203,119 +200,8 @@ def test_a_writer_that_read_first_does_not_fail_when_another_admin_writes_meanwh
         session.execute(update(HardwareOrder).where(HardwareOrder.id == oid).values(note="first"))
     other.join(15)
     assert [o.ok for o in outcomes] == [True]
-    detail = orders.show_order(seeded, oid)
+    detail = orders.show_order(act(seeded), oid)
     assert (detail.order.status, detail.note) == ("approved", "first")
-
-
-# -- races ---------------------------------------------------------------------------------------
-def race(*calls: Callable[[], object]) -> list[object]:
-    """Run the calls at the same moment in threads; return each result or exception."""
-    start = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def runner(i: int, call: Callable[[], object]) -> None:
-        start.wait()
-        try:
-            results[i] = call()
-        except Exception as e:  # noqa: BLE001 - returned for the test to inspect
-            results[i] = e
-
-    threads = [threading.Thread(target=runner, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
-
-
-def test_two_admins_deciding_one_order_at_once_get_one_winner_and_one_refusal(seeded):
-    for _ in range(3):
-        oid = make_order(seeded)
-        approve = lambda oid=oid: orders.decide(seeded, ADMIN, [oid], Action.APPROVE)  # noqa: E731
-        reject = lambda oid=oid: orders.decide(  # noqa: E731
-            seeded, ADMIN, [oid], Action.REJECT, reason="duplicate"
-        )
-        results = race(approve, reject)
-        outcomes = [r[0] for r in results]  # an exception here would fail the test loudly
-        assert sorted(o.ok for o in outcomes) == [False, True]
-        winner = next(o for o in outcomes if o.ok)
-        loser = next(o for o in outcomes if not o.ok)
-        assert loser.message == (
-            f"order {oid} is {winner.status}, only pending orders can be "
-            f"{'rejected' if winner.status == 'approved' else 'approved'}"
-        )
-        detail = orders.show_order(seeded, oid)
-        assert detail.order.status == winner.status
-        decisions = [e for e in detail.audit if e.action in ("approve", "reject")]
-        assert [e.action for e in decisions] == [ACTION_OF[winner.status]]
-
-
-@sqlite_only
-def test_an_edit_and_an_approval_at_once_never_hit_a_locked_database(seeded):
-    for _ in range(5):
-        oid = make_order(seeded)
-        edit = lambda oid=oid: orders.edit_order(seeded, ADMIN, oid, [SetQuantity(1, 4)])  # noqa: E731
-        approve = lambda oid=oid: orders.decide(seeded, ADMIN, [oid], Action.APPROVE)  # noqa: E731
-        edited, approved = race(edit, approve)
-        assert approved[0].ok, approved
-        if isinstance(edited, Exception):  # the approval won: the edit is refused cleanly
-            assert isinstance(edited, InvalidTransition), edited
-            expected_quantity = 2
-        else:
-            expected_quantity = 4
-        detail = orders.show_order(seeded, oid)
-        assert detail.order.status == "approved"
-        assert detail.order.items[0].quantity == expected_quantity
-
-
-def test_two_admins_removing_each_other_at_once_never_leave_none(seeded):
-    from hwctl.services import admins
-
-    for n in range(3):
-        admins.add(seeded, ADMIN, f"erin{n}")
-        results = race(
-            lambda n=n: admins.remove(seeded, ADMIN, f"erin{n}"),
-            lambda n=n: admins.remove(seeded, f"erin{n}", ADMIN),
-        )
-        left = [a.name for a in admins.list_admins(seeded)]
-        assert len(left) == 1, (left, results)
-        assert sum(isinstance(r, HwctlError) for r in results) == 1, results
-        if left != [ADMIN]:  # erin won: put dana back for the next round
-            admins.add(seeded, left[0], ADMIN)
-            admins.remove(seeded, ADMIN, left[0])
-
-
-def test_two_admins_editing_one_order_at_once_both_apply_to_the_latest_lines(seeded):
-    from hwctl.domain.order_edit import AddItem
-
-    for _ in range(3):
-        oid = make_order(seeded, items=[{"sku": "T54W", "quantity": 3}])
-        results = race(
-            lambda oid=oid: orders.edit_order(seeded, ADMIN, oid, [AddItem("W73H", 1)]),
-            lambda oid=oid: orders.edit_order(seeded, ADMIN, oid, [AddItem("W73H", 2)]),
-        )
-        assert not [r for r in results if isinstance(r, Exception)], results
-        items = orders.show_order(seeded, oid).order.items
-        assert [(i.line, i.sku, i.quantity) for i in items] == [(1, "T54W", 3), (2, "W73H", 3)]
-        assert len(orders.show_order(seeded, oid).units) == 6
-
-
-def test_a_cancellation_racing_an_approval_knows_the_order_was_approved(seeded):
-    for _ in range(5):
-        oid = make_order(seeded)
-        approved, cancelled = race(
-            lambda oid=oid: orders.decide(seeded, ADMIN, [oid], Action.APPROVE)[0],
-            lambda oid=oid: orders.decide(seeded, ADMIN, [oid], Action.CANCEL)[0],
-        )
-        assert cancelled.ok, cancelled
-        cancel = orders.show_order(seeded, oid).audit[-1]
-        assert cancel.action == "cancel"
-        if approved.ok:  # approved first: the cancellation must say so and warn
-            assert cancel.details == {"from": "approved", "to": "cancelled"}
-            assert cancelled.warnings
-        else:
-            assert cancel.details == {"from": "pending", "to": "cancelled"}
-            assert not cancelled.warnings
 
 
 def test_after_a_migration_foreign_keys_are_enforced_again_on_the_same_connection(tmp_path):
