@@ -62,6 +62,15 @@ class UsageError(HwctlError):
     exit_code = 2
 
 
+class ConfirmationNeeded(HwctlError):
+    """The change has a consequence the person must confirm first (units with an intent
+    dropped): nothing was done; ask, then call again saying it was confirmed."""
+
+    code = "confirmation_needed"
+
+    exit_code = 2
+
+
 class StoreError(HwctlError):
     """The store cannot be reached or read (wrong URL, server down, missing driver)."""
 

@@ -26,8 +26,10 @@ from pathlib import Path
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
 
+from hwctl.app import orders
+from hwctl.app.context import Context
 from hwctl.config import StoreLocation
-from hwctl.services import orders
+from hwctl.domain.access import Principal
 from hwctl.store.engine import Store, dispose_all
 from hwctl.store.models import (
     Account,
@@ -120,13 +122,22 @@ def main() -> None:
             else:
                 url = f"sqlite:///{Path(tmp) / 'bench.db'}"
             store = Store(StoreLocation(url, "--db", False), auto_migrate=True)
+            ctx = Context(store, Principal.super_admin("bench"))
             store.upgrade()
             fill(store, size)
             table = best(
-                lambda st=store: orders.list_orders(st, status="pending", limit=50), args.runs
+                lambda st=store: orders.list_orders(
+                    Context(st, Principal.super_admin("bench")), status="pending", limit=50
+                ),
+                args.runs,
             )
-            page = orders.list_orders(store, status="pending")
-            every = best(lambda st=store: orders.list_orders(st, status="pending"), args.runs)
+            page = orders.list_orders(ctx, status="pending")
+            every = best(
+                lambda st=store: orders.list_orders(
+                    Context(st, Principal.super_admin("bench")), status="pending"
+                ),
+                args.runs,
+            )
             print(
                 f"{size:>8} {table:>11.1f} {every:>17.1f} {len(page.orders):>5} {page.pending:>6}"
             )
@@ -134,7 +145,7 @@ def main() -> None:
                 prof = cProfile.Profile()
                 prof.enable()
                 for _ in range(20):
-                    orders.list_orders(store, status="pending", limit=50)
+                    orders.list_orders(ctx, status="pending", limit=50)
                 prof.disable()
                 pstats.Stats(prof).sort_stats("cumulative").print_stats(12)
             store.engine.dispose()

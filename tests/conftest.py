@@ -150,13 +150,31 @@ def store(db_url: str):  # noqa: ANN201
 ADMIN = "dana"
 
 
+def act(store, name: str = ADMIN, *, now=None, platform: str | None = None):  # noqa: ANN001, ANN201
+    """The use cases' context on `store`: acted on by the super-admin `name` (or by the
+    platform `platform`), with the clock stopped at `now` when given."""
+    from hwctl.app.context import Context, system_clock
+    from hwctl.domain.access import Principal
+
+    principal = Principal.platform(platform) if platform else Principal.super_admin(name)
+    return Context(store, principal, (lambda: now) if now is not None else system_clock)
+
+
+def load_directory(store, doc=None, source: str = "directory.json"):  # noqa: ANN001, ANN201
+    """Import a directory document (the standard one by default) as `dana`, registering her
+    first on a store that has no super-admin yet (an import is a super-admin's act)."""
+    from hwctl.app import admins, directory
+
+    if not admins.list_admins(act(store)):
+        admins.add(act(store), ADMIN)
+    data = doc if isinstance(doc, (str, bytes)) else json.dumps(DIRECTORY if doc is None else doc)
+    return directory.import_directory(act(store), data, source)
+
+
 @pytest.fixture
 def seeded(store):  # noqa: ANN001, ANN201
     """The store with the standard directory and one super-admin (`dana`)."""
-    from hwctl.services import admins, directory
-
-    directory.import_directory(store, json.dumps(DIRECTORY), "directory.json")
-    admins.add(store, ADMIN, ADMIN)
+    load_directory(store)
     return store
 
 
@@ -179,10 +197,10 @@ def order_doc(
 
 def make_order(store, status: str = "pending", **kw: Any) -> int:  # noqa: ANN001
     """Submit one order and walk it to `status`; returns its id."""
+    from hwctl.app import orders
     from hwctl.domain.status import Action
-    from hwctl.services import orders
 
-    (view,) = orders.submit(store, ADMIN, json.dumps(order_doc(**kw)), "test")
+    (view,) = orders.submit(act(store, ADMIN), json.dumps(order_doc(**kw)), "test")
     steps = {
         "pending": [],
         "approved": [Action.APPROVE],
@@ -190,7 +208,7 @@ def make_order(store, status: str = "pending", **kw: Any) -> int:  # noqa: ANN00
         "cancelled": [Action.CANCEL],
     }[status]
     for action in steps:
-        (outcome,) = orders.decide(store, ADMIN, [view.id], action, reason="test reason")
+        (outcome,) = orders.decide(act(store, ADMIN), [view.id], action, reason="test reason")
         assert outcome.ok, outcome.message
     return view.id
 
@@ -236,3 +254,23 @@ def rename_in_store(store, table: str, old: str, new: str) -> None:  # noqa: ANN
             text(f"UPDATE {table} SET name = :new WHERE name = :old"), {"new": new, "old": old}
         )
         assert done.rowcount == 1, (table, old)
+
+
+def directory_rows(store) -> dict[str, int]:  # noqa: ANN001
+    """Rows per table of the schema, leaving out the super-admin an import needs (registered by
+    `load_directory`) and its `admin_add` entry: all zero when an import stored nothing."""
+    from sqlalchemy import func, select
+    from sqlmodel import SQLModel
+
+    from hwctl.store.models import AuditEntry
+
+    with store.session() as session:
+        counts = {
+            table.name: session.execute(select(func.count()).select_from(table)).scalar_one()
+            for table in SQLModel.metadata.sorted_tables
+            if table.name != "super_admin"
+        }
+        counts["audit_entry"] = session.execute(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action != "admin_add")
+        ).scalar_one()
+    return counts

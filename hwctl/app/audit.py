@@ -7,37 +7,31 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from hwctl.errors import NotFound
-from hwctl.services.views import AuditView
-from hwctl.store.engine import Store
-from hwctl.store.models import AuditEntry, HardwareOrder, utcnow
+from hwctl.app.context import Context, authorise
+from hwctl.app.views import AuditView
+from hwctl.domain.access import Use
+from hwctl.store.models import AuditEntry
+from hwctl.vocabulary import AuditAction
 
-ACTIONS = (
-    "submit",
-    "edit",
-    "approve",
-    "reject",
-    "cancel",
-    "fulfill",
-    "admin_add",
-    "admin_remove",
-)
+ACTIONS = tuple(a.value for a in AuditAction)
 
 
 def record(
     session: Session,
+    ctx: Context,
     *,
-    actor: str,
     action: str,
     order_id: int | None = None,
     reason: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Add an audit entry to the caller's transaction (never commits)."""
+    """Add an audit entry to the caller's transaction (never commits): who acted (the
+    principal's name and kind), when (the context's clock), on what, and why."""
     assert action in ACTIONS, action
     entry = AuditEntry(
-        at=utcnow(),
-        actor=actor,
+        at=ctx.now(),
+        actor=ctx.actor,
+        actor_kind=ctx.principal.kind,
         action=action,
         order_id=order_id,
         reason=reason,
@@ -52,6 +46,7 @@ def to_view(entry: AuditEntry) -> AuditView:
         id=entry.id or 0,
         at=entry.at,
         actor=entry.actor,
+        actor_kind=entry.actor_kind,
         action=entry.action,
         order=entry.order_id,
         reason=entry.reason,
@@ -68,12 +63,11 @@ def entries_for(session: Session, order_id: int | None) -> list[AuditView]:
 
 
 def list_entries(
-    store: Store, *, order_id: int | None = None, action: str | None = None
+    ctx: Context, *, order_id: int | None = None, action: str | None = None
 ) -> list[AuditView]:
     """Every audit entry (oldest first), optionally for one order and/or one action."""
-    with store.session() as session:
-        if order_id is not None and session.get(HardwareOrder, order_id) is None:
-            raise NotFound(f"order {order_id} does not exist")
+    with ctx.store.session() as session:
+        authorise(ctx, session, Use.AUDIT, order=order_id)
         entries = entries_for(session, order_id)
     if action is not None:
         entries = [e for e in entries if e.action == action]

@@ -4,9 +4,14 @@ devices registered by other means. Upserts by natural keys; a file is all or not
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from hwctl.app import audit
+from hwctl.app.context import Context, authorise
+from hwctl.app.views import ImportSummary
+from hwctl.domain.access import Use
 from hwctl.domain.identifiers import (
     Ipei,
     Mac,
@@ -17,8 +22,6 @@ from hwctl.domain.identifiers import (
 from hwctl.domain.placement import catalog_keys, model_key
 from hwctl.errors import Conflict, InvalidInput
 from hwctl.io.documents import DeviceIn, parse_directory
-from hwctl.services.views import ImportSummary
-from hwctl.store.engine import Store
 from hwctl.store.models import (
     Account,
     AccountUser,
@@ -28,18 +31,20 @@ from hwctl.store.models import (
     Location,
     OrderLine,
     Platform,
-    utcnow,
 )
+from hwctl.vocabulary import AuditAction
 
 
-def import_directory(store: Store, data: str | bytes, source: str) -> ImportSummary:
-    """Load a directory document; importing the same document twice changes nothing."""
+def import_directory(ctx: Context, data: str | bytes, source: str) -> ImportSummary:
+    """Load a directory document; importing the same document twice changes nothing. A
+    super-admin's act, audited (`import`, with the counts) when it changed something."""
     doc = parse_directory(data, source)
     created: Counter[str] = Counter()
     updated: Counter[str] = Counter()
     unchanged: Counter[str] = Counter()
     _check_duplicates(doc, source)
-    with store.session(write=True) as session:
+    with ctx.store.session(write=True) as session:
+        authorise(ctx, session, Use.IMPORT)
         for p in doc.platforms:
             platform = session.exec(select(Platform).where(Platform.name == p.name)).first()
             if platform is None:
@@ -109,12 +114,22 @@ def import_directory(store: Store, data: str | bytes, source: str) -> ImportSumm
                 )
                 for n, d in enumerate(a.devices):
                     where = f"{source}: platform {p.name!r}, account {a.name!r}, devices[{n}]"
-                    outcome = _upsert_device(session, account, items, users, locations, d, where)
+                    outcome = _upsert_device(
+                        session, account, items, users, locations, d, where, ctx.now()
+                    )
                     {"created": created, "updated": updated, "unchanged": unchanged}[outcome][
                         "devices"
                     ] += 1
                     session.flush()
-    return ImportSummary(dict(created), dict(updated), dict(unchanged))
+        summary = ImportSummary(dict(created), dict(updated), dict(unchanged))
+        if summary.changed:
+            audit.record(
+                session,
+                ctx,
+                action=AuditAction.IMPORT,
+                details={"source": source, "created": summary.created, "updated": summary.updated},
+            )
+    return summary
 
 
 def _distinct(aliases: list[str]) -> list[str]:
@@ -223,6 +238,7 @@ def _upsert_device(
     locations: dict,
     d: DeviceIn,
     where: str,
+    now: datetime,
 ) -> str:
     item = items.get(d.sku)
     if item is None:
@@ -272,7 +288,7 @@ def _upsert_device(
             ipei=key if isinstance(ident, Ipei) else None,
             user_id=user_id,
             location_id=location_id,
-            created_at=utcnow(),
+            created_at=now,
         )
     )
     return "created"

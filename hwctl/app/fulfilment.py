@@ -10,25 +10,28 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import exc, func, or_
 from sqlmodel import Session, col, select
 
+from hwctl.app import audit
+from hwctl.app.context import Context, authorise
+from hwctl.app.orders import _guard_status
+from hwctl.app.queries import UnitRow, ipui_of, order_views, unit_rows, unit_views
+from hwctl.app.views import OrderView, UnitView
 from hwctl.domain import fulfilment as rules
 from hwctl.domain import placement
 from hwctl.domain import status as lifecycle
-from hwctl.domain.fulfilment import Answer, Plan, Registered, Slot
+from hwctl.domain.access import Use
+from hwctl.domain.fulfilment import Answer, Plan, Registered, Slot, UnitPlan
 from hwctl.domain.identifiers import Ipei, Mac, normalise, phone_vendor
 from hwctl.domain.shipment import ShipmentRow
 from hwctl.domain.status import Action, OrderStatus
 from hwctl.errors import Conflict, InvalidTransition
 from hwctl.io.vendors import registered_org
-from hwctl.services import admins, audit
-from hwctl.services.orders import _guard_status
-from hwctl.services.queries import UnitRow, get_order, order_views, unit_rows, unit_views
-from hwctl.services.views import OrderView, UnitView
-from hwctl.store.engine import Store
-from hwctl.store.models import CatalogAlias, CatalogItem, Device, HardwareOrder, utcnow
+from hwctl.store.models import CatalogAlias, CatalogItem, Device, HardwareOrder
+from hwctl.vocabulary import AuditAction, DeviceKind
 
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -58,6 +61,59 @@ class FulfilResult:
     already: bool  # nothing was written: the order had these identifiers already
     units: tuple[UnitView, ...]
     status: str  # the order's status afterwards (approved while units stay open)
+
+    @property
+    def outcome(self) -> str:
+        """`fulfilled`, `partly fulfilled`, or `already ...` when nothing was written."""
+        word = "fulfilled" if self.status == OrderStatus.FULFILLED else "partly fulfilled"
+        return f"already {word}" if self.already else word
+
+    def to_json(self) -> dict[str, Any]:
+        """The result's JSON contract: the plan, the outcome as `status`, and the devices."""
+        data = plan_json(self.plan)
+        data["status"] = self.outcome
+        data["devices"] = [u.device.to_json() for u in self.units if u.device]
+        return data
+
+
+def plan_json(plan: Plan, *, dry_run: bool = False) -> dict[str, Any]:
+    """The fulfilment plan's JSON contract (README "Fulfilment JSON"); a result adds `status`
+    and `devices` (FulfilResult.to_json)."""
+
+    def stored(u: UnitPlan) -> dict[str, str | None]:
+        if not u.key:
+            return {"mac": None, "ipei": None, "ipui": None}
+        if u.kind == DeviceKind.DECT_HANDSET:
+            return {"mac": None, "ipei": u.key, "ipui": ipui_of(u.key)}
+        return {"mac": u.key, "ipei": None, "ipui": None}
+
+    return {
+        "order": plan.order_id,
+        "dry_run": dry_run,
+        "complete": plan.complete,
+        "pairing": plan.pairing,
+        "created": plan.count("create"),
+        "linked": plan.count("link"),
+        "skipped": plan.count("skip"),
+        "paired": plan.paired,
+        "open": plan.count("open"),
+        "warnings": list(plan.warnings),
+        "units": [
+            {
+                "unit": u.number,
+                "sku": u.sku,
+                "kind": u.kind,
+                "action": u.action,
+                "identifier": u.shown or None,
+                **stored(u),
+                "user": u.user,
+                "location": u.location,
+                "base_unit": u.base_unit,
+                "warnings": list(u.warnings),
+            }
+            for u in plan.units
+        ],
+    }
 
 
 def vendor_of(key: str) -> str | None:
@@ -125,10 +181,10 @@ def _slots(session: Session, units: list[UnitRow]) -> list[Slot]:
     return slots
 
 
-def load_sheet(store: Store, order_id: int) -> Sheet:
-    """The units to fill. Refuses (exit 1) unless the order is approved or already fulfilled."""
-    with store.session() as session:
-        order = get_order(session, order_id)
+def load_sheet(ctx: Context, order_id: int) -> Sheet:
+    """The units to fill. Refuses unless the order is approved or already fulfilled."""
+    with ctx.store.session() as session:
+        order = authorise(ctx, session, Use.FULFILL, order=order_id)
         _check_state(order)
         (view,) = order_views(session, [order])
         return Sheet(view, tuple(_slots(session, unit_rows(session, order_id))))
@@ -184,7 +240,7 @@ def _plan(
     parsed = rules.parse_all(slots, answers, progress)
     registered = _registered(session, order, parsed, units)
     already = 0
-    bases = [s for s in slots if s.kind == "dect_base"]
+    bases = [s for s in slots if s.kind == DeviceKind.DECT_BASE]
     if len(bases) == 1:
         base = bases[0]
         base_id = base.device_id
@@ -220,7 +276,7 @@ def _plan(
 
 
 def plan(
-    store: Store,
+    ctx: Context,
     order_id: int,
     answers: Mapping[int, Answer],
     *,
@@ -229,14 +285,14 @@ def plan(
 ) -> Plan:
     """Validate everything and return the plan; writes nothing (the dry run). With `partial`,
     units without an identifier stay open."""
-    with store.session() as session:
-        order = get_order(session, order_id)
+    with ctx.store.session() as session:
+        order = authorise(ctx, session, Use.FULFILL, order=order_id)
         _check_state(order)
         return _plan(session, order, answers, progress, partial=partial)
 
 
 def check_answers(
-    store: Store,
+    ctx: Context,
     order_id: int,
     answers: Mapping[int, Answer],
     *,
@@ -247,8 +303,8 @@ def check_answers(
     store (another account, another unit, a unit's device differing). Only the answered units
     are planned, so units still missing are no error here. Returns the parsed identifiers;
     raises InvalidInput/Conflict with the first reason."""
-    with store.session() as session:
-        order = get_order(session, order_id)
+    with ctx.store.session() as session:
+        order = authorise(ctx, session, Use.FULFILL, order=order_id)
         _check_state(order)
         units = unit_rows(session, order_id)
         slots = [s for s in _slots(session, units) if s.number in answers]
@@ -258,39 +314,76 @@ def check_answers(
         return parsed
 
 
-def check_identifier(store: Store, order_id: int, number: int, text: str) -> str:
+def check_identifier(ctx: Context, order_id: int, number: int, text: str) -> str:
     """Validate one typed identifier for unit `number` against its kind and the store; returns
     the normalised display form. Raises InvalidInput/Conflict with the reason."""
-    return check_answers(store, order_id, {number: Answer(text)})[number].display
+    return check_answers(ctx, order_id, {number: Answer(text)})[number].display
+
+
+def same_identifier(a: str, b: str, kind: str) -> bool:
+    """Whether two typed texts are one identifier of `kind` (`mac`/`ipei`), however written."""
+    ka, kb = rules.key_of(a, kind), rules.key_of(b, kind)
+    return ka is not None and ka == kb
+
+
+def is_retry(sheet: Sheet, the_plan: Plan, *, partial: bool) -> bool:
+    """A run that has nothing to write: the order is fulfilled, or a parcel is given again. It
+    is a quiet no-op (the plan's warnings are noise then), not an error."""
+    return the_plan.nothing_to_write and (sheet.is_fulfilled or partial)
+
+
+def retry_result(ctx: Context, order_id: int, the_plan: Plan | None = None) -> FulfilResult:
+    """The result of a run that wrote nothing: the plan (made now when not given), the
+    order's units and devices as they are, and its status."""
+    with ctx.store.session() as session:
+        order = authorise(ctx, session, Use.READ, order=order_id)
+        if the_plan is None:
+            _check_state(order)
+            the_plan = _plan(session, order, {})
+        return FulfilResult(the_plan, True, tuple(unit_views(session, order_id)), order.status)
+
+
+def _plan_signature(the_plan: Plan) -> list[tuple]:
+    """What a person confirms in a plan: each unit's action, identifier and base."""
+    return [(u.number, u.action, u.key, u.base_unit) for u in the_plan.units]
 
 
 def fulfil(
-    store: Store,
-    actor: str,
+    ctx: Context,
     order_id: int,
     answers: Mapping[int, Answer],
     *,
+    expected: Plan | None = None,
     progress: Progress | None = None,
     partial: bool = False,
 ) -> FulfilResult:
     """Write the plan in one transaction; a retry with the same identifiers is a no-op. With
     `partial` (a parcel of a split shipment), units without an identifier stay open and the
-    order stays approved until its last unit gets its device."""
+    order stays approved until its last unit gets its device. `expected` is the plan the admin
+    confirmed: when the order's plan is no longer that one (another admin fulfilled a unit,
+    registered an identifier or changed the order meanwhile), nothing is written and the
+    Conflict names what changed."""
     try:
-        with store.session(write=True) as session:
-            admins.require_admin(session, actor)
+        with ctx.store.session(write=True) as session:
+            authorise(ctx, session, Use.FULFILL, order=order_id)
             order = session.exec(
                 select(HardwareOrder).where(HardwareOrder.id == order_id).with_for_update()
-            ).first()
-            if order is None:
-                get_order(session, order_id)  # raises NotFound
+            ).one()
             _check_state(order)
             units = unit_rows(session, order_id)
             the_plan = _plan(session, order, answers, units=units, partial=partial)
             if order.status == OrderStatus.FULFILLED or the_plan.nothing_to_write:
+                # A retry (or the same file from another admin who was first): nothing to do.
                 views = tuple(unit_views(session, order_id))
                 return FulfilResult(the_plan, True, views, order.status)
-            _write(session, order, the_plan, units, progress)
+            if expected is not None and _plan_signature(expected) != _plan_signature(the_plan):
+                raise Conflict(
+                    f"order {order_id} changed since its plan was shown: "
+                    f"{_what_changed(expected, the_plan)}; nothing was written, look again",
+                    order=order_id,
+                    changed="plan",
+                )
+            _write(ctx, session, order, the_plan, units, progress)
             if the_plan.complete:
                 _guard_status(session, order_id, Action.FULFILL)
             details = {
@@ -305,7 +398,9 @@ def fulfil(
             }
             if not the_plan.complete:
                 details["open"] = the_plan.count("open")
-            audit.record(session, actor=actor, action="fulfill", order_id=order_id, details=details)
+            audit.record(
+                session, ctx, action=AuditAction.FULFILL, order_id=order_id, details=details
+            )
             session.flush()
             status = OrderStatus.FULFILLED if the_plan.complete else OrderStatus.APPROVED
             return FulfilResult(
@@ -315,11 +410,26 @@ def fulfil(
         # A concurrent registration of the same identifier between plan and write.
         raise Conflict(
             f"order {order_id}: an identifier was registered by someone else meanwhile; "
-            "nothing was written, run the fulfilment again"
+            "nothing was written, run the fulfilment again",
+            order=order_id,
         ) from e
 
 
+def _what_changed(before: Plan, now: Plan) -> str:
+    """`unit 2 (W70B): link 805ec0123456, was create` for the first few units that differ."""
+    was = {u.number: u for u in before.units}
+    parts = []
+    for u in now.units:
+        old = was.pop(u.number, None)
+        if old is None or (old.action, old.key, old.base_unit) != (u.action, u.key, u.base_unit):
+            then = f"was {old.action} {old.key or ''}".rstrip() if old else "was not in the plan"
+            parts.append(f"unit {u.number}: {u.action} {u.key or ''}".rstrip() + f", {then}")
+    parts += [f"unit {n}: no longer in the plan" for n in was]
+    return "; ".join(parts[:3]) + (f" and {len(parts) - 3} more" if len(parts) > 3 else "")
+
+
 def _write(
+    ctx: Context,
     session: Session,
     order: HardwareOrder,
     the_plan: Plan,
@@ -331,9 +441,9 @@ def _write(
     units = {u.number: u for u in unit_list}
     device_of: dict[int, int] = {}
     total = len(the_plan.units)
-    bases = [u for u in the_plan.units if u.kind == "dect_base"]
-    others = [u for u in the_plan.units if u.kind != "dect_base"]
-    now = utcnow()
+    bases = [u for u in the_plan.units if u.kind == DeviceKind.DECT_BASE]
+    others = [u for u in the_plan.units if u.kind != DeviceKind.DECT_BASE]
+    now = ctx.now()
     done = 0
     for batch in (bases, others):
         created: list[tuple[int, Device]] = []

@@ -14,7 +14,12 @@ from datetime import datetime
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
+from hwctl.app import audit
+from hwctl.app.context import Context, authorise, platform_scope
+from hwctl.app.queries import get_order, order_views, unit_views
+from hwctl.app.views import LineView, OrderDetail, OrderPage, OrderView, Outcome, iso
 from hwctl.domain import status as lifecycle
+from hwctl.domain.access import Use
 from hwctl.domain.order_edit import (
     DroppedUnit,
     Edit,
@@ -24,12 +29,15 @@ from hwctl.domain.order_edit import (
     plan_edits,
 )
 from hwctl.domain.status import Action, OrderStatus
-from hwctl.errors import InvalidInput, InvalidTransition, NotFound, UsageError
+from hwctl.errors import (
+    ConfirmationNeeded,
+    Conflict,
+    InvalidInput,
+    InvalidTransition,
+    NotAuthorised,
+    NotFound,
+)
 from hwctl.io.documents import OrderIn, parse_orders
-from hwctl.services import admins, audit
-from hwctl.services.queries import get_order, order_views, unit_views
-from hwctl.services.views import LineView, OrderDetail, OrderPage, OrderView, Outcome
-from hwctl.store.engine import Store
 from hwctl.store.models import (
     Account,
     AccountUser,
@@ -40,30 +48,37 @@ from hwctl.store.models import (
     OrderLine,
     OrderUnit,
     Platform,
-    utcnow,
 )
+from hwctl.vocabulary import AuditAction
 
-STATUS_FILTERS = ("pending", "approved", "fulfilled", "rejected", "cancelled", "all")
+STATUS_FILTERS = (*(s.value for s in OrderStatus), "all")
 
 
 # -- submitting --------------------------------------------------------------------------------
-def submit(store: Store, actor: str, data: str | bytes, source: str) -> list[OrderView]:
-    """Store one order or a list of them, all pending; all or nothing."""
+def submit(ctx: Context, data: str | bytes, source: str) -> list[OrderView]:
+    """Store one order or a list of them, all pending; all or nothing. A platform submits only
+    for itself."""
     orders = parse_orders(data, source)
     many = len(orders) > 1
-    with store.session(write=True) as session:
+    with ctx.store.session(write=True) as session:
+        authorise(ctx, session, Use.SUBMIT)
         created = [
-            _submit_one(session, actor, o, f"{source}: order {n + 1}" if many else source)
+            _submit_one(session, ctx, o, f"{source}: order {n + 1}" if many else source)
             for n, o in enumerate(orders)
         ]
         session.flush()
         return _views(session, created)
 
 
-def _submit_one(session: Session, actor: str, o: OrderIn, where: str) -> HardwareOrder:
+def _submit_one(session: Session, ctx: Context, o: OrderIn, where: str) -> HardwareOrder:
+    if not ctx.principal.is_super_admin and o.platform != ctx.principal.name:
+        raise NotAuthorised(
+            f"{where}: platform {ctx.principal.name!r} may submit only its own orders",
+            principal=ctx.principal.name,
+        )
     platform = session.exec(select(Platform).where(Platform.name == o.platform)).first()
     if platform is None:
-        raise InvalidInput(f"{where}: unknown platform {o.platform!r}")
+        raise InvalidInput(f"{where}: unknown platform {o.platform!r}", platform=o.platform)
     account = session.exec(
         select(Account).where(Account.platform_id == platform.id, Account.name == o.account)
     ).first()
@@ -81,7 +96,7 @@ def _submit_one(session: Session, actor: str, o: OrderIn, where: str) -> Hardwar
         loc.name: loc.id
         for loc in session.exec(select(Location).where(Location.account_id == account.id))
     }
-    now = utcnow().replace(microsecond=0)
+    now = ctx.now().replace(microsecond=0)
     order = HardwareOrder(
         platform_id=platform.id,
         account_id=account.id,
@@ -133,8 +148,8 @@ def _submit_one(session: Session, actor: str, o: OrderIn, where: str) -> Hardwar
     session.flush()
     audit.record(
         session,
-        actor=actor,
-        action="submit",
+        ctx,
+        action=AuditAction.SUBMIT,
         order_id=order.id,
         details={
             "platform": o.platform,
@@ -176,7 +191,7 @@ def _escape_like(text: str) -> str:
 
 
 def list_orders(
-    store: Store,
+    ctx: Context,
     *,
     status: str = "pending",
     platform: str | None = None,
@@ -185,10 +200,14 @@ def list_orders(
 ) -> OrderPage:
     """The Hardware Orders page, oldest order first, with the pending badge."""
     if status not in STATUS_FILTERS:
-        raise InvalidInput(f"unknown status {status!r}: use one of {', '.join(STATUS_FILTERS)}")
+        raise InvalidInput(
+            f"unknown status {status!r}: use one of {', '.join(STATUS_FILTERS)}", field="status"
+        )
     if limit is not None and limit < 0:
-        raise InvalidInput("--limit must be 0 or more")
-    with store.session() as session:
+        raise InvalidInput("limit must be 0 or more", field="limit")
+    platform = platform_scope(ctx, platform)
+    with ctx.store.session() as session:
+        authorise(ctx, session, Use.READ)
         query = select(HardwareOrder)
         counted = select(func.count()).select_from(HardwareOrder)
         conditions = []
@@ -197,7 +216,7 @@ def list_orders(
         if platform is not None:
             pid = session.exec(select(Platform.id).where(Platform.name == platform)).first()
             if pid is None:
-                raise NotFound(f"unknown platform {platform!r}")
+                raise NotFound(f"unknown platform {platform!r}", platform=platform)
             conditions.append(HardwareOrder.platform_id == pid)
         if search:
             pattern = f"%{_escape_like(search.lower())}%"
@@ -228,9 +247,9 @@ def list_orders(
     return OrderPage(tuple(orders), total, pending)
 
 
-def show_order(store: Store, order_id: int) -> OrderDetail:
-    with store.session() as session:
-        order = get_order(session, order_id)
+def show_order(ctx: Context, order_id: int) -> OrderDetail:
+    with ctx.store.session() as session:
+        order = authorise(ctx, session, Use.READ, order=order_id)
         (view,) = _views(session, [order])
         return OrderDetail(
             order=view,
@@ -240,10 +259,10 @@ def show_order(store: Store, order_id: int) -> OrderDetail:
         )
 
 
-def catalog_for_order(store: Store, order_id: int) -> list[LineView]:
+def catalog_for_order(ctx: Context, order_id: int) -> list[LineView]:
     """The catalog of the order's own platform (line = 0), for choosing items to add."""
-    with store.session() as session:
-        order = get_order(session, order_id)
+    with ctx.store.session() as session:
+        order = authorise(ctx, session, Use.READ, order=order_id)
         items = session.exec(
             select(CatalogItem)
             .where(CatalogItem.platform_id == order.platform_id)
@@ -278,7 +297,7 @@ def _line_states(session: Session, order_id: int) -> list[LineState]:
 
 
 def _plan(session: Session, order: HardwareOrder, edits: Sequence[Edit]) -> EditPlan:
-    lifecycle.check_transition(order.id, Action.EDIT, order.status)
+    lifecycle.check_transition(order.id, Action.EDIT, order.status, _decided(order))
     catalog = set(
         session.exec(
             select(CatalogItem.sku).where(CatalogItem.platform_id == order.platform_id)
@@ -287,10 +306,27 @@ def _plan(session: Session, order: HardwareOrder, edits: Sequence[Edit]) -> Edit
     return plan_edits(order.id, _line_states(session, order.id), list(edits), catalog)
 
 
-def preview_edit(store: Store, order_id: int, edits: Sequence[Edit]) -> EditPlan:
-    """What the edits would do, without writing (checks state, catalog and lines)."""
-    with store.session() as session:
-        return _plan(session, get_order(session, order_id), edits)
+@dataclass(frozen=True)
+class ReviewSheet:
+    """What an admin reviews an order's lines on: the order in full and its platform's
+    catalog (the items that can be added)."""
+
+    detail: OrderDetail
+    catalog: list[LineView]
+
+
+def open_review(ctx: Context, order_id: int) -> ReviewSheet:
+    """Refuse unless the principal may edit the order and it is pending; then the sheet."""
+    with ctx.store.session() as session:
+        _plan(session, authorise(ctx, session, Use.EDIT, order=order_id), [])
+    return ReviewSheet(show_order(ctx, order_id), catalog_for_order(ctx, order_id))
+
+
+def preview_edit(ctx: Context, order_id: int, edits: Sequence[Edit]) -> EditPlan:
+    """What the edits would do, without writing (checks state, catalog and lines). Its
+    `before` is what the admin sees: hand it back to `edit_order` as `expected`."""
+    with ctx.store.session() as session:
+        return _plan(session, authorise(ctx, session, Use.EDIT, order=order_id), edits)
 
 
 @dataclass(frozen=True)
@@ -300,33 +336,48 @@ class EditResult:
 
 
 def edit_order(
-    store: Store,
-    actor: str,
+    ctx: Context,
     order_id: int,
     edits: Sequence[Edit],
     *,
+    expected: Sequence[LineState] | None = None,
     allow_intent_drops: bool = False,
 ) -> EditResult:
-    """Apply line edits to a pending order, audited with before and after."""
+    """Apply line edits to a pending order, audited with before and after.
+
+    `expected` is the order's lines as the admin saw them when confirming (a preview's
+    `before`): when the stored lines differ (another admin edited meanwhile), nothing is written
+    and the Conflict names what changed, so a confirmed "remove line 2 (W70B)" never removes a
+    line 2 that is now something else. Without it, the edits apply to the lines as stored.
+    Dropping units that have an intent needs `allow_intent_drops` (the admin confirmed it)."""
     if not edits:
-        raise InvalidInput("nothing to change: give --set, --add or --remove")
-    with store.session(write=True) as session:
-        admins.require_admin(session, actor)
+        raise InvalidInput("nothing to change", field="edits")
+    with ctx.store.session(write=True) as session:
+        authorise(ctx, session, Use.EDIT, order=order_id)
         # Gate (and on PostgreSQL lock) the order before reading its lines, so that two admins
         # editing at once each plan from the lines the other one left, not from a stale read.
         _guard_status(session, order_id, Action.EDIT)
         order = get_order(session, order_id)
         plan = _plan(session, order, edits)
+        if expected is not None:
+            changed = _lines_changed(expected, plan.before)
+            if changed:
+                raise Conflict(
+                    f"order {order_id} was changed since you reviewed it ({changed}); "
+                    "nothing was written, review it again",
+                    order=order_id,
+                    changed="lines",
+                )
         if plan.dropped_intents and not allow_intent_drops:
-            raise UsageError(
-                f"this drops units with an intent ({describe_drops(plan.dropped_intents)}): "
-                "confirm on a terminal or pass --yes"
+            raise ConfirmationNeeded(
+                f"this drops units with an intent ({describe_drops(plan.dropped_intents)})",
+                order=order_id,
             )
         _apply_plan(session, order, plan)
         audit.record(
             session,
-            actor=actor,
-            action="edit",
+            ctx,
+            action=AuditAction.EDIT,
             order_id=order_id,
             details={
                 "before": [
@@ -344,6 +395,25 @@ def edit_order(
         session.expire_all()
         (view,) = _views(session, [get_order(session, order_id)])
         return EditResult(plan, view)
+
+
+def _lines_changed(expected: Sequence[LineState], stored: Sequence[LineState]) -> str:
+    """What differs between the lines an admin saw and the stored ones, or "" when nothing:
+    `line 2 is now W73H x1, was W70B x1`, `line 3 is new`, `line 2 was removed`."""
+    seen = {x.line: (x.sku, x.quantity) for x in expected}
+    now = {x.line: (x.sku, x.quantity) for x in stored}
+    parts = []
+    for line in sorted(seen.keys() | now.keys()):
+        before, after = seen.get(line), now.get(line)
+        if before == after:
+            continue
+        if before is None:
+            parts.append(f"line {line} is new ({after[0]} x{after[1]})")
+        elif after is None:
+            parts.append(f"line {line} ({before[0]}) was removed")
+        else:
+            parts.append(f"line {line} is now {after[0]} x{after[1]}, was {before[0]} x{before[1]}")
+    return "; ".join(parts)
 
 
 def describe_drops(drops: Sequence[DroppedUnit]) -> str:
@@ -412,19 +482,31 @@ def _guard_status(
     )
     if result.rowcount != 1:
         current = session.exec(
-            select(HardwareOrder.status).where(HardwareOrder.id == order_id)
+            select(HardwareOrder.status, HardwareOrder.decided_by, HardwareOrder.decided_at).where(
+                HardwareOrder.id == order_id
+            )
         ).first()
         if current is None:
-            raise NotFound(f"order {order_id} does not exist")
-        raise InvalidTransition(lifecycle.refusal(order_id, action, current))
+            raise NotFound(f"order {order_id} does not exist", order=order_id)
+        status, by, at = current
+        raise lifecycle.invalid_transition(order_id, action, status, _decided_text(by, at))
 
 
-def preflight(store: Store, actor: str, order_ids: Sequence[int], action: Action) -> dict[int, str]:
-    """Before asking for a confirmation: refuse unless the actor is a super-admin, and return
-    the warnings to show first (cancelling an approved order: the hardware may be ordered).
-    Each order is checked again, race-free, when it is decided."""
-    with store.session() as session:
-        admins.require_admin(session, actor)
+def _decided_text(by: str | None, at: datetime | None) -> str | None:
+    """`by dana at 2026-12-02T06:30:00Z`: who made the order's last decision, and when."""
+    return f"by {by} at {iso(at)}" if by and at else None
+
+
+def _decided(order: HardwareOrder) -> str | None:
+    return _decided_text(order.decided_by, order.decided_at)
+
+
+def preflight(ctx: Context, order_ids: Sequence[int], action: Action) -> dict[int, str]:
+    """Before asking for a confirmation: refuse unless the principal may decide at all, and
+    return the warnings to show first (cancelling an approved order: the hardware may be
+    ordered). Each order is checked again, race-free, when it is decided."""
+    with ctx.store.session() as session:
+        authorise(ctx, session, _USE[action])
         if action is not Action.CANCEL:
             return {}
         rows = session.exec(
@@ -436,9 +518,16 @@ def preflight(store: Store, actor: str, order_ids: Sequence[int], action: Action
     return {oid: f"order {oid} is approved: the hardware may already be ordered" for oid, _ in rows}
 
 
+_USE = {
+    Action.EDIT: Use.EDIT,
+    Action.APPROVE: Use.APPROVE,
+    Action.REJECT: Use.REJECT,
+    Action.CANCEL: Use.CANCEL,
+}
+
+
 def _decide_one(
-    store: Store,
-    actor: str,
+    ctx: Context,
     order_id: int,
     action: Action,
     *,
@@ -447,18 +536,18 @@ def _decide_one(
 ) -> Outcome:
     warnings: tuple[str, ...] = ()
     try:
-        with store.session(write=True) as session:
-            admins.require_admin(session, actor)
+        with ctx.store.session(write=True) as session:
+            authorise(ctx, session, _USE[action], order=order_id)
             # FOR UPDATE (PostgreSQL): a cancellation racing an approval must see "approved"
             # once it gets the row, to warn and to audit the real `from`.
             before = session.exec(
                 select(HardwareOrder.status).where(HardwareOrder.id == order_id).with_for_update()
             ).first()
             if before is None:
-                raise NotFound(f"order {order_id} does not exist")
-            now = utcnow().replace(microsecond=0)
+                raise NotFound(f"order {order_id} does not exist", order=order_id)
+            now = ctx.now().replace(microsecond=0)
             # decided_by/decided_at name the last decision, a cancellation included.
-            values: dict = {"decided_by": actor, "decided_at": now}
+            values: dict = {"decided_by": ctx.actor, "decided_at": now}
             if action is Action.REJECT:
                 values["rejection_reason"] = reason
             if action is Action.APPROVE and note:
@@ -471,7 +560,7 @@ def _decide_one(
                 )
             audit.record(
                 session,
-                actor=actor,
+                ctx,
                 action=action.value,
                 order_id=order_id,
                 # the rejection's or the cancellation's reason, or the approval's note
@@ -490,8 +579,7 @@ def _decide_one(
 
 
 def decide(
-    store: Store,
-    actor: str,
+    ctx: Context,
     order_ids: Sequence[int],
     action: Action,
     *,
@@ -512,7 +600,7 @@ def decide(
     # The messages name the field (`reason: ...`), not a command-line option.
     if action is Action.REJECT:
         if not (reason or "").strip():
-            raise InvalidInput("a rejection needs a reason: --reason TEXT (not blank)")
+            raise InvalidInput("a rejection needs a reason", field="reason")
         reason = lifecycle.decision_text("reason", reason)
     elif action is Action.CANCEL:
         reason = lifecycle.decision_text("reason", reason)  # optional: None when blank
@@ -523,10 +611,10 @@ def decide(
     for oid in order_ids:
         if oid not in seen:
             seen.append(oid)
-    preflight(store, actor, seen, action)
-    return [_decide_one(store, actor, oid, action, reason=reason, note=note) for oid in seen]
+    preflight(ctx, seen, action)
+    return [_decide_one(ctx, oid, action, reason=reason, note=note) for oid in seen]
 
 
-def last_decision(store: Store, order_id: int) -> datetime | None:
-    with store.session() as session:
-        return get_order(session, order_id).decided_at
+def last_decision(ctx: Context, order_id: int) -> datetime | None:
+    with ctx.store.session() as session:
+        return authorise(ctx, session, Use.READ, order=order_id).decided_at

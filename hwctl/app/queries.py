@@ -13,9 +13,9 @@ from sqlalchemy import func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from hwctl.app.views import DeviceView, LineView, OrderView, UnitView
 from hwctl.domain.identifiers import Ipei, Mac, parse_ipei
 from hwctl.errors import NotFound
-from hwctl.services.views import DeviceView, LineView, OrderView, UnitView
 from hwctl.store.models import (
     Account,
     AccountUser,
@@ -33,7 +33,7 @@ from hwctl.store.models import (
 def get_order(session: Session, order_id: int) -> HardwareOrder:
     order = session.get(HardwareOrder, order_id)
     if order is None:
-        raise NotFound(f"order {order_id} does not exist")
+        raise NotFound(f"order {order_id} does not exist", order=order_id)
     return order
 
 

@@ -17,11 +17,12 @@ from typing import Any
 from sqlalchemy import Select, func
 from sqlmodel import col, select
 
+from hwctl.app.context import Context, authorise
+from hwctl.app.views import iso
 from hwctl.config import StoreLocation
+from hwctl.domain.access import Use
 from hwctl.domain.status import OrderStatus
 from hwctl.errors import StoreError
-from hwctl.services.views import iso
-from hwctl.store.engine import Store
 from hwctl.store.models import HardwareOrder, Platform
 
 
@@ -68,9 +69,7 @@ def require_existing(location: StoreLocation) -> None:
     """Refuse a SQLite store whose file does not exist (opening it would create an empty one)."""
     path = location.sqlite_path
     if path is not None and not path.exists():
-        raise StoreError(
-            f"no store at {path}: check --db, $HWCTL_DATABASE_URL or database_url in config.toml"
-        )
+        raise StoreError(f"no store at {path}", store_missing=str(path))
 
 
 def pending_counts_query() -> Select:
@@ -97,10 +96,11 @@ def pending_counts_query() -> Select:
     )
 
 
-def pending_report(store: Store, *, now: datetime | None = None) -> PendingReport:
-    """Count pending orders per platform; `now` (aware) is when ages are measured from."""
-    now = (now or datetime.now(UTC)).astimezone(UTC)
-    with store.session() as session:
+def pending_report(ctx: Context) -> PendingReport:
+    """Count pending orders per platform; ages are measured from the context's clock."""
+    now = ctx.now().astimezone(UTC)
+    with ctx.store.session() as session:
+        authorise(ctx, session, Use.REPORT)
         rows = session.exec(pending_counts_query()).all()
     platforms = tuple(PlatformPending(name, int(n), oldest) for name, n, oldest in rows)
     dates = [p.oldest_ordered_at for p in platforms if p.oldest_ordered_at is not None]

@@ -100,6 +100,7 @@ class AuditView:
     id: int
     at: datetime
     actor: str
+    actor_kind: str
     action: str
     order: int | None
     reason: str | None
@@ -110,6 +111,7 @@ class AuditView:
             "id": self.id,
             "at": iso(self.at),
             "actor": self.actor,
+            "actor_kind": self.actor_kind,
             "action": self.action,
             "order": self.order,
             "reason": self.reason,

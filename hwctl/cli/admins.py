@@ -18,29 +18,29 @@ NameArg = Annotated[str, typer.Argument(metavar="NAME", help="The admin's name (
 @admins_app.command("add", epilog="Example: hwctl admins add alice")
 def add(ctx: typer.Context, name: NameArg) -> None:
     """Register a super-admin. When none exist, anyone may add the first (audited)."""
-    from hwctl.services import admins
+    from hwctl.app import admins
 
     s = state(ctx)
-    admin = admins.add(s.store(), s.actor(), name)
+    admin = admins.add(s.context(), name)
     render.result(f"added super-admin {admin.name}")
 
 
 @admins_app.command("remove", epilog="Example: hwctl admins remove bob")
 def remove(ctx: typer.Context, name: NameArg) -> None:
     """Remove a super-admin (never the last one)."""
-    from hwctl.services import admins
+    from hwctl.app import admins
 
     s = state(ctx)
-    admins.remove(s.store(), s.actor(), name)
+    admins.remove(s.context(), name)
     render.result(f"removed super-admin {name}")
 
 
 @admins_app.command("list", epilog="Example: hwctl admins list --format json")
 def list_(ctx: typer.Context, fmt: FormatOpt = OutputFormat.table) -> None:
     """List the super-admins."""
-    from hwctl.services import admins
+    from hwctl.app import admins
 
-    render.admins(admins.list_admins(state(ctx).store()), fmt.value)
+    render.admins(admins.list_admins(state(ctx).context()), fmt.value)
 
 
 def register(app: typer.Typer) -> None:

@@ -85,7 +85,9 @@ class HwctlGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except HwctlError as e:
-            _fail(ctx, e.message, e.exit_code, e)
+            from hwctl.cli.words import message
+
+            _fail(ctx, message(e), e.exit_code, e)
         except KeyboardInterrupt:
             # Ctrl-C: any open transaction rolled back; say so rather than exit silently.
             from hwctl.cli import render

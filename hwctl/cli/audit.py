@@ -6,8 +6,9 @@ import typer
 
 from hwctl.cli import render
 from hwctl.cli.options import FormatOpt, OutputFormat, RecentLimitOpt, parse_order_id, state
+from hwctl.vocabulary import AuditAction
 
-ACTIONS = ("submit", "edit", "approve", "reject", "cancel", "fulfill", "admin_add", "admin_remove")
+ACTIONS = tuple(a.value for a in AuditAction)
 
 
 def audit(
@@ -27,14 +28,14 @@ def audit(
     """Show the audit log, oldest first.
 
     Every change with the acting super-admin, the UTC time, the reason or note, and details."""
-    from hwctl.services import audit as service
+    from hwctl.app import audit as service
 
     if action is not None and action not in ACTIONS:
         raise typer.BadParameter(
             f"{action!r} is not one of {', '.join(ACTIONS)}", param_hint="--action"
         )
     order_id = parse_order_id(order) if order is not None else None
-    entries = service.list_entries(state(ctx).store(), order_id=order_id, action=action)
+    entries = service.list_entries(state(ctx).context(), order_id=order_id, action=action)
     render.audit(entries, fmt.value, limit=limit)
 
 

@@ -13,6 +13,7 @@ def open_order_ids(limit: int = 200, db: str | None = None) -> list[str]:
     """Pending and approved order ids, newest first; `db` is the --db value if one was typed."""
     try:
         from hwctl.config import resolve_store
+        from hwctl.vocabulary import OPEN_STATUSES, sql_list
 
         location = resolve_store(db)
         path = location.sqlite_path
@@ -21,7 +22,7 @@ def open_order_ids(limit: int = 200, db: str | None = None) -> list[str]:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.2)
         try:
             rows = conn.execute(
-                "SELECT id FROM hw_order WHERE status IN ('pending', 'approved') "
+                f"SELECT id FROM hw_order WHERE status IN ({sql_list(OPEN_STATUSES)}) "
                 "ORDER BY ordered_at DESC, id DESC LIMIT ?",
                 (limit,),
             ).fetchall()

@@ -27,20 +27,15 @@ def path(ctx: typer.Context) -> None:
 )
 def upgrade(ctx: typer.Context) -> None:
     """Create or migrate the store's schema to this version of hwctl (safe to repeat)."""
+    from hwctl.app.context import upgrade_store
     from hwctl.config import resolve_store
-    from hwctl.store.engine import Store
 
-    store = Store(resolve_store(state(ctx).db), auto_migrate=False)
-    try:
-        before, after = store.upgrade()
-    finally:
-        store.engine.dispose()
+    location = resolve_store(state(ctx).db)
+    before, after = upgrade_store(location)
     if before == after:
-        render.result(f"{store.location.masked}: schema already at {after}")
+        render.result(f"{location.masked}: schema already at {after}")
     else:
-        render.result(
-            f"{store.location.masked}: schema upgraded from {before or 'empty'} to {after}"
-        )
+        render.result(f"{location.masked}: schema upgraded from {before or 'empty'} to {after}")
 
 
 def register(app: typer.Typer) -> None:

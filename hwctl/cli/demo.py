@@ -78,9 +78,9 @@ def demo(
         else:
             import shutil
 
-            from hwctl.store.engine import dispose_all
+            from hwctl.app.context import close_all
 
-            dispose_all()
+            close_all()
             shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -32,10 +32,10 @@ def devices(
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """List devices (the Devices page) with user, location and base."""
-    from hwctl.services import devices as service
+    from hwctl.app import devices as service
 
     rows = service.list_devices(
-        state(ctx).store(),
+        state(ctx).context(),
         account=account,
         platform=platform,
         order=parse_order_id(order) if order is not None else None,

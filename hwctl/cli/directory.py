@@ -11,10 +11,10 @@ def import_(ctx: typer.Context, file: FileArg) -> None:
 
     Platforms, catalogs, accounts, users, locations and devices registered by other means,
     upserted by name, SKU and identifier. The same file twice changes nothing."""
-    from hwctl.services import directory
+    from hwctl.app import directory
 
     data, source = read_input(file)
-    summary = directory.import_directory(state(ctx).store(), data, source)
+    summary = directory.import_directory(state(ctx).context(), data, source)
     parts = []
     kinds = ["platforms", "catalog items", "accounts", "users", "locations", "devices"]
     for kind in kinds:

@@ -49,16 +49,15 @@ def fulfill(
     pairs handsets to a single base, and marks the order fulfilled. Safe to retry: units that
     have their device are skipped. With --partial (a shipment in several parcels), the units
     not given stay open and the order stays approved until its last unit arrives."""
+    from hwctl.app import fulfilment
     from hwctl.cli import prompts
     from hwctl.domain import fulfilment as rules
     from hwctl.errors import InvalidInput, UsageError
     from hwctl.io import drafts
     from hwctl.io.shipments import read_shipments
-    from hwctl.services import fulfilment
 
-    s = state(ctx)
-    store = s.store()
-    sheet = fulfilment.load_sheet(store, order)  # the state first: exit 1 whatever else
+    core = state(ctx).context()
+    sheet = fulfilment.load_sheet(core, order)  # the state first: exit 1 whatever else
     answers: dict[int, rules.Answer] = {}
     if csv_file is not None:
         data, source = read_input(csv_file)
@@ -67,7 +66,7 @@ def fulfill(
         for w in placed.warnings:
             render.warn(w)
     elif sheet.is_fulfilled:
-        _already_fulfilled(store, order, fmt)
+        _already_fulfilled(core, order, fmt, sheet)
         return
     todo = rules.missing(sheet.slots, answers)
     typed = 0  # identifiers typed at the prompts (kept as a draft until the order is fulfilled)
@@ -78,7 +77,7 @@ def fulfill(
             # What the file does give is checked first: a wrong check character, a duplicate or
             # another account's identifier is the error to fix, not the units still missing.
             with render.progress("Validating identifiers", len(answers)) as on_progress:
-                fulfilment.check_answers(store, order, answers, progress=on_progress)
+                fulfilment.check_answers(core, order, answers, progress=on_progress)
         if not prompts.can_prompt() or fmt is DetailFormat.json:
             if csv_file is None:
                 why = (
@@ -94,7 +93,7 @@ def fulfill(
                 f"the CSV leaves {len(todo)} unit(s) without an identifier: {_unit_list(todo)}"
                 "; pass --partial to fulfil only the units it covers"
             )
-        asked = _ask(store, order, sheet.slots, todo, answers)
+        asked = _ask(core, order, sheet.slots, todo, answers)
         typed = len(asked)
         answers.update(asked)
         left = [u for u in todo if u.number not in asked]
@@ -109,21 +108,20 @@ def fulfill(
                 yes=False,
                 default=False,
             ):
-                kept = _draft_kept("nothing written", typed, store, order) if typed else ""
+                kept = _draft_kept("nothing written", typed, core, order) if typed else ""
                 render.info(kept or "nothing written")
                 raise typer.Exit(1)
             partial = True
     with render.progress("Validating identifiers", len(answers)) as on_progress:
-        the_plan = fulfilment.plan(store, order, answers, progress=on_progress, partial=partial)
-    if the_plan.nothing_to_write and not dry_run and (sheet.is_fulfilled or partial):
-        # A retry with the identifiers it has: a no-op, and its plan's warnings are noise.
-        _already_fulfilled(store, order, fmt, the_plan, sheet)
+        the_plan = fulfilment.plan(core, order, answers, progress=on_progress, partial=partial)
+    if not dry_run and fulfilment.is_retry(sheet, the_plan, partial=partial):
+        _already_fulfilled(core, order, fmt, sheet, the_plan)
         return
     for w in the_plan.warnings:
         render.warn(w)
     if dry_run:
         if fmt is DetailFormat.json:
-            render.emit_json(render.fulfil_plan_json(the_plan, dry_run=True))
+            render.emit_json(fulfilment.plan_json(the_plan, dry_run=True))
         else:
             render.fulfil_plan(the_plan, title=f"Order #{order}: fulfilment plan (dry run)")
         return
@@ -144,23 +142,20 @@ def fulfill(
         )
     except KeyboardInterrupt:
         if typed:
-            render.info(_draft_kept("interrupted, nothing written", typed, store, order))
+            render.info(_draft_kept("interrupted, nothing written", typed, core, order))
         raise
     if not confirmed:
         render.info("nothing written" + (" (your answers are kept as a draft)" if typed else ""))
         raise typer.Exit(1)
     with render.progress("Writing devices", len(the_plan.units)) as on_progress:
         done = fulfilment.fulfil(
-            store, s.actor(), order, answers, progress=on_progress, partial=partial
+            core, order, answers, expected=the_plan, progress=on_progress, partial=partial
         )
-    drafts.remove(store.location, order)
+    drafts.remove(core.store.location, order)
     p = done.plan
-    status = _status_word(done.already, done.status)
+    status = done.outcome
     if fmt is DetailFormat.json:
-        data = render.fulfil_plan_json(p)
-        data["status"] = status
-        data["devices"] = [u.device.to_json() for u in done.units if u.device]
-        render.emit_json(data)
+        render.emit_json(done.to_json())
         return
     if done.already:
         render.result(f"order {order}: {status}")
@@ -172,43 +167,32 @@ def fulfill(
     )
 
 
-def _status_word(already: bool, status: str) -> str:
-    """The result's `status`: fulfilled, partly fulfilled, or already so (nothing written)."""
-    word = "fulfilled" if status == "fulfilled" else "partly fulfilled"
-    return f"already {word}" if already else word
-
-
-def _already_fulfilled(store, order: int, fmt: DetailFormat, the_plan=None, sheet=None) -> None:  # noqa: ANN001
+def _already_fulfilled(core, order: int, fmt: DetailFormat, sheet, the_plan=None) -> None:  # noqa: ANN001
     """A retry with the identifiers the order has (fulfilled, or a parcel given again): nothing
     to write. JSON callers get JSON (the plan, the units skipped, and the devices), like a first
     fulfilment."""
+    from hwctl.app import fulfilment
     from hwctl.io import drafts
-    from hwctl.services import devices as device_service
-    from hwctl.services import fulfilment
 
-    complete = sheet is None or sheet.is_fulfilled
-    if complete:
-        drafts.remove(store.location, order)  # whoever fulfilled it, the draft is of no use
-    status = _status_word(True, "fulfilled" if complete else "approved")
+    if sheet.is_fulfilled:
+        drafts.remove(core.store.location, order)  # whoever fulfilled it, the draft is of no use
+    result = fulfilment.retry_result(core, order, the_plan)
     if fmt is not DetailFormat.json:
-        render.result(f"order {order}: {status}")
+        render.result(f"order {order}: {result.outcome}")
         return
-    data = render.fulfil_plan_json(the_plan or fulfilment.plan(store, order, {}))
-    data["status"] = status
-    data["devices"] = [d.to_json() for d in device_service.list_devices(store, order=order)]
-    render.emit_json(data)
+    render.emit_json(result.to_json())
 
 
-def _ask(store, order: int, slots, todo, given) -> dict:  # noqa: ANN001
+def _ask(core, order: int, slots, todo, given) -> dict:  # noqa: ANN001
     """Prompt for each unit still without an identifier, saving a draft after every answer. An
     empty answer leaves the unit open (a partial delivery, confirmed afterwards)."""
-    from hwctl.cli import prompts
+    from hwctl.app import fulfilment
+    from hwctl.cli import prompts, words
     from hwctl.domain.fulfilment import Answer
     from hwctl.errors import HwctlError
     from hwctl.io import drafts
-    from hwctl.services import fulfilment
 
-    saved = drafts.load(store.location, order)
+    saved = drafts.load(core.store.location, order)
     typed: dict[int, str] = {}
     if saved and any(u.number in saved for u in todo):
         count = sum(1 for u in todo if u.number in saved)
@@ -219,7 +203,7 @@ def _ask(store, order: int, slots, todo, given) -> dict:  # noqa: ANN001
         ):
             typed = {k: v for k, v in saved.items() if any(u.number == k for u in todo)}
         else:
-            drafts.remove(store.location, order)
+            drafts.remove(core.store.location, order)
     for slot in slots:
         if slot.device_id is not None:
             render.info(f"{slot.label}: done ({slot.device_key})")
@@ -235,11 +219,11 @@ def _ask(store, order: int, slots, todo, given) -> dict:  # noqa: ANN001
             if not text.strip():
                 return True  # left open: a partial delivery, confirmed before anything is written
             try:
-                fulfilment.check_identifier(store, order, slot.number, text)
+                fulfilment.check_identifier(core, order, slot.number, text)
             except HwctlError as e:
-                return e.message
+                return words.message(e)
             for n, other in {**others, **typed}.items():
-                if n != slot.number and _same(other, text, slot.wants):
+                if n != slot.number and fulfilment.same_identifier(other, text, slot.wants):
                     return f"already given for unit {n}"
             return True
 
@@ -263,15 +247,15 @@ def _ask(store, order: int, slots, todo, given) -> dict:  # noqa: ANN001
             )
         except KeyboardInterrupt:
             if typed:
-                render.info(_draft_kept("interrupted", len(typed), store, order))
+                render.info(_draft_kept("interrupted", len(typed), core, order))
             raise
         if not answer.strip():
             render.info("  → left open")
             continue
-        shown = fulfilment.check_identifier(store, order, slot.number, answer)
+        shown = fulfilment.check_identifier(core, order, slot.number, answer)
         render.info(f"  → {shown}")
         typed[slot.number] = answer.strip()
-        drafts.save(store.location, order, typed)
+        drafts.save(core.store.location, order, typed)
     return {n: Answer(t) for n, t in typed.items()}
 
 
@@ -285,21 +269,14 @@ def _unit_list(slots) -> str:  # noqa: ANN001
     return f"{named} and {rest} more" if rest > 0 else named
 
 
-def _draft_kept(what: str, count: int, store, order: int) -> str:  # noqa: ANN001
+def _draft_kept(what: str, count: int, core, order: int) -> str:  # noqa: ANN001
     from hwctl.io import drafts
 
     return (
         f"{what}: {count} identifier(s) kept as a draft "
-        f"({drafts.draft_path(store.location, order)}); "
+        f"({drafts.draft_path(core.store.location, order)}); "
         f"run `hwctl fulfill {order}` again to resume"
     )
-
-
-def _same(a: str, b: str, kind: str) -> bool:
-    from hwctl.domain.fulfilment import key_of
-
-    ka, kb = key_of(a, kind), key_of(b, kind)
-    return ka is not None and ka == kb
 
 
 def register(app: typer.Typer) -> None:

@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from hwctl.vocabulary import OrderStatus
+
 if TYPE_CHECKING:
-    from hwctl.store.engine import Store
+    from hwctl.app.context import Context
 
 
 class OutputFormat(enum.StrEnum):
@@ -26,13 +28,10 @@ class DetailFormat(enum.StrEnum):
     json = "json"
 
 
-class StatusFilter(enum.StrEnum):
-    pending = "pending"
-    approved = "approved"
-    fulfilled = "fulfilled"
-    rejected = "rejected"
-    cancelled = "cancelled"
-    all = "all"
+# `list --status`: every order status (spelled once, in hwctl.vocabulary), or all of them.
+StatusFilter = enum.StrEnum(
+    "StatusFilter", [(s.value, s.value) for s in OrderStatus] + [("all", "all")]
+)
 
 
 MAX_ORDER_ID = 2**31 - 1  # the id column is a 32-bit INTEGER on PostgreSQL
@@ -179,20 +178,15 @@ class AppState:
     db: str | None = None
     as_: str | None = None
     debug: bool = False
-    _store: Store | None = field(default=None, repr=False)
+    _context: Context | None = field(default=None, repr=False)
 
-    def store(self) -> Store:
-        if self._store is None:
-            from hwctl.config import resolve_store
-            from hwctl.store.engine import open_store
+    def context(self) -> Context:
+        """The use cases' context: the store of --db, acted on by the super-admin of --as."""
+        if self._context is None:
+            from hwctl.app.context import for_terminal
 
-            self._store = open_store(resolve_store(self.db))
-        return self._store
-
-    def actor(self) -> str:
-        from hwctl.config import resolve_actor
-
-        return resolve_actor(self.as_).name
+            self._context = for_terminal(self.db, self.as_)
+        return self._context
 
 
 def state(ctx: typer.Context) -> AppState:
@@ -236,3 +230,45 @@ def read_input(path: str) -> tuple[bytes, str]:
         raise InvalidInput(f"{path}: is a directory") from e
     except OSError as e:
         raise InvalidInput(f"{path}: {e.strerror}") from e
+
+
+def parse_edit_pair(text: str, option: str, key_is_int: bool) -> tuple[int | str, int]:
+    """`3=2` / `T54W=2` as given to --set / --add."""
+    from hwctl.errors import UsageError
+
+    key, sep, value = text.partition("=")
+    key, value = key.strip(), value.strip()
+    what = "LINE=QTY" if key_is_int else "SKU=QTY"
+    if not sep or not key or not value:
+        raise UsageError(f"{option} {text!r}: expected {what}")
+    try:
+        quantity = int(value)
+    except ValueError as e:
+        raise UsageError(f"{option} {text!r}: quantity {value!r} is not a whole number") from e
+    if key_is_int:
+        try:
+            return int(key.lstrip("#")), quantity
+        except ValueError as e:
+            raise UsageError(f"{option} {text!r}: line {key!r} is not a line number") from e
+    return key, quantity
+
+
+def parse_edits(set_: list[str], add: list[str], remove: list[str]) -> list:
+    """`review`'s --remove LINE, --set LINE=QTY and --add SKU=QTY as the order edits they
+    name (removals first, as the plan applies them)."""
+    from hwctl.domain.order_edit import AddItem, RemoveLine, SetQuantity
+    from hwctl.errors import UsageError
+
+    edits: list = []
+    for text in remove:
+        value = text.strip().lstrip("#")
+        if not value.isdigit():
+            raise UsageError(f"--remove {text!r}: expected a line number")
+        edits.append(RemoveLine(int(value)))
+    for text in set_:
+        line, qty = parse_edit_pair(text, "--set", key_is_int=True)
+        edits.append(SetQuantity(int(line), qty))
+    for text in add:
+        sku, qty = parse_edit_pair(text, "--add", key_is_int=False)
+        edits.append(AddItem(str(sku), qty))
+    return edits

@@ -33,11 +33,11 @@ def submit(
     """Submit orders from JSON (the platform side).
 
     One order object or a list of them; each starts pending. All or nothing."""
-    from hwctl.services import orders
+    from hwctl.app import orders
 
     s = state(ctx)
     data, source = read_input(file)
-    created = orders.submit(s.store(), s.actor(), data, source)
+    created = orders.submit(s.context(), data, source)
     if fmt is DetailFormat.json:
         render.emit_json([o.to_json() for o in created])
     else:
@@ -67,22 +67,22 @@ def list_orders(
 
     Orders across all platforms, oldest first. The badge counts orders waiting for approval,
     across all platforms, whatever the filters."""
-    from hwctl.services import orders
+    from hwctl.app import orders
 
     if fmt is OutputFormat.table:
         # A table shows the first 50 rows unless --limit says otherwise: never fetch the history.
         limit = render.TABLE_ROWS if limit is None else limit
     page = orders.list_orders(
-        state(ctx).store(), status=status.value, platform=platform, search=search, limit=limit
+        state(ctx).context(), status=status.value, platform=platform, search=search, limit=limit
     )
     render.orders(page, fmt.value, status.value)
 
 
 def show(ctx: typer.Context, order: OrderArg, fmt: FormatOpt = OutputFormat.table) -> None:
     """Show one order: lines, units, intents, devices, audit trail."""
-    from hwctl.services import orders
+    from hwctl.app import orders
 
-    render.order_detail(orders.show_order(state(ctx).store(), order), fmt.value)
+    render.order_detail(orders.show_order(state(ctx).context(), order), fmt.value)
 
 
 def review(
@@ -107,52 +107,39 @@ def review(
 
     Interactively on a terminal, or with --set/--add/--remove. Items come from the order's own
     platform catalog. Dropping a unit that carries an intent needs confirmation."""
-    from hwctl.cli import prompts
-    from hwctl.domain.order_edit import AddItem, RemoveLine, SetQuantity, parse_edit_pair
-    from hwctl.domain.status import Action
+    from hwctl.app import orders
+    from hwctl.cli import prompts, words
+    from hwctl.cli.options import parse_edits
     from hwctl.errors import InvalidInput
-    from hwctl.services import orders
 
-    s = state(ctx)
-    store = s.store()
-    # Refuse someone who is not a super-admin before showing a plan or asking anything.
-    orders.preflight(store, s.actor(), [order], Action.EDIT)
-    edits: list = []
-    for text in remove or []:
-        edits.append(RemoveLine(parse_order_line(text)))
-    for text in set_ or []:
-        line, qty = parse_edit_pair(text, "--set", key_is_int=True)
-        edits.append(SetQuantity(int(line), qty))
-    for text in add or []:
-        sku, qty = parse_edit_pair(text, "--add", key_is_int=False)
-        edits.append(AddItem(str(sku), qty))
+    core = state(ctx).context()
+    edits = parse_edits(set_ or [], add or [], remove or [])
     if not edits:
-        orders.preview_edit(store, order, [])  # refuses unless the order is pending
-        detail = orders.show_order(store, order)
+        # Refuses (not a super-admin, not pending) before anything is shown or asked.
+        sheet = orders.open_review(core, order)
         if not prompts.can_prompt():
             raise typer.BadParameter(
                 "give --set, --add or --remove (no terminal to review interactively)"
             )
-        render.order_detail(detail, "table")
-        catalog = orders.catalog_for_order(store, order)
+        render.order_detail(sheet.detail, "table")
 
         def problem(chosen: list) -> str | None:  # checked at "Done": a refusal keeps the edits
             try:
-                orders.preview_edit(store, order, _as_edits(chosen))
+                orders.preview_edit(core, order, _as_edits(chosen))
             except InvalidInput as e:
-                return e.message
+                return words.message(e)
             return None
 
         chosen = prompts.review_edits(
-            [(i.line, i.sku, i.name, i.quantity) for i in detail.order.items],
-            [(c.sku, c.name) for c in catalog],
+            [(i.line, i.sku, i.name, i.quantity) for i in sheet.detail.order.items],
+            [(c.sku, c.name) for c in sheet.catalog],
             check=problem,
         )
         edits = _as_edits(chosen)
         if not edits:
             render.info(f"order {order}: nothing changed")
             return
-    plan = orders.preview_edit(store, order, edits)
+    plan = orders.preview_edit(core, order, edits)
     if not plan.changed:
         render.info(f"order {order}: nothing changed")
         return
@@ -170,7 +157,9 @@ def review(
     if not prompts.confirm(f"Apply this change to order {order}?", yes=yes):
         render.info("nothing changed")
         raise typer.Exit(1)
-    done = orders.edit_order(s.store(), s.actor(), order, edits, allow_intent_drops=True)
+    # What was confirmed is what is written: the lines this plan was made from go along, and a
+    # change by another admin meanwhile is refused as a conflict.
+    done = orders.edit_order(core, order, edits, expected=plan.before, allow_intent_drops=True)
     render.result(f"edited {render.order_line(done.order)}")
 
 
@@ -180,13 +169,6 @@ def _as_edits(chosen: list) -> list:
 
     kinds = {"set": lambda v: SetQuantity(*v), "add": lambda v: AddItem(*v), "remove": RemoveLine}
     return [kinds[kind](value) for kind, value in chosen]
-
-
-def parse_order_line(text: str) -> int:
-    value = text.strip().lstrip("#")
-    if not value.isdigit():
-        raise typer.BadParameter(f"--remove {text!r}: expected a line number")
-    return int(value)
 
 
 def _change_rows(plan) -> list[tuple[object, ...]]:  # noqa: ANN001
@@ -202,21 +184,20 @@ def _change_rows(plan) -> list[tuple[object, ...]]:  # noqa: ANN001
 
 def _decide(ctx: typer.Context, raw: list[str], action_name: str, question: str, yes: bool,
             *, reason: str | None = None, note: str | None = None) -> None:  # fmt: skip
+    from hwctl.app import orders
     from hwctl.cli import prompts
     from hwctl.domain.status import Action
-    from hwctl.services import orders
 
     ids = list(dict.fromkeys(parse_order_id(v) for v in raw))  # `cancel 2 2` decides 2 once
-    s = state(ctx)
-    store, actor = s.store(), s.actor()
+    core = state(ctx).context()
     action = Action(action_name)
-    warned = orders.preflight(store, actor, ids, action)
+    warned = orders.preflight(core, ids, action)
     for message in warned.values():  # before the confirmation: not again after the outcome
         render.warn(message)
     if not prompts.confirm(question, yes=yes):
         render.info("nothing changed")
         raise typer.Exit(1)
-    outcomes = orders.decide(store, actor, ids, action, reason=reason, note=note)
+    outcomes = orders.decide(core, ids, action, reason=reason, note=note)
     for o in outcomes:
         for w in o.warnings if o.order not in warned else ():
             render.warn(w)

@@ -25,9 +25,8 @@ if TYPE_CHECKING:  # Rich and the views are imported where used: --help and TAB 
     from rich.console import Console
     from rich.table import Table
 
-    from hwctl.domain.monitoring import Thresholds
-    from hwctl.services.reports import PendingReport
-    from hwctl.services.views import (
+    from hwctl.app.reports import PendingReport
+    from hwctl.app.views import (
         AdminView,
         AuditView,
         DeviceView,
@@ -36,6 +35,7 @@ if TYPE_CHECKING:  # Rich and the views are imported where used: --help and TAB 
         OrderPage,
         OrderView,
     )
+    from hwctl.domain.monitoring import Thresholds
 
 TABLE_ROWS = 50
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -44,15 +44,15 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def iso(value: datetime | None) -> str | None:
-    """`hwctl.services.views.iso` (imported on first use)."""
-    from hwctl.services.views import iso as views_iso
+    """`hwctl.app.views.iso` (imported on first use)."""
+    from hwctl.app.views import iso as views_iso
 
     return views_iso(value)
 
 
 def format_items(items: Sequence[LineView]) -> str:
-    """`hwctl.services.views.format_items` (imported on first use)."""
-    from hwctl.services.views import format_items as views_format_items
+    """`hwctl.app.views.format_items` (imported on first use)."""
+    from hwctl.app.views import format_items as views_format_items
 
     return views_format_items(items)
 
@@ -155,12 +155,24 @@ def info(message: str) -> None:
     _line(sys.stderr, clean(message))
 
 
+def _coloured(stream: TextIO, label: str, sgr: str) -> str:
+    """`label` in colour (an SGR code: 31 red, 33 yellow) when `stream` is a terminal that wants
+    colour: not when NO_COLOR is set to anything non-empty (no-color.org), nor for TERM=dumb."""
+    try:
+        terminal = stream.isatty()
+    except (AttributeError, ValueError):
+        terminal = False
+    if not terminal or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return label
+    return f"\x1b[{sgr}m{label}\x1b[0m"
+
+
 def warn(message: str) -> None:
-    _line(sys.stderr, f"warning: {clean(message)}")
+    _line(sys.stderr, f"{_coloured(sys.stderr, 'warning:', '33')} {clean(message)}")
 
 
 def error(message: str) -> None:
-    _line(sys.stderr, f"hwctl: error: {clean(message)}")
+    _line(sys.stderr, f"hwctl: {_coloured(sys.stderr, 'error:', '1;31')} {clean(message)}")
 
 
 def result(message: str) -> None:
@@ -437,45 +449,6 @@ def plain_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequen
 
 
 # -- fulfilment ----------------------------------------------------------------------------------
-def fulfil_plan_json(plan, *, dry_run: bool = False) -> dict[str, Any]:  # noqa: ANN001
-    """The fulfilment JSON contract (README "Fulfilment JSON"): the plan, or with `status` and
-    `devices` added by the caller, the result."""
-    from hwctl.services.queries import ipui_of
-
-    def stored(u) -> dict[str, str | None]:  # noqa: ANN001
-        if not u.key:
-            return {"mac": None, "ipei": None, "ipui": None}
-        if u.kind == "dect_handset":
-            return {"mac": None, "ipei": u.key, "ipui": ipui_of(u.key)}
-        return {"mac": u.key, "ipei": None, "ipui": None}
-
-    return {
-        "order": plan.order_id,
-        "dry_run": dry_run,
-        "complete": plan.complete,
-        "pairing": plan.pairing,
-        "created": plan.count("create"),
-        "linked": plan.count("link"),
-        "skipped": plan.count("skip"),
-        "paired": plan.paired,
-        "open": plan.count("open"),
-        "warnings": list(plan.warnings),
-        "units": [
-            {
-                "unit": u.number,
-                "sku": u.sku,
-                "kind": u.kind,
-                "action": u.action,
-                "identifier": u.shown or None,
-                **stored(u),
-                "user": u.user,
-                "location": u.location,
-                "base_unit": u.base_unit,
-                "warnings": list(u.warnings),
-            }
-            for u in plan.units
-        ],
-    }
 
 
 _ACTION_WORDS = {
@@ -560,99 +533,21 @@ def write_atomic(path: str, text: str) -> None:
     write_output(path, text, label=f"--output {path}")
 
 
+# The report's formats live in the application layer (hwctl.app.report_formats), so that the
+# HTTP door can serve them too; these names are kept for the CLI's callers.
 def pending_report(report: PendingReport, fmt: str) -> str:
-    """The pending report as text, json, csv or prometheus; always ends with a newline."""
-    if fmt == "json":
-        return json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
-    if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(PENDING_CSV)
-        for p in report.platforms:
-            writer.writerow([neutralise(p.platform), p.pending, iso(p.oldest_ordered_at) or ""])
-        return buf.getvalue()
-    if fmt == "prometheus":
-        return _prometheus(report)
-    return _pending_text(report)
+    from hwctl.app.report_formats import pending_report as formatted
 
-
-PENDING_CSV = ("platform", "pending", "oldest_ordered_at")
-
-
-def _age(report: PendingReport, at: datetime | None) -> str:
-    from hwctl.domain.monitoring import format_age
-
-    if at is None:
-        return ""
-    return format_age(max(0, int((report.now - at).total_seconds())))
-
-
-def _one_line(value: str) -> str:
-    return clean(value).replace("\n", " ").replace("\t", " ")
-
-
-def _pending_text(report: PendingReport) -> str:
-    from rich.cells import cell_len
-
-    if report.oldest_ordered_at is None:
-        head = "Pending orders: 0"
-    else:
-        head = (f"Pending orders: {report.pending} · oldest {_date(report.oldest_ordered_at)} UTC "
-                f"({_age(report, report.oldest_ordered_at)} ago)")  # fmt: skip
-    rows = [("Platform", "Pending", "Oldest (UTC)", "Age")]
-    rows += [(_one_line(p.platform), str(p.pending), _date(p.oldest_ordered_at),
-              _age(report, p.oldest_ordered_at)) for p in report.platforms]  # fmt: skip
-    widths = [max(cell_len(r[i]) for r in rows) for i in range(4)]
-    lines = [head, ""] if report.platforms else [head]
-    for r in rows if report.platforms else []:
-        name = r[0] + " " * (widths[0] - cell_len(r[0]))
-        line = f"{name}  {r[1]:>{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]}"
-        lines.append(line.rstrip())
-    return "\n".join(lines) + "\n"
-
-
-def prometheus_label(value: str) -> str:
-    """A label value for the Prometheus text format: backslash, quote and newline escaped."""
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-
-
-def _prometheus(report: PendingReport) -> str:
-    def family(name: str, help_: str) -> list[str]:
-        return [f"# HELP {name} {help_}", f"# TYPE {name} gauge"]
-
-    lines = family("hwctl_orders_pending", "Hardware orders waiting for approval, per platform.")
-    lines += [f'hwctl_orders_pending{{platform="{prometheus_label(p.platform)}"}} {p.pending}'
-              for p in report.platforms]  # fmt: skip
-    lines += family("hwctl_orders_pending_all", "Hardware orders waiting for approval, in all.")
-    lines.append(f"hwctl_orders_pending_all {report.pending}")
-    lines += family("hwctl_oldest_pending_age_seconds",
-                    "Age of the oldest order waiting for approval (0 when none is).")  # fmt: skip
-    lines.append(f"hwctl_oldest_pending_age_seconds {report.oldest_age_seconds or 0}")
-    return "\n".join(lines) + "\n"
-
-
-def _limit(value: int | None) -> str:
-    return "" if value is None else str(value)
+    return formatted(report, fmt)
 
 
 def check_line(verdict: object, report: PendingReport, limits: Thresholds) -> str:
-    """`PENDING WARNING - 4 orders pending, oldest 6d | pending=4;3;20;0 oldest_age=…s;…`"""
-    from hwctl.domain.monitoring import format_age
+    from hwctl.app.report_formats import check_line as formatted
 
-    name = getattr(verdict, "name", str(verdict))
-    n = report.pending
-    text = f"{n} order{'' if n == 1 else 's'} pending"
-    age = report.oldest_age_seconds
-    if age is not None:
-        text += f", oldest {format_age(age)}"
-    perf = (
-        f"pending={n};{_limit(limits.warn)};{_limit(limits.crit)};0 "
-        f"oldest_age={age or 0}s;{_limit(limits.warn_age)};{_limit(limits.crit_age)};0"
-    )
-    return f"PENDING {name} - {text} | {perf}"
+    return formatted(verdict, report, limits)
 
 
 def check_unknown(message: str) -> str:
-    """An UNKNOWN check line; `|` would start performance data, so it cannot appear."""
-    one_line = " ".join(clean(message).split())
-    return f"PENDING UNKNOWN - {one_line.replace('|', '/')}"
+    from hwctl.app.report_formats import check_unknown as formatted
+
+    return formatted(message)

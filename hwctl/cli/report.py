@@ -76,7 +76,9 @@ def _unknown_on_failure(ctx: typer.Context) -> Iterator[None]:
     try:
         yield
     except HwctlError as e:
-        render.result(render.check_unknown(mask_password(e.message)))
+        from hwctl.cli.words import message
+
+        render.result(render.check_unknown(mask_password(message(e))))
         raise typer.Exit(UNKNOWN) from None
     except Exception as e:
         if state(ctx).debug:
@@ -157,21 +159,21 @@ def pending(
             render.result(render.check_unknown(message))
             raise typer.Exit(UNKNOWN)
         with _unknown_on_failure(ctx):
-            from hwctl.services import reports
+            from hwctl.app import reports
 
             s = state(ctx)
             reports.require_existing(resolve_store(s.db))
-            report = reports.pending_report(s.store())
+            report = reports.pending_report(s.context())
         verdict = evaluate(report.pending, report.oldest_age_seconds, limits)
         if not (quiet and verdict is CheckState.OK):
             render.result(render.check_line(verdict, report, limits))
         raise typer.Exit(verdict)
 
-    from hwctl.services import reports
+    from hwctl.app import reports
 
     s = state(ctx)
     reports.require_existing(resolve_store(s.db))
-    report = reports.pending_report(s.store())
+    report = reports.pending_report(s.context())
     if output is not None and output != "-":
         from hwctl.io.files import write_output
 

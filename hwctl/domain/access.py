@@ -66,23 +66,32 @@ class Principal:
         return f"platform:{self.name}{token}"
 
 
+# What a super-admin needs a registered name for: every change. Reading the store (list, show,
+# devices, the audit log, reports) needs only access to the store itself.
+READS = frozenset({Use.READ, Use.AUDIT, Use.REPORT})
+
+
 def authorise(
     principal: Principal,
     use: Use,
     *,
     registered: bool,
+    admins_exist: bool = True,
     order_id: int | None = None,
     order_platform: str | None = None,
 ) -> None:
     """Refuse unless `principal` may `use` the order (of `order_platform`), or the whole store
-    when no order is named. `registered`: whether a super-admin's name is registered. Raises
-    NotAuthorised, or NotFound for a platform asking about another platform's order."""
+    when no order is named. `registered`: whether a super-admin's name is registered;
+    `admins_exist`: whether anyone is (the refusal says so). Raises NotAuthorised, or NotFound
+    for a platform asking about another platform's order."""
     if principal.is_super_admin:
-        if not registered:
-            raise NotAuthorised(
-                f"{principal.name!r} is not a super-admin", principal=principal.name
-            )
-        return
+        if use in READS or registered:
+            return
+        raise NotAuthorised(
+            f"{principal.name!r} is not a super-admin",
+            principal=principal.name,
+            admins_exist=admins_exist,
+        )
     if use not in PLATFORM_USES:
         raise NotAuthorised(
             f"platform {principal.name!r} may not {use.value}", principal=principal.name

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hwctl.errors import InvalidInput, UsageError
+from hwctl.errors import InvalidInput
 
-MAX_QUANTITY = 10_000  # units on one line; the same cap as `hwctl submit`
+MAX_QUANTITY = 10_000  # units on one line; the same cap as for a submitted order
 
 
 @dataclass(frozen=True)
@@ -33,16 +33,25 @@ class SetQuantity:
     line: int
     quantity: int
 
+    def describe(self) -> str:
+        return f"set line {self.line} to {self.quantity}"
+
 
 @dataclass(frozen=True)
 class AddItem:
     sku: str
     quantity: int
 
+    def describe(self) -> str:
+        return f"add {self.quantity} x {self.sku}"
+
 
 @dataclass(frozen=True)
 class RemoveLine:
     line: int
+
+    def describe(self) -> str:
+        return f"remove line {self.line}"
 
 
 Edit = SetQuantity | AddItem | RemoveLine
@@ -75,7 +84,7 @@ class EditPlan:
 
 
 def line_quantity_problem(line: int, sku: str, quantity: int | None) -> str | None:
-    """The cap on one line, the same for `--set`/`--add` and the interactive review: None when
+    """The cap on one line, the same for every way of editing: None when
     `quantity` units fit, else `line 1 (T54W) would have 99999 units: at most 10000 per line`
     (`quantity` None: a number too long to count)."""
     if quantity is not None and quantity <= MAX_QUANTITY:
@@ -91,23 +100,10 @@ def _pick_drops(line: LineState, count: int) -> list[UnitState]:
     return (plain + marked)[:count]
 
 
-def parse_edit_pair(text: str, option: str, key_is_int: bool) -> tuple[int | str, int]:
-    """`3=2` / `T54W=2` as given to --set / --add."""
-    key, sep, value = text.partition("=")
-    key, value = key.strip(), value.strip()
-    what = "LINE=QTY" if key_is_int else "SKU=QTY"
-    if not sep or not key or not value:
-        raise UsageError(f"{option} {text!r}: expected {what}")
-    try:
-        quantity = int(value)
-    except ValueError as e:
-        raise UsageError(f"{option} {text!r}: quantity {value!r} is not a whole number") from e
-    if key_is_int:
-        try:
-            return int(key.lstrip("#")), quantity
-        except ValueError as e:
-            raise UsageError(f"{option} {text!r}: line {key!r} is not a line number") from e
-    return key, quantity
+def _refused(edit: Edit, problem: str) -> InvalidInput:
+    """`set line 9 to 1: order 7 has no line 9`, with the edit and the problem as fields, so a
+    door can name the edit the way its user wrote it (a command-line option, a JSON field)."""
+    return InvalidInput(f"{edit.describe()}: {problem}", edit=edit, problem=problem)
 
 
 def plan_edits(
@@ -120,33 +116,28 @@ def plan_edits(
     set_lines: set[int] = set()
     dropped: list[DroppedUnit] = []
 
-    def known(line: int, option: str) -> LineState:
-        if line not in by_line:
+    def known(e: SetQuantity | RemoveLine) -> LineState:
+        if e.line not in by_line:
             have = ", ".join(str(x) for x in sorted(by_line)) or "none"
-            raise InvalidInput(
-                f"{option} {line}: order {order_id} has no line {line} (lines: {have})"
-            )
-        return by_line[line]
+            raise _refused(e, f"order {order_id} has no line {e.line} (lines: {have})")
+        return by_line[e.line]
 
     for e in edits:
         if isinstance(e, RemoveLine):
-            ln = known(e.line, "--remove")
+            ln = known(e)
             if e.line in removed:
-                raise InvalidInput(f"--remove {e.line}: line {e.line} is named twice")
+                raise _refused(e, f"line {e.line} is named twice")
             removed.add(e.line)
             dropped += [DroppedUnit(ln.line, ln.sku, u.seq, u.intent) for u in reversed(ln.units)]
     for e in edits:
         if isinstance(e, SetQuantity):
-            ln = known(e.line, "--set")
+            ln = known(e)
             if e.line in removed:
-                raise InvalidInput(f"--set {e.line}={e.quantity}: line {e.line} is also removed")
+                raise _refused(e, f"line {e.line} is also removed")
             if e.line in set_lines:
-                raise InvalidInput(f"--set {e.line}: line {e.line} is set twice")
+                raise _refused(e, f"line {e.line} is set twice")
             if e.quantity < 1:
-                raise InvalidInput(
-                    f"--set {e.line}={e.quantity}: quantity must be at least 1 "
-                    f"(use --remove {e.line} to drop the line)"
-                )
+                raise _refused(e, "quantity must be at least 1 (remove the line to drop it)")
             set_lines.add(e.line)
             if e.quantity < ln.quantity:
                 dropped += [
@@ -159,12 +150,9 @@ def plan_edits(
     for e in edits:
         if isinstance(e, AddItem):
             if e.sku not in catalog:
-                raise InvalidInput(
-                    f"--add {e.sku}={e.quantity}: SKU {e.sku!r} is not in this order's "
-                    "platform catalog"
-                )
+                raise _refused(e, f"SKU {e.sku!r} is not in this order's platform catalog")
             if e.quantity < 1:
-                raise InvalidInput(f"--add {e.sku}={e.quantity}: quantity must be at least 1")
+                raise _refused(e, "quantity must be at least 1")
             existing = [ln.line for ln in lines if ln.sku == e.sku and ln.line not in removed] + [
                 line for line, sku in new_lines.items() if sku == e.sku
             ]
@@ -181,7 +169,8 @@ def plan_edits(
     ] + [LineState(line, sku, quantities[line]) for line, sku in new_lines.items()]
     if not after:
         raise InvalidInput(
-            f"order {order_id} would have no lines left: reject or cancel it instead"
+            f"order {order_id} would have no lines left: reject or cancel it instead",
+            order=order_id,
         )
     for state in after:
         problem = line_quantity_problem(state.line, state.sku, state.quantity)

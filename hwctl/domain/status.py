@@ -13,28 +13,9 @@ most MAX_DECISION_TEXT characters.
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from hwctl.errors import InvalidInput, InvalidTransition
-
-
-class OrderStatus(StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    FULFILLED = "fulfilled"
-    REJECTED = "rejected"
-    CANCELLED = "cancelled"
-
-
-class Action(StrEnum):
-    """Actions on an order; the same words appear in the audit log."""
-
-    EDIT = "edit"
-    APPROVE = "approve"
-    REJECT = "reject"
-    CANCEL = "cancel"
-    FULFILL = "fulfill"
-
+from hwctl.vocabulary import Action as Action  # re-exported: the lifecycle speaks these
+from hwctl.vocabulary import OrderStatus as OrderStatus
 
 # action -> (statuses it may start from, status it leads to)
 TRANSITIONS: dict[Action, tuple[frozenset[OrderStatus], OrderStatus]] = {
@@ -74,20 +55,39 @@ def can(action: Action, current: OrderStatus | str) -> bool:
     return OrderStatus(current) in TRANSITIONS[action][0]
 
 
-def refusal(order_id: int, action: Action, current: OrderStatus | str) -> str:
-    """The one-line refusal, e.g. `order 7 is approved, only pending orders can be rejected`."""
+def refusal(
+    order_id: int, action: Action, current: OrderStatus | str, decided: str | None = None
+) -> str:
+    """The one-line refusal, e.g. `order 7 is approved, only pending orders can be rejected`;
+    with `decided` (who and when: `by dana at 2026-12-02T06:30:00Z`) after the status."""
     sources = sorted(TRANSITIONS[action][0], key=list(OrderStatus).index)
     allowed = " or ".join(s.value for s in sources)
+    by = f" ({decided})" if decided else ""
     return (
-        f"order {order_id} is {OrderStatus(current).value}, "
+        f"order {order_id} is {OrderStatus(current).value}{by}, "
         f"only {allowed} orders can be {_PARTICIPLE[action]}"
     )
 
 
-def check_transition(order_id: int, action: Action, current: OrderStatus | str) -> OrderStatus:
-    """Return the status `action` leads to from `current`, or raise InvalidTransition."""
+def invalid_transition(
+    order_id: int, action: Action, current: OrderStatus | str, decided: str | None = None
+) -> InvalidTransition:
+    """The error for `action` refused from `current`, with its structured fields."""
+    return InvalidTransition(
+        refusal(order_id, action, current, decided),
+        order=order_id,
+        status=OrderStatus(current).value,
+        action=action.value,
+    )
+
+
+def check_transition(
+    order_id: int, action: Action, current: OrderStatus | str, decided: str | None = None
+) -> OrderStatus:
+    """Return the status `action` leads to from `current`, or raise InvalidTransition (naming
+    who decided and when, given as `decided`)."""
     if not can(action, current):
-        raise InvalidTransition(refusal(order_id, action, current))
+        raise invalid_transition(order_id, action, current, decided)
     return target(action)
 
 
@@ -128,5 +128,5 @@ def decision_text(field: str, value: str | None) -> str | None:
         return None
     problem = text_problem(text)
     if problem is not None:
-        raise InvalidInput(f"{field}: {problem}")
+        raise InvalidInput(f"{field}: {problem}", field=field)
     return text

@@ -1,1 +1,1 @@
-"""Reading outside files (JSON, CSV) into plain rows."""
+"""Reading outside files (JSON, CSV) into plain rows, and writing output files (`files`)."""

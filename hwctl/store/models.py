@@ -24,6 +24,8 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from hwctl.vocabulary import DeviceKind, OrderStatus, PrincipalKind, sql_list
+
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -86,7 +88,7 @@ class CatalogItem(SQLModel, table=True):
     __tablename__ = "catalog_item"
     __table_args__ = (
         UniqueConstraint("platform_id", "sku"),
-        CheckConstraint("kind IN ('deskphone', 'dect_base', 'dect_handset')", name="kind"),
+        CheckConstraint(f"kind IN ({sql_list(DeviceKind)})", name="kind"),
         CheckConstraint("max_handsets IS NULL OR max_handsets >= 0", name="max_handsets"),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -141,7 +143,7 @@ class HardwareOrder(SQLModel, table=True):
     __tablename__ = "hw_order"
     __table_args__ = (
         CheckConstraint(
-            "status IN ('pending', 'approved', 'fulfilled', 'rejected', 'cancelled')",
+            f"status IN ({sql_list(OrderStatus)})",
             name="status",
         ),
         # The pending list and the badge read (status, ordered_at): history size must not matter.
@@ -191,7 +193,7 @@ class Device(SQLModel, table=True):
         UniqueConstraint("mac"),
         UniqueConstraint("ipei"),
         UniqueConstraint("order_unit_id"),
-        CheckConstraint("kind IN ('deskphone', 'dect_base', 'dect_handset')", name="kind"),
+        CheckConstraint(f"kind IN ({sql_list(DeviceKind)})", name="kind"),
         CheckConstraint("(mac IS NULL) <> (ipei IS NULL)", name="one_identifier"),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -213,6 +215,16 @@ class AuditEntry(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
     actor: str = Field(sa_column=Column(String(200), nullable=False))
+    # Whether `actor` is a super-admin's name or a platform (`platform:NAME#token`).
+    actor_kind: str = Field(
+        default=PrincipalKind.SUPER_ADMIN.value,
+        sa_column=Column(
+            String(20),
+            CheckConstraint(f"actor_kind IN ({sql_list(PrincipalKind)})", name="actor_kind"),
+            nullable=False,
+            server_default=PrincipalKind.SUPER_ADMIN.value,
+        ),
+    )
     action: str = Field(sa_column=Column(String(20), nullable=False))
     order_id: int | None = _fk("hw_order.id", nullable=True)
     reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

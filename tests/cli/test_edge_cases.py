@@ -10,9 +10,9 @@ import threading
 
 import pytest
 
+from hwctl.app import admins
 from hwctl.errors import Conflict, NotAuthorised
-from hwctl.services import admins, directory
-from tests.conftest import DIRECTORY, make_order, rename_in_store
+from tests.conftest import DIRECTORY, act, load_directory, make_order, rename_in_store
 
 sqlite_only = pytest.mark.parametrize("backend", ["sqlite"])
 
@@ -21,8 +21,7 @@ sqlite_only = pytest.mark.parametrize("backend", ["sqlite"])
 def test_an_account_name_with_a_newline_and_tab_stays_on_one_line(store, cli) -> None:  # noqa: ANN001
     doc = json.loads(json.dumps(DIRECTORY))
     doc["platforms"][0]["accounts"].append({"name": "Evil Corp Ltd", "users": []})
-    directory.import_directory(store, json.dumps(doc), "d.json")
-    admins.add(store, "dana", "dana")
+    load_directory(store, json.dumps(doc), "d.json")
     oid = make_order(store, account="Evil Corp Ltd")
     rename_in_store(store, "account", "Evil Corp Ltd", "Evil\nCorp\tLtd")
     result = cli("approve", str(oid), "--yes")
@@ -87,7 +86,7 @@ def test_two_people_racing_to_be_the_first_admin_leave_exactly_one(store) -> Non
     def claim(name: str) -> None:
         barrier.wait()
         try:
-            admins.add(store, name, name)
+            admins.add(act(store, name), name)
             outcomes.append("added")
         except (NotAuthorised, Conflict) as e:
             outcomes.append(type(e).__name__)
@@ -98,7 +97,7 @@ def test_two_people_racing_to_be_the_first_admin_leave_exactly_one(store) -> Non
     for t in threads:
         t.join()
     assert sorted(outcomes) == ["NotAuthorised", "added"]
-    assert len(admins.list_admins(store)) == 1
+    assert len(admins.list_admins(act(store))) == 1
 
 
 def test_a_password_in_the_url_query_is_masked_everywhere(tmp_path) -> None:  # noqa: ANN001
@@ -172,7 +171,7 @@ def test_an_explicit_limit_raises_the_table_cap_and_the_audit_table_shows_the_ne
     shown = [line for line in audit.stdout.splitlines() if line.startswith("│ ")]
     assert f"#{ids[-1]}" in shown[-1]
     assert "earlier entries not shown" in audit.stdout
-    assert len(cli.json("audit", "--format", "json")) == 56  # admin_add + 55 submits
+    assert len(cli.json("audit", "--format", "json")) == 57  # admin_add, import, 55 submits
     assert [e["order"] for e in cli.json("audit", "--limit", "2", "--format", "json")] == ids[-2:]
 
 

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 import hwctl
 from hwctl.cli.app import app
-from tests.conftest import ADMIN, DIRECTORY, make_order, rename_in_store
+from tests.conftest import ADMIN, DIRECTORY, act, make_order, rename_in_store
 
 sqlite_only = pytest.mark.parametrize("backend", ["sqlite"])
 COMMANDS = {
@@ -93,7 +93,7 @@ def test_a_malformed_config_file_is_one_line(isolated_env):
 def test_an_unexpected_failure_is_one_line_and_a_traceback_only_with_debug(
     seeded, cli, monkeypatch
 ):
-    from hwctl.services import orders
+    from hwctl.app import orders
 
     def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         raise RuntimeError("boom")
@@ -164,7 +164,7 @@ SHOWN = "[red]APPROVED[/red][31m Corp"
 
 @pytest.fixture
 def hostile(seeded):  # noqa: ANN001, ANN201
-    from hwctl.services import directory
+    from hwctl.app import directory
 
     doc = {
         "platforms": [
@@ -175,7 +175,7 @@ def hostile(seeded):  # noqa: ANN001, ANN201
             }
         ]
     }
-    directory.import_directory(seeded, json.dumps(doc), "hostile.json")
+    directory.import_directory(act(seeded), json.dumps(doc), "hostile.json")
     order = make_order(
         seeded,
         platform="[bold]Acme Voice[/bold]",

@@ -145,6 +145,18 @@ def test_help_on_a_terminal_is_plain_text_with_or_without_no_color() -> None:
 
 
 @sqlite_only
+def test_an_error_on_a_terminal_is_coloured_unless_no_color_or_a_dumb_terminal(
+    history, db_url: str
+) -> None:  # noqa: ANN001
+    coloured = on_a_terminal("--db", db_url, "show", "999")
+    assert "hwctl: \x1b[1;31merror:\x1b[0m order 999 does not exist" in coloured
+    for env in ({"NO_COLOR": "1"}, {"TERM": "dumb"}):
+        text = on_a_terminal("--db", db_url, "show", "999", **env)
+        assert "hwctl: error: order 999 does not exist" in text, env
+        assert colour_codes(text) == [], env
+
+
+@sqlite_only
 def test_no_color_on_a_terminal_leaves_tables_and_errors_without_colour(
     history, db_url: str
 ) -> None:  # noqa: ANN001

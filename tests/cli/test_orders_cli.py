@@ -49,12 +49,14 @@ def audit_of(cli, oid: int) -> list[dict]:  # noqa: ANN001
 
 # -- import and submit ---------------------------------------------------------------------------
 def test_importing_a_file_twice_reports_nothing_new_the_second_time(cli, tmp_path):
+    assert cli("admins", "add", ADMIN).exit_code == 0  # an import is a super-admin's act
     path = write(tmp_path, "dir.json", DIRECTORY)
     first = cli("import", path)
     assert first.exit_code == 0, first.stderr
     assert "platforms: 2 new, 0 updated, 0 unchanged" in first.stdout
     second = cli("import", path)
     assert second.exit_code == 0
+    assert [e["action"] for e in cli.json("audit", "--format", "json")] == ["admin_add", "import"]
     assert re.findall(r"(\d+) new, (\d+) updated", second.stdout) == [("0", "0")] * 6
 
 
@@ -335,7 +337,8 @@ def test_reviewing_an_order_that_is_not_pending_is_refused(seeded, cli):
         result = cli("review", str(oid), *args)
         assert result.exit_code == 1
         assert result.stderr.strip() == (
-            f"hwctl: error: order {oid} is approved, only pending orders can be edited"
+            f"hwctl: error: order {oid} is approved{decided(cli, oid)}, "
+            "only pending orders can be edited"
         )
     assert cli.json("show", str(oid), "--format", "json")["items"][0]["quantity"] == 2
 
@@ -356,7 +359,8 @@ def test_approve_names_each_outcome_and_exits_1_if_any_was_refused(seeded, cli):
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [f"order {first}: approved", f"order {second}: approved"]
     assert result.stderr.strip() == (
-        f"hwctl: error: order {done} is rejected, only pending orders can be approved"
+        f"hwctl: error: order {done} is rejected{decided(cli, done)}, "
+        "only pending orders can be approved"
     )
     assert [status_of(cli, i) for i in (first, done, second)] == [
         "approved",
@@ -425,10 +429,14 @@ def test_cancelling_a_pending_order_does_not_warn(seeded, cli):
         (
             "approved",
             ["reject", "--reason", "late"],
-            "is approved, only pending orders can be rejected",
+            "is approved{by}, only pending orders can be rejected",
         ),
-        ("cancelled", ["approve"], "is cancelled, only pending orders can be approved"),
-        ("rejected", ["cancel"], "is rejected, only pending or approved orders can be cancelled"),
+        ("cancelled", ["approve"], "is cancelled{by}, only pending orders can be approved"),
+        (
+            "rejected",
+            ["cancel"],
+            "is rejected{by}, only pending or approved orders can be cancelled",
+        ),
     ],
 )
 def test_a_refused_transition_is_exit_1_with_one_line_and_changes_nothing(
@@ -438,7 +446,8 @@ def test_a_refused_transition_is_exit_1_with_one_line_and_changes_nothing(
     before = cli.json("show", str(oid), "--format", "json")
     result = cli(command[0], str(oid), *command[1:], "--yes")
     assert result.exit_code == 1
-    assert result.stderr.strip() == f"hwctl: error: order {oid} {message}"
+    shown = message.format(by=decided(cli, oid))
+    assert result.stderr.strip() == f"hwctl: error: order {oid} {shown}"
     assert result.stdout == ""
     assert cli.json("show", str(oid), "--format", "json") == before
 
@@ -590,7 +599,16 @@ def test_audit_lists_each_action_with_actor_utc_time_reason_and_details(seeded, 
     cancelled = cli.json("show", str(kept), "--format", "json")
     assert (cancelled["note"], cancelled["cancel_reason"]) == ("PO 1", None)
     for e in entries:
-        assert list(e) == ["id", "at", "actor", "action", "order", "reason", "details"]
+        assert list(e) == [
+            "id",
+            "at",
+            "actor",
+            "actor_kind",
+            "action",
+            "order",
+            "reason",
+            "details",
+        ]
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", e["at"])
         assert (e["actor"], e["order"]) == (ADMIN, kept)
     assert entries[2]["details"] == {"from": "pending", "to": "approved"}
@@ -608,3 +626,10 @@ def test_audit_lists_each_action_with_actor_utc_time_reason_and_details(seeded, 
 def test_audit_of_a_missing_order_is_refused(seeded, cli):
     result = cli("audit", "--order", "99")
     assert (result.exit_code, result.stderr.strip()) == (1, "hwctl: error: order 99 does not exist")
+
+
+def decided(cli, oid: int) -> str:  # noqa: ANN001
+    """` (by dana at 2026-12-02T06:30:00Z)`: who made the order's last decision, and when, as a
+    refusal names them."""
+    shown = cli.json("show", str(oid), "--format", "json")
+    return f" (by {shown['decided_by']} at {shown['decided_at']})"

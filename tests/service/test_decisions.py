@@ -1,4 +1,4 @@
-"""Decisions on orders (hwctl.services.orders.decide): approve ("mark as ordered manually"),
+"""Decisions on orders (hwctl.app.orders.decide): approve ("mark as ordered manually"),
 reject with a reason, the customer's cancellation — each order on its own, audited."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import func, update
 from sqlmodel import select
 
+from hwctl.app import orders
 from hwctl.domain.status import Action
 from hwctl.errors import InvalidInput, NotAuthorised
-from hwctl.services import directory, orders
 from hwctl.store.models import AuditEntry, HardwareOrder
-from tests.conftest import ADMIN, DIRECTORY, make_order
+from tests.conftest import ADMIN, DIRECTORY, act, directory_rows, make_order
 
 sqlite_only = pytest.mark.parametrize("backend", ["sqlite"])
 
@@ -25,7 +25,7 @@ def PG(*values):  # noqa: ANN002, ANN202, N802
 
 
 def status_of(store, oid: int) -> str:  # noqa: ANN001
-    return orders.show_order(store, oid).order.status
+    return orders.show_order(act(store), oid).order.status
 
 
 def audit_count(store) -> int:  # noqa: ANN001
@@ -41,7 +41,7 @@ def force_status(store, oid: int, status: str) -> None:  # noqa: ANN001
 
 def decide(store, oid, action, actor=ADMIN, **kw):  # noqa: ANN001, ANN003, ANN201
     ids = oid if isinstance(oid, list) else [oid]
-    return orders.decide(store, actor, ids, action, **kw)
+    return orders.decide(act(store, actor), ids, action, **kw)
 
 
 # -- approve -------------------------------------------------------------------------------------
@@ -50,7 +50,7 @@ def test_approving_marks_the_order_approved_with_who_and_when(seeded):
     start = datetime.now(UTC).replace(microsecond=0)
     (outcome,) = decide(seeded, oid, Action.APPROVE, note="PO 4711")
     assert (outcome.order, outcome.ok, outcome.status) == (oid, True, "approved")
-    detail = orders.show_order(seeded, oid)
+    detail = orders.show_order(act(seeded), oid)
     assert detail.order.status == "approved"
     assert detail.order.decided_by == ADMIN
     assert start <= detail.order.decided_at <= datetime.now(UTC) + timedelta(seconds=1)
@@ -69,7 +69,7 @@ def test_approving_marks_the_order_approved_with_who_and_when(seeded):
 def test_a_blank_note_is_not_stored(seeded):
     oid = make_order(seeded)
     decide(seeded, oid, Action.APPROVE, note="   ")
-    detail = orders.show_order(seeded, oid)
+    detail = orders.show_order(act(seeded), oid)
     assert detail.note is None
     assert detail.audit[-1].reason is None
 
@@ -79,7 +79,7 @@ def test_rejecting_stores_the_reason_on_the_order_for_the_platform(seeded):
     oid = make_order(seeded)
     (outcome,) = decide(seeded, oid, Action.REJECT, reason="  duplicate of #6 ")
     assert (outcome.ok, outcome.status) == (True, "rejected")
-    detail = orders.show_order(seeded, oid)
+    detail = orders.show_order(act(seeded), oid)
     data = detail.to_json()
     assert (data["status"], data["rejection_reason"], data["decided_by"]) == (
         "rejected",
@@ -100,7 +100,7 @@ def test_rejecting_without_a_reason_changes_nothing(seeded, reason):
     with pytest.raises(InvalidInput, match="a rejection needs a reason"):
         decide(seeded, oid, Action.REJECT, reason=reason)
     assert status_of(seeded, oid) == "pending"
-    assert orders.show_order(seeded, oid).order.rejection_reason is None
+    assert orders.show_order(act(seeded), oid).order.rejection_reason is None
     assert audit_count(seeded) == entries
 
 
@@ -111,7 +111,7 @@ def test_cancelling_a_pending_order_records_the_customer_s_cancellation(seeded):
     start = datetime.now(UTC).replace(microsecond=0)
     (outcome,) = decide(seeded, oid, Action.CANCEL)
     assert (outcome.ok, outcome.status, outcome.warnings) == (True, "cancelled", ())
-    detail = orders.show_order(seeded, oid)
+    detail = orders.show_order(act(seeded), oid)
     # decided_by/decided_at name the last decision, a cancellation included
     assert (detail.order.status, detail.order.decided_by) == ("cancelled", ADMIN)
     assert start <= detail.order.decided_at <= datetime.now(UTC) + timedelta(seconds=1)
@@ -120,14 +120,14 @@ def test_cancelling_a_pending_order_records_the_customer_s_cancellation(seeded):
 
 
 def test_a_cancellation_reason_is_kept_in_the_audit_entry_and_shown_on_the_order(seeded):
-    from hwctl.services import admins
+    from hwctl.app import admins
 
     oid = make_order(seeded)
     decide(seeded, oid, Action.APPROVE, note="PO 4711")
-    admins.add(seeded, ADMIN, "erin")
+    admins.add(act(seeded, ADMIN), "erin")
     (outcome,) = decide(seeded, oid, Action.CANCEL, actor="erin", reason="  customer withdrew ")
     assert (outcome.ok, outcome.status) == (True, "cancelled")
-    detail = orders.show_order(seeded, oid)
+    detail = orders.show_order(act(seeded), oid)
     entry = detail.audit[-1]
     assert (entry.action, entry.actor, entry.reason) == ("cancel", "erin", "customer withdrew")
     view = detail.order
@@ -139,7 +139,7 @@ def test_a_cancellation_reason_is_kept_in_the_audit_entry_and_shown_on_the_order
     assert view.decided_by == "erin"  # the cancellation, not the approval before it
     data = detail.to_json()
     assert (data["cancel_reason"], data["note"]) == ("customer withdrew", "PO 4711")
-    (listed,) = orders.list_orders(seeded, status="cancelled").orders
+    (listed,) = orders.list_orders(act(seeded), status="cancelled").orders
     assert (listed.id, listed.cancel_reason, listed.note) == (oid, "customer withdrew", "PO 4711")
     with seeded.session() as session:
         row = session.get(HardwareOrder, oid)
@@ -150,7 +150,7 @@ def test_a_cancellation_reason_is_kept_in_the_audit_entry_and_shown_on_the_order
 def test_a_blank_cancellation_reason_is_not_stored(seeded):
     oid = make_order(seeded)
     decide(seeded, oid, Action.CANCEL, reason="  \t ")
-    detail = orders.show_order(seeded, oid)
+    detail = orders.show_order(act(seeded), oid)
     assert (detail.order.cancel_reason, detail.audit[-1].reason) == (None, None)
 
 
@@ -161,7 +161,7 @@ def test_the_list_finds_the_cancellation_reasons_of_many_orders(seeded, monkeypa
     kept = make_order(seeded)
     for n, oid in enumerate(ids):
         decide(seeded, oid, Action.CANCEL, reason=f"reason {n}" if n != 3 else None)
-    page = orders.list_orders(seeded, status="all")
+    page = orders.list_orders(act(seeded), status="all")
     assert [(o.id, o.cancel_reason) for o in page.orders] == [
         *[(oid, f"reason {n}" if n != 3 else None) for n, oid in enumerate(ids)],
         (kept, None),
@@ -175,7 +175,7 @@ def test_cancelling_an_approved_order_warns_that_the_hardware_may_be_ordered(see
     assert len(outcome.warnings) == 1
     assert "the hardware may already be ordered" in outcome.warnings[0]
     assert status_of(seeded, oid) == "cancelled"
-    assert orders.show_order(seeded, oid).audit[-1].details == {
+    assert orders.show_order(act(seeded), oid).audit[-1].details == {
         "from": "approved",
         "to": "cancelled",
     }
@@ -206,14 +206,14 @@ def test_reasons_and_notes_refuse_control_characters_and_length_naming_the_field
     seeded, action, field, text, problem
 ):
     oid = make_order(seeded)
-    before = orders.show_order(seeded, oid).order
+    before = orders.show_order(act(seeded), oid).order
     entries = audit_count(seeded)
     with pytest.raises(InvalidInput) as caught:
         decide(seeded, oid, action, **{field: text})
     assert str(caught.value) == f"{field}: {problem}"
     assert "--" not in str(caught.value)  # services name fields, not command-line options
     assert caught.value.exit_code == 1
-    assert orders.show_order(seeded, oid).order == before
+    assert orders.show_order(act(seeded), oid).order == before
     assert audit_count(seeded) == entries
 
 
@@ -224,7 +224,7 @@ def test_500_characters_of_any_script_are_taken(seeded, action, field):
     text = text[:500]
     (outcome,) = decide(seeded, oid, action, **{field: text})
     assert outcome.ok, outcome.message
-    assert orders.show_order(seeded, oid).audit[-1].reason == text.strip()
+    assert orders.show_order(act(seeded), oid).audit[-1].reason == text.strip()
 
 
 # -- refusals ------------------------------------------------------------------------------------
@@ -249,12 +249,14 @@ def test_a_refused_transition_is_one_line_and_changes_nothing(seeded, action, st
     oid = make_order(seeded, "approved" if status == "fulfilled" else status)
     if status == "fulfilled":
         force_status(seeded, oid, "fulfilled")
-    before = orders.show_order(seeded, oid).order
+    before = orders.show_order(act(seeded), oid).order
     entries = audit_count(seeded)
     (outcome,) = decide(seeded, oid, action, reason="too late")
     assert not outcome.ok
-    assert outcome.message == f"order {oid} is {status}, {allowed}"
-    assert orders.show_order(seeded, oid).order == before
+    decided = orders.show_order(act(seeded), oid).order
+    by = f" (by {ADMIN} at {decided.to_json()['decided_at']})"
+    assert outcome.message == f"order {oid} is {status}{by}, {allowed}"
+    assert orders.show_order(act(seeded), oid).order == before
     assert audit_count(seeded) == entries
 
 
@@ -263,9 +265,10 @@ def test_rejecting_an_approved_order_is_refused_on_every_backend(seeded):
     (outcome,) = decide(seeded, oid, Action.REJECT, reason="changed my mind")
     assert (outcome.ok, outcome.message) == (
         False,
-        f"order {oid} is approved, only pending orders can be rejected",
+        f"order {oid} is approved (by {ADMIN} at {decided_at(seeded, oid)}), "
+        "only pending orders can be rejected",
     )
-    detail = orders.show_order(seeded, oid).order
+    detail = orders.show_order(act(seeded), oid).order
     assert (detail.status, detail.rejection_reason) == ("approved", None)
 
 
@@ -282,7 +285,10 @@ def test_several_orders_are_each_decided_on_their_own(seeded):
         (999, False),
         (second, True),
     ]
-    assert outcomes[1].message == f"order {done} is rejected, only pending orders can be approved"
+    assert outcomes[1].message == (
+        f"order {done} is rejected (by {ADMIN} at {decided_at(seeded, done)}), "
+        "only pending orders can be approved"
+    )
     assert outcomes[2].message == "order 999 does not exist"
     assert [status_of(seeded, i) for i in (first, done, second)] == [
         "approved",
@@ -316,8 +322,8 @@ def test_someone_who_is_not_a_super_admin_is_refused_and_nothing_changes(seeded,
     entries = audit_count(seeded)
     with pytest.raises(NotAuthorised) as caught:
         decide(seeded, [oid], action, actor="mallory", reason="no")
-    assert str(caught.value).startswith("'mallory' is not a super-admin")
-    assert "hwctl admins add mallory" in str(caught.value)
+    assert str(caught.value) == "'mallory' is not a super-admin"  # no command in the core
+    assert caught.value.fields == {"principal": "mallory", "admins_exist": True}
     assert caught.value.exit_code == 1
     assert status_of(seeded, oid) == "pending"
     assert audit_count(seeded) == entries
@@ -325,21 +331,18 @@ def test_someone_who_is_not_a_super_admin_is_refused_and_nothing_changes(seeded,
 
 @sqlite_only
 def test_without_any_super_admin_the_refusal_says_how_to_register_the_first(store):
-    directory.import_directory(store, json.dumps(DIRECTORY), "dir.json")
-    (view,) = orders.submit(
-        store,
-        "platform",
-        json.dumps(
-            {
-                "platform": "Acme Voice",
-                "account": "Initech",
-                "items": [{"sku": "T54W", "quantity": 1}],
-            }
-        ),
-        "o.json",
+    from hwctl.app import directory
+    from hwctl.cli.words import message
+
+    with pytest.raises(NotAuthorised) as caught:
+        directory.import_directory(act(store, "erin"), json.dumps(DIRECTORY), "dir.json")
+    assert caught.value.fields == {"principal": "erin", "admins_exist": False}
+    assert message(caught.value) == (
+        "no super-admins are registered yet: run `hwctl admins add erin` to register the first one"
     )
-    with pytest.raises(
-        NotAuthorised, match=r"no super-admins are registered yet: run `hwctl admins add erin`"
-    ):
-        decide(store, view.id, Action.APPROVE, actor="erin")
-    assert status_of(store, view.id) == "pending"
+    assert directory_rows(store)["platform"] == 0
+
+
+def decided_at(store, oid: int) -> str:  # noqa: ANN001
+    """The order's `decided_at` as the refusals print it (ISO, UTC)."""
+    return orders.show_order(act(store), oid).order.to_json()["decided_at"]

@@ -1,4 +1,4 @@
-"""The Devices page (hwctl.services.devices) on SQLite and PostgreSQL: which devices match the
+"""The Devices page (hwctl.app.devices) on SQLite and PostgreSQL: which devices match the
 account, platform and order filters, and the JSON shape every device has."""
 
 from __future__ import annotations
@@ -7,10 +7,10 @@ import re
 
 import pytest
 
+from hwctl.app import devices, fulfilment
 from hwctl.domain.fulfilment import Answer
 from hwctl.errors import NotFound
-from hwctl.services import devices, fulfilment
-from tests.conftest import ADMIN, make_order
+from tests.conftest import ADMIN, act, make_order
 
 DEVICE_KEYS = ["id", "platform", "account", "kind", "sku", "mac", "ipei", "ipui", "user",
                "location", "base", "order"]  # fmt: skip
@@ -18,7 +18,7 @@ DEVICE_KEYS = ["id", "platform", "account", "kind", "sku", "mac", "ipei", "ipui"
 
 def fulfilled_order(store, items: list[dict], texts: dict[int, str], **kw) -> int:  # noqa: ANN001
     oid = make_order(store, status="approved", items=items, **kw)
-    fulfilment.fulfil(store, ADMIN, oid, {n: Answer(t) for n, t in texts.items()})
+    fulfilment.fulfil(act(store, ADMIN), oid, {n: Answer(t) for n, t in texts.items()})
     return oid
 
 
@@ -45,7 +45,7 @@ def two_orders(seeded):  # noqa: ANN001, ANN201
 
 def test_every_device_has_exactly_the_documented_json_fields(two_orders) -> None:  # noqa: ANN001
     store, _, _ = two_orders
-    rows = [d.to_json() for d in devices.list_devices(store)]
+    rows = [d.to_json() for d in devices.list_devices(act(store))]
     assert len(rows) == 5
     for d in rows:
         assert list(d) == DEVICE_KEYS
@@ -63,7 +63,9 @@ def test_every_device_has_exactly_the_documented_json_fields(two_orders) -> None
 
 def test_the_worked_example_handset_shows_its_ipei_and_ipui(two_orders) -> None:  # noqa: ANN001
     store, globex, _ = two_orders
-    handsets = [d for d in devices.list_devices(store, order=globex) if d.kind == "dect_handset"]
+    handsets = [
+        d for d in devices.list_devices(act(store), order=globex) if d.kind == "dect_handset"
+    ]
     assert [(d.ipei, d.ipui, d.base) for d in handsets] == [
         ("5700507820687", "0DEADBEEF4", "001565000002"),
         ("5700507820698", "0DEADBEEF5", "001565000002"),
@@ -74,7 +76,7 @@ def test_devices_filter_by_account_platform_and_order(two_orders) -> None:  # no
     store, globex, umbrella = two_orders
 
     def macs_and_ipeis(**filters: object) -> list[str]:
-        return [d.mac or d.ipei for d in devices.list_devices(store, **filters)]
+        return [d.mac or d.ipei for d in devices.list_devices(act(store), **filters)]
 
     globex_devices = ["805ec0000099", "001565000002", "5700507820687", "5700507820698"]
     assert sorted(macs_and_ipeis(account="Globex Corporation")) == sorted(globex_devices)
@@ -88,7 +90,7 @@ def test_devices_filter_by_account_platform_and_order(two_orders) -> None:  # no
 
 
 def test_a_device_registered_by_other_means_has_no_order(seeded) -> None:  # noqa: ANN001
-    (phone,) = devices.list_devices(seeded)
+    (phone,) = devices.list_devices(act(seeded))
     assert phone.to_json() == {
         "id": phone.id,
         "platform": "Acme Voice",
@@ -107,10 +109,10 @@ def test_a_device_registered_by_other_means_has_no_order(seeded) -> None:  # noq
 
 def test_unknown_filters_are_refused_by_name(seeded) -> None:  # noqa: ANN001
     with pytest.raises(NotFound, match="unknown platform 'Nope'"):
-        devices.list_devices(seeded, platform="Nope")
+        devices.list_devices(act(seeded), platform="Nope")
     with pytest.raises(NotFound, match="unknown account 'Nope'"):
-        devices.list_devices(seeded, account="Nope")
+        devices.list_devices(act(seeded), account="Nope")
     with pytest.raises(NotFound, match="unknown account 'Initech' on platform 'Blue Sky'"):
-        devices.list_devices(seeded, account="Initech", platform="Blue Sky")
+        devices.list_devices(act(seeded), account="Initech", platform="Blue Sky")
     with pytest.raises(NotFound, match="order 99 does not exist"):
-        devices.list_devices(seeded, order=99)
+        devices.list_devices(act(seeded), order=99)

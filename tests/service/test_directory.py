@@ -1,4 +1,4 @@
-"""Directory import (hwctl.services.directory): upserts by natural keys, all or nothing."""
+"""Directory import (hwctl.app.directory): upserts by natural keys, all or nothing."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from hwctl.errors import Conflict, InvalidInput
-from hwctl.services import directory
 from hwctl.store.models import (
     Account,
     AccountUser,
@@ -20,7 +19,7 @@ from hwctl.store.models import (
     Location,
     Platform,
 )
-from tests.conftest import DIRECTORY
+from tests.conftest import DIRECTORY, directory_rows, load_directory
 
 sqlite_only = pytest.mark.parametrize("backend", ["sqlite"])
 
@@ -51,7 +50,7 @@ def row_counts(store) -> dict[str, int]:  # noqa: ANN001
 
 
 def load(store, doc) -> object:  # noqa: ANN001
-    return directory.import_directory(store, json.dumps(doc), "dir.json")
+    return load_directory(store, json.dumps(doc), "dir.json")
 
 
 def directory_doc() -> dict:
@@ -406,7 +405,7 @@ def test_an_alias_shared_by_two_skus_on_a_fresh_store_leaves_it_empty(store):
         r"also name SKU 'T54W'$",
     ):
         load(store, doc)
-    assert set(every_table(store).values()) == {0}
+    assert set(directory_rows(store).values()) == {0}
 
 
 @pytest.mark.parametrize("alias", ["W70B", "w70b", "W-70B", "w.70.b", "W 70 B", "w_70_b"])
@@ -416,7 +415,7 @@ def test_an_alias_that_is_another_sku_in_any_spelling_is_refused(store, alias):
     assert str(caught.value) == (
         f"dir.json: platform 'Acme Voice': alias {alias!r} of SKU 'T54W' would also name SKU 'W70B'"
     )
-    assert set(every_table(store).values()) == {0}
+    assert set(directory_rows(store).values()) == {0}
 
 
 def test_an_alias_that_is_the_items_own_sku_in_another_spelling_is_accepted(store):
@@ -427,7 +426,7 @@ def test_an_alias_that_is_the_items_own_sku_in_another_spelling_is_accepted(stor
 def test_an_alias_with_nothing_to_match_on_is_refused(store):
     with pytest.raises(InvalidInput, match="SKU 'T54W': alias '-' has nothing to match on"):
         load(store, with_aliases((0, "T54W", ["-"])))
-    assert set(every_table(store).values()) == {0}
+    assert set(directory_rows(store).values()) == {0}
 
 
 def test_the_same_alias_on_two_platforms_is_fine(store):
@@ -497,11 +496,9 @@ def test_a_catalog_items_vendor_is_stored_and_a_changed_vendor_updates_the_item(
 
 
 def test_show_lists_each_lines_aliases(store, cli):
-    from hwctl.services import admins
-    from tests.conftest import ADMIN, make_order
+    from tests.conftest import make_order
 
     load(store, with_aliases((0, "T54W", T54W_ALIASES)))
-    admins.add(store, ADMIN, ADMIN)
     oid = make_order(store, items=[{"sku": "T54W", "quantity": 1}, {"sku": "W70B", "quantity": 1}])
 
     shown = cli.json("show", str(oid), "--format", "json")

@@ -11,8 +11,7 @@ from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
 from hwctl.errors import InvalidInput
-from hwctl.services import directory
-from tests.conftest import DIRECTORY
+from tests.conftest import DIRECTORY, directory_rows, load_directory
 
 
 def row_counts(store) -> dict[str, int]:  # noqa: ANN001
@@ -25,7 +24,7 @@ def row_counts(store) -> dict[str, int]:  # noqa: ANN001
 
 def refusal(store, doc) -> str:  # noqa: ANN001
     with pytest.raises(InvalidInput) as caught:
-        directory.import_directory(store, json.dumps(doc), "dir.json")
+        load_directory(store, json.dumps(doc), "dir.json")
     message = str(caught.value)
     assert "\n" not in message and caught.value.exit_code == 1
     return message
@@ -48,18 +47,18 @@ def test_max_handsets_on_anything_but_a_base_is_refused_and_nothing_is_stored(
         f"dir.json: platforms[{platform}].catalog[{index}]: "
         f"max_handsets applies only to a dect_base, not to a {kind}"
     )
-    assert set(row_counts(store).values()) == {0}
+    assert set(directory_rows(store).values()) == {0}
 
 
 def test_max_handsets_on_a_base_is_kept(store) -> None:  # noqa: ANN001
-    directory.import_directory(store, json.dumps(DIRECTORY), "dir.json")
+    load_directory(store, json.dumps(DIRECTORY), "dir.json")
     doc = directory_doc()
     doc["platforms"][0]["catalog"][1]["max_handsets"] = 10_000
-    directory.import_directory(store, json.dumps(doc), "dir.json")
+    load_directory(store, json.dumps(doc), "dir.json")
 
 
 def test_an_update_that_adds_max_handsets_to_a_deskphone_changes_nothing(store) -> None:  # noqa: ANN001
-    directory.import_directory(store, json.dumps(DIRECTORY), "dir.json")
+    load_directory(store, json.dumps(DIRECTORY), "dir.json")
     before = row_counts(store)
     doc = directory_doc()
     doc["platforms"][0]["catalog"][0].update(name="renamed", max_handsets=2)
@@ -82,7 +81,7 @@ def test_a_location_on_a_handset_in_devices_is_refused_and_nothing_is_stored(sto
         "dir.json: platform 'Acme Voice', account 'Globex Corporation', devices[1]: "
         "handsets have no location"
     )
-    assert set(row_counts(store).values()) == {0}
+    assert set(directory_rows(store).values()) == {0}
 
 
 def test_a_handset_without_a_location_and_a_base_with_one_are_accepted(store) -> None:  # noqa: ANN001
@@ -91,7 +90,7 @@ def test_a_handset_without_a_location_and_a_base_with_one_are_accepted(store) ->
         {"sku": "W73H", "ipui": "0DEADBEEF4", "user": "ann@globex.example"},
         {"sku": "W70B", "mac": "80:5E:C0:00:00:42", "location": "HQ Floor 2"},
     ]
-    directory.import_directory(store, json.dumps(doc), "dir.json")
+    load_directory(store, json.dumps(doc), "dir.json")
     assert row_counts(store)["device"] == 3
 
 
@@ -121,4 +120,4 @@ def test_a_control_character_in_any_name_is_refused_and_nothing_is_stored(
     doc = directory_doc()
     mutate(doc)
     assert refusal(store, doc) == f"dir.json: {where}: must not contain control characters"
-    assert set(row_counts(store).values()) == {0}
+    assert set(directory_rows(store).values()) == {0}

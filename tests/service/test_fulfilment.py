@@ -1,4 +1,4 @@
-"""Fulfilling an approved order (hwctl.services.fulfilment) on a real store, SQLite and
+"""Fulfilling an approved order (hwctl.app.fulfilment) on a real store, SQLite and
 PostgreSQL: devices with their intents and pairing, the order fulfilled and audited in one
 transaction, linking, conflicts that write nothing, retries, and two admins at once."""
 
@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
+from hwctl.app import audit, devices, fulfilment, orders
 from hwctl.domain.fulfilment import Answer
 from hwctl.domain.identifiers import parse_ipei
 from hwctl.errors import Conflict, InvalidInput, InvalidTransition, NotAuthorised
-from hwctl.services import audit, devices, directory, fulfilment, orders
 from hwctl.store.models import Account, Device, HardwareOrder
-from tests.conftest import ADMIN, make_order
+from tests.conftest import ADMIN, act, load_directory, make_order
 
 GLOBEX = "Globex Corporation"
 REGISTERED_MAC = "805ec0000099"  # the T54W registered on Globex beforehand (conftest DIRECTORY)
@@ -49,7 +49,7 @@ def answers(texts: Mapping[int, str]) -> dict[int, Answer]:
 
 
 def fulfil(store, order_id: int, texts: Mapping[int, str], actor: str = ADMIN, **kw):  # noqa: ANN001, ANN201
-    return fulfilment.fulfil(store, actor, order_id, answers(texts), **kw)
+    return fulfilment.fulfil(act(store, actor), order_id, answers(texts), **kw)
 
 
 def approved_order(store, items: list[dict] | None = None, **kw) -> int:  # noqa: ANN001
@@ -67,12 +67,12 @@ def status_of(store, order_id: int) -> str:  # noqa: ANN001
 
 
 def fulfil_entries(store, order_id: int):  # noqa: ANN001, ANN201
-    return audit.list_entries(store, order_id=order_id, action="fulfill")
+    return audit.list_entries(act(store), order_id=order_id, action="fulfill")
 
 
 def unit_devices(store, order_id: int) -> dict[int, dict | None]:  # noqa: ANN001
     """Each unit's device JSON, by unit number (as `hwctl show` gives it)."""
-    detail = orders.show_order(store, order_id)
+    detail = orders.show_order(act(store), order_id)
     return {u.unit: (u.device.to_json() if u.device else None) for u in detail.units}
 
 
@@ -85,7 +85,7 @@ def assert_nothing_written(store, order_id: int, devices_before: int) -> None:  
 def register(store, account: str = GLOBEX, platform: str = "Acme Voice", **device) -> None:  # noqa: ANN001
     """Register a device by other means (a directory import of just that device)."""
     doc = {"platforms": [{"name": platform, "accounts": [{"name": account, "devices": [device]}]}]}
-    directory.import_directory(store, json.dumps(doc), "directory.json")
+    load_directory(store, json.dumps(doc), "directory.json")
 
 
 def pair_registered(store, ipei: str, base_mac: str) -> None:  # noqa: ANN001
@@ -235,9 +235,9 @@ def test_orders_that_are_not_approved_cannot_be_fulfilled(seeded) -> None:  # no
             fulfil(seeded, oid, {1: "001565000001"})
         assert str(caught.value) == message
         with pytest.raises(InvalidTransition, match=message):
-            fulfilment.load_sheet(seeded, oid)
+            fulfilment.load_sheet(act(seeded), oid)
         with pytest.raises(InvalidTransition, match=message):
-            fulfilment.plan(seeded, oid, answers({1: "001565000001"}))
+            fulfilment.plan(act(seeded), oid, answers({1: "001565000001"}))
         assert status_of(seeded, oid) == status
         assert fulfil_entries(seeded, oid) == []
     assert device_count(seeded) == 1
@@ -318,7 +318,7 @@ def test_a_full_base_keeps_the_handset_it_already_had_and_stays_within_capacity(
     assert result.plan.warnings == [
         "unit 1 (M900) takes at most 2 handsets: unit(s) 3 stay unpaired for on-site registration"
     ]
-    on_the_base = [d for d in devices.list_devices(seeded) if d.base == M900_MAC]
+    on_the_base = [d for d in devices.list_devices(act(seeded)) if d.base == M900_MAC]
     assert len(on_the_base) == 2
 
 
@@ -362,7 +362,7 @@ def test_a_retry_with_different_identifiers_is_a_conflict(seeded) -> None:  # no
 
 def test_the_sheet_lists_the_units_with_their_intents_in_unit_order(seeded) -> None:  # noqa: ANN001
     oid = approved_order(seeded)
-    sheet = fulfilment.load_sheet(seeded, oid)
+    sheet = fulfilment.load_sheet(act(seeded), oid)
     assert sheet.status == "approved"
     assert [(s.number, s.sku, s.kind, s.intent) for s in sheet.slots] == [
         (1, "T54W", "deskphone", "ann@globex.example · HQ Floor 2"),
@@ -377,29 +377,31 @@ def test_the_sheet_lists_the_units_with_their_intents_in_unit_order(seeded) -> N
 def test_the_plan_validates_everything_and_writes_nothing(seeded) -> None:  # noqa: ANN001
     oid = approved_order(seeded)
     before = device_count(seeded)
-    the_plan = fulfilment.plan(seeded, oid, answers(MIXED_ANSWERS))
+    the_plan = fulfilment.plan(act(seeded), oid, answers(MIXED_ANSWERS))
     assert (the_plan.count("create"), the_plan.paired, the_plan.pairing) == (5, 2, "base")
     assert_nothing_written(seeded, oid, before)
 
 
 def test_checking_a_typed_identifier_normalises_it_or_names_the_problem(seeded) -> None:  # noqa: ANN001
     oid = approved_order(seeded, [{"sku": "T54W", "quantity": 1}], account="Initech")
-    assert fulfilment.check_identifier(seeded, oid, 1, "0015.65AB.CDEF") == "00:15:65:ab:cd:ef"
+    assert fulfilment.check_identifier(act(seeded), oid, 1, "0015.65AB.CDEF") == "00:15:65:ab:cd:ef"
     with pytest.raises(Conflict, match="registered on another account"):
-        fulfilment.check_identifier(seeded, oid, 1, "80:5E:C0:00:00:99")
+        fulfilment.check_identifier(act(seeded), oid, 1, "80:5E:C0:00:00:99")
     with pytest.raises(InvalidInput, match="is an IPEI, but unit 1 .T54W. needs a MAC address"):
-        fulfilment.check_identifier(seeded, oid, 1, "0DEADBEEF4")
+        fulfilment.check_identifier(act(seeded), oid, 1, "0DEADBEEF4")
 
 
 def test_checking_partial_answers_validates_only_the_units_given(seeded) -> None:  # noqa: ANN001
     oid = approved_order(seeded)
     before = device_count(seeded)
-    parsed = fulfilment.check_answers(seeded, oid, answers({1: "0015.6500.0001", 4: "0DEADBEEF4"}))
+    parsed = fulfilment.check_answers(
+        act(seeded), oid, answers({1: "0015.6500.0001", 4: "0DEADBEEF4"})
+    )
     assert {n: i.display for n, i in parsed.items()} == {
         1: "00:15:65:00:00:01",
         4: "57005 0782068 7",
     }
-    assert fulfilment.check_answers(seeded, oid, {}) == {}
+    assert fulfilment.check_answers(act(seeded), oid, {}) == {}
     assert_nothing_written(seeded, oid, before)
 
 
@@ -433,14 +435,14 @@ def test_checking_partial_answers_names_the_first_problem(
     items = [{"sku": sku, "quantity": n} for sku, n in (("T54W", 2), ("W70B", 1), ("W73H", 2))]
     oid = approved_order(seeded, items, account="Initech")
     with pytest.raises(error) as caught:
-        fulfilment.check_answers(seeded, oid, answers(given))
+        fulfilment.check_answers(act(seeded), oid, answers(given))
     assert str(caught.value) == message
 
 
 def test_checking_answers_refuses_an_order_that_is_not_approved(seeded) -> None:  # noqa: ANN001
     oid = make_order(seeded, status="pending", items=[{"sku": "T54W", "quantity": 1}])
     with pytest.raises(InvalidTransition):
-        fulfilment.check_answers(seeded, oid, answers({1: "001565000001"}))
+        fulfilment.check_answers(act(seeded), oid, answers({1: "001565000001"}))
 
 
 # --- two admins at once ---------------------------------------------------------------------------
@@ -480,4 +482,4 @@ def test_devices_belong_to_the_orders_account(seeded) -> None:  # noqa: ANN001
     with seeded.session() as session:
         device = session.exec(select(Device).where(Device.mac == "001565000001")).one()
         assert session.get(Account, device.account_id).name == "Initech"
-    assert [d.account for d in devices.list_devices(seeded, order=oid)] == ["Initech"]
+    assert [d.account for d in devices.list_devices(act(seeded), order=oid)] == ["Initech"]

@@ -1,4 +1,4 @@
-"""Orders (hwctl.services.orders): submitting, the Hardware Orders list, one order in full, and
+"""Orders (hwctl.app.orders): submitting, the Hardware Orders list, one order in full, and
 editing a pending order's lines — on a real SQLite file and on PostgreSQL."""
 
 from __future__ import annotations
@@ -10,11 +10,17 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
+from hwctl.app import directory, orders
 from hwctl.domain.order_edit import AddItem, RemoveLine, SetQuantity
-from hwctl.errors import InvalidInput, InvalidTransition, NotAuthorised, NotFound, UsageError
-from hwctl.services import directory, orders
+from hwctl.errors import (
+    ConfirmationNeeded,
+    InvalidInput,
+    InvalidTransition,
+    NotAuthorised,
+    NotFound,
+)
 from hwctl.store.models import AuditEntry, HardwareOrder, OrderLine, OrderUnit
-from tests.conftest import ADMIN, make_order, order_doc
+from tests.conftest import ADMIN, act, make_order, order_doc
 
 sqlite_only = pytest.mark.parametrize("backend", ["sqlite"])
 
@@ -22,7 +28,7 @@ ANN = {"user": "ann@globex.example", "location": "HQ Floor 2"}
 
 
 def submit(store, doc, actor: str = ADMIN):  # noqa: ANN001, ANN201
-    return orders.submit(store, actor, json.dumps(doc), "orders.json")
+    return orders.submit(act(store, actor), json.dumps(doc), "orders.json")
 
 
 def order_rows(store) -> tuple[int, int, int, int]:  # noqa: ANN001
@@ -37,12 +43,14 @@ def order_rows(store) -> tuple[int, int, int, int]:  # noqa: ANN001
 def units_of(store, order_id: int) -> list[tuple]:  # noqa: ANN001
     return [
         (u.unit, u.line, u.sku, u.user, u.location)
-        for u in orders.show_order(store, order_id).units
+        for u in orders.show_order(act(store), order_id).units
     ]
 
 
 def items_of(store, order_id: int) -> list[tuple[int, str, int]]:  # noqa: ANN001
-    return [(i.line, i.sku, i.quantity) for i in orders.show_order(store, order_id).order.items]
+    return [
+        (i.line, i.sku, i.quantity) for i in orders.show_order(act(store), order_id).order.items
+    ]
 
 
 # -- submitting ----------------------------------------------------------------------------------
@@ -84,9 +92,14 @@ def test_ordered_at_defaults_to_now(seeded):
 
 @sqlite_only
 def test_submitting_is_audited_with_the_actor_and_the_items(seeded):
-    (view,) = submit(seeded, order_doc(), actor="platform-bot")
-    (entry,) = orders.show_order(seeded, view.id).audit
-    assert (entry.actor, entry.action, entry.order) == ("platform-bot", "submit", view.id)
+    (view,) = orders.submit(act(seeded, platform="Acme Voice"), json.dumps(order_doc()), "o.json")
+    (entry,) = orders.show_order(act(seeded), view.id).audit
+    assert (entry.actor, entry.actor_kind, entry.action, entry.order) == (
+        "platform:Acme Voice",
+        "platform",
+        "submit",
+        view.id,
+    )
     assert entry.details == {
         "platform": "Acme Voice",
         "account": "Globex Corporation",
@@ -168,7 +181,7 @@ def test_a_sku_from_another_platform_s_catalog_is_refused_on_every_backend(seede
 def test_malformed_json_stores_nothing(seeded):
     before = order_rows(seeded)
     with pytest.raises(InvalidInput, match="^orders.json: malformed JSON at line 1 column"):
-        orders.submit(seeded, ADMIN, '{"platform": ', "orders.json")
+        orders.submit(act(seeded, ADMIN), '{"platform": ', "orders.json")
     assert order_rows(seeded) == before
 
 
@@ -201,7 +214,7 @@ def mixed(seeded):  # noqa: ANN001, ANN201
 
 def test_the_list_shows_pending_orders_oldest_first_by_default(mixed):
     store, ids = mixed
-    page = orders.list_orders(store)
+    page = orders.list_orders(act(store))
     assert [o.id for o in page.orders] == [
         ids["pending-initech"],
         ids["pending-globex"],
@@ -213,7 +226,7 @@ def test_the_list_shows_pending_orders_oldest_first_by_default(mixed):
 
 def test_status_all_lists_every_order(mixed):
     store, ids = mixed
-    page = orders.list_orders(store, status="all")
+    page = orders.list_orders(act(store), status="all")
     assert sorted(o.id for o in page.orders) == sorted(ids.values())
 
 
@@ -221,7 +234,7 @@ def test_status_all_lists_every_order(mixed):
 @pytest.mark.parametrize("status", ["approved", "rejected", "cancelled"])
 def test_each_status_filter_lists_only_that_status(mixed, status):
     store, ids = mixed
-    page = orders.list_orders(store, status=status)
+    page = orders.list_orders(act(store), status=status)
     assert [o.id for o in page.orders] == [ids[status]]
 
 
@@ -234,31 +247,31 @@ def test_the_badge_counts_pending_orders_across_platforms_whatever_the_filters(m
         {"search": "initech"},
         {"limit": 1},
     ):
-        assert orders.list_orders(store, **kw).pending == 3
+        assert orders.list_orders(act(store), **kw).pending == 3
 
 
 @sqlite_only
 def test_the_platform_filter_is_the_exact_name(mixed):
     store, ids = mixed
-    page = orders.list_orders(store, status="all", platform="Blue Sky")
+    page = orders.list_orders(act(store), status="all", platform="Blue Sky")
     assert [o.id for o in page.orders] == [ids["pending-umbrella"]]
     with pytest.raises(NotFound, match="unknown platform 'blue sky'"):
-        orders.list_orders(store, platform="blue sky")
+        orders.list_orders(act(store), platform="blue sky")
 
 
 def test_search_is_case_insensitive_over_account_and_platform_names(mixed):
     store, _ = mixed
-    assert statuses_and_accounts(orders.list_orders(store, search="GLOBEX")) == [
+    assert statuses_and_accounts(orders.list_orders(act(store), search="GLOBEX")) == [
         ("pending", "Globex Corporation")
     ]
-    assert statuses_and_accounts(orders.list_orders(store, search="sky")) == [
+    assert statuses_and_accounts(orders.list_orders(act(store), search="sky")) == [
         ("pending", "Umbrella Ltd")
     ]
 
 
 def test_percent_and_underscore_in_a_search_are_literal(seeded):
     directory.import_directory(
-        seeded,
+        act(seeded),
         json.dumps(
             {
                 "platforms": [
@@ -277,16 +290,19 @@ def test_percent_and_underscore_in_a_search_are_literal(seeded):
             seeded, platform="Tele_Com 100%", account=account, items=[{"sku": "X1", "quantity": 1}]
         )
     make_order(seeded)  # Acme Voice / Globex: matches neither literal character
-    assert [o.account for o in orders.list_orders(seeded, search="o_o").orders] == ["Fo_o"]
-    assert [o.account for o in orders.list_orders(seeded, search="0%").orders] == ["Fo_o", "Foxo"]
-    assert orders.list_orders(seeded, search="%").total == 2
-    assert orders.list_orders(seeded, search="_").total == 2
-    assert orders.list_orders(seeded, search="x%").total == 0
+    assert [o.account for o in orders.list_orders(act(seeded), search="o_o").orders] == ["Fo_o"]
+    assert [o.account for o in orders.list_orders(act(seeded), search="0%").orders] == [
+        "Fo_o",
+        "Foxo",
+    ]
+    assert orders.list_orders(act(seeded), search="%").total == 2
+    assert orders.list_orders(act(seeded), search="_").total == 2
+    assert orders.list_orders(act(seeded), search="x%").total == 0
 
 
 def test_search_ignores_the_case_of_letters_beyond_ascii_on_every_backend(seeded):
     directory.import_directory(
-        seeded,
+        act(seeded),
         json.dumps(
             {
                 "platforms": [
@@ -303,7 +319,7 @@ def test_search_ignores_the_case_of_letters_beyond_ascii_on_every_backend(seeded
     make_order(seeded, platform="Straße Voice", account="Über Ärzte GmbH",
                items=[{"sku": "X1", "quantity": 1}])  # fmt: skip
     for text in ("Über Ärzte", "über ärzte", "ÜBER ÄRZTE", "STRAßE"):
-        assert [o.account for o in orders.list_orders(seeded, search=text).orders] == [
+        assert [o.account for o in orders.list_orders(act(seeded), search=text).orders] == [
             "Über Ärzte GmbH"
         ], text
 
@@ -311,7 +327,7 @@ def test_search_ignores_the_case_of_letters_beyond_ascii_on_every_backend(seeded
 @sqlite_only
 def test_limit_caps_the_rows_but_not_the_total(mixed):
     store, _ = mixed
-    page = orders.list_orders(store, status="all", limit=2)
+    page = orders.list_orders(act(store), status="all", limit=2)
     assert len(page.orders) == 2
     assert page.total == 6
 
@@ -319,13 +335,13 @@ def test_limit_caps_the_rows_but_not_the_total(mixed):
 @sqlite_only
 def test_an_unknown_status_or_negative_limit_is_refused(seeded):
     with pytest.raises(InvalidInput, match="unknown status 'waiting'"):
-        orders.list_orders(seeded, status="waiting")
-    with pytest.raises(InvalidInput, match="--limit must be 0 or more"):
-        orders.list_orders(seeded, limit=-1)
+        orders.list_orders(act(seeded), status="waiting")
+    with pytest.raises(InvalidInput, match="^limit must be 0 or more$"):
+        orders.list_orders(act(seeded), limit=-1)
 
 
 def test_an_empty_store_lists_nothing(seeded):
-    page = orders.list_orders(seeded, status="all")
+    page = orders.list_orders(act(seeded), status="all")
     assert (page.orders, page.total, page.pending) == ((), 0, 0)
 
 
@@ -333,7 +349,7 @@ def test_an_empty_store_lists_nothing(seeded):
 @sqlite_only
 def test_show_of_a_missing_order_is_not_found(seeded):
     with pytest.raises(NotFound, match="^order 99 does not exist$"):
-        orders.show_order(seeded, 99)
+        orders.show_order(act(seeded), 99)
 
 
 @sqlite_only
@@ -341,7 +357,7 @@ def test_the_catalog_offered_for_an_order_is_its_own_platform_s(seeded):
     oid = make_order(
         seeded, platform="Blue Sky", account="Umbrella Ltd", items=[{"sku": "D385", "quantity": 1}]
     )
-    assert [c.sku for c in orders.catalog_for_order(seeded, oid)] == ["D385", "M85", "M900"]
+    assert [c.sku for c in orders.catalog_for_order(act(seeded), oid)] == ["D385", "M85", "M900"]
 
 
 # -- editing -------------------------------------------------------------------------------------
@@ -360,7 +376,7 @@ def intent_order(store) -> int:  # noqa: ANN001
 def test_edits_keep_line_numbers_and_renumber_units_in_line_order(seeded):
     oid = intent_order(seeded)
     result = orders.edit_order(
-        seeded, ADMIN, oid, [RemoveLine(2), SetQuantity(1, 2), AddItem("W70B", 1)]
+        act(seeded), oid, [RemoveLine(2), SetQuantity(1, 2), AddItem("W70B", 1)]
     )
     assert [(i.line, i.sku, i.quantity) for i in result.order.items] == [
         (1, "T54W", 2),
@@ -376,8 +392,8 @@ def test_edits_keep_line_numbers_and_renumber_units_in_line_order(seeded):
 
 def test_every_edit_is_audited_with_before_and_after(seeded):
     oid = intent_order(seeded)
-    orders.edit_order(seeded, ADMIN, oid, [SetQuantity(2, 5), AddItem("T54W", 1)])
-    entry = orders.show_order(seeded, oid).audit[-1]
+    orders.edit_order(act(seeded, ADMIN), oid, [SetQuantity(2, 5), AddItem("T54W", 1)])
+    entry = orders.show_order(act(seeded), oid).audit[-1]
     assert (entry.actor, entry.action, entry.order) == (ADMIN, "edit", oid)
     assert entry.details == {
         "before": [
@@ -397,7 +413,7 @@ def test_every_edit_is_audited_with_before_and_after(seeded):
 @sqlite_only
 def test_a_new_sku_gets_a_new_line_with_plain_units(seeded):
     oid = make_order(seeded)
-    orders.edit_order(seeded, ADMIN, oid, [AddItem("W73H", 2)])
+    orders.edit_order(act(seeded, ADMIN), oid, [AddItem("W73H", 2)])
     assert items_of(seeded, oid) == [(1, "T54W", 2), (2, "W73H", 2)]
     assert [u[:3] for u in units_of(seeded, oid)] == [
         (1, 1, "T54W"),
@@ -410,7 +426,7 @@ def test_a_new_sku_gets_a_new_line_with_plain_units(seeded):
 @sqlite_only
 def test_lowering_a_quantity_keeps_the_units_with_intents(seeded):
     oid = intent_order(seeded)
-    orders.edit_order(seeded, ADMIN, oid, [SetQuantity(1, 1)])
+    orders.edit_order(act(seeded, ADMIN), oid, [SetQuantity(1, 1)])
     assert units_of(seeded, oid)[0] == (1, 1, "T54W", "ann@globex.example", "HQ Floor 2")
     assert items_of(seeded, oid)[0] == (1, "T54W", 1)
 
@@ -418,20 +434,20 @@ def test_lowering_a_quantity_keeps_the_units_with_intents(seeded):
 def test_dropping_a_unit_with_an_intent_needs_confirmation_and_changes_nothing_without(seeded):
     oid = intent_order(seeded)
     before = (items_of(seeded, oid), units_of(seeded, oid), order_rows(seeded))
-    with pytest.raises(UsageError) as caught:
-        orders.edit_order(seeded, ADMIN, oid, [RemoveLine(1)])
+    with pytest.raises(ConfirmationNeeded) as caught:
+        orders.edit_order(act(seeded, ADMIN), oid, [RemoveLine(1)])
     assert caught.value.exit_code == 2
     assert "line 1 T54W for ann@globex.example · HQ Floor 2" in str(caught.value)
-    assert "--yes" in str(caught.value)
+    assert "--" not in str(caught.value)  # the CLI adds which flag confirms
     assert (items_of(seeded, oid), units_of(seeded, oid), order_rows(seeded)) == before
 
 
 @sqlite_only
 def test_a_confirmed_intent_drop_is_applied_and_named_in_the_audit(seeded):
     oid = intent_order(seeded)
-    orders.edit_order(seeded, ADMIN, oid, [RemoveLine(1)], allow_intent_drops=True)
+    orders.edit_order(act(seeded, ADMIN), oid, [RemoveLine(1)], allow_intent_drops=True)
     assert items_of(seeded, oid) == [(2, "W73H", 2), (3, "W70B", 1)]
-    entry = orders.show_order(seeded, oid).audit[-1]
+    entry = orders.show_order(act(seeded), oid).audit[-1]
     assert entry.details["dropped_intents"] == [
         {"line": 1, "sku": "T54W", "intent": "ann@globex.example · HQ Floor 2"}
     ]
@@ -450,9 +466,11 @@ def test_editing_a_decided_order_is_refused_and_changes_nothing(seeded, status):
     oid = make_order(seeded, status)
     before = (items_of(seeded, oid), order_rows(seeded))
     with pytest.raises(
-        InvalidTransition, match=f"^order {oid} is {status}, only pending orders can be edited$"
+        InvalidTransition,
+        match=rf"^order {oid} is {status} \(by {ADMIN} at [-0-9T:]+Z\), "
+        "only pending orders can be edited$",
     ):
-        orders.edit_order(seeded, ADMIN, oid, [SetQuantity(1, 5)])
+        orders.edit_order(act(seeded, ADMIN), oid, [SetQuantity(1, 5)])
     assert (items_of(seeded, oid), order_rows(seeded)) == before
 
 
@@ -461,7 +479,7 @@ def test_an_edit_by_someone_who_is_not_a_super_admin_is_refused(seeded):
     oid = make_order(seeded)
     before = order_rows(seeded)
     with pytest.raises(NotAuthorised, match="'mallory' is not a super-admin"):
-        orders.edit_order(seeded, "mallory", oid, [SetQuantity(1, 5)])
+        orders.edit_order(act(seeded, "mallory"), oid, [SetQuantity(1, 5)])
     assert order_rows(seeded) == before
 
 
@@ -469,11 +487,11 @@ def test_an_edit_by_someone_who_is_not_a_super_admin_is_refused(seeded):
 def test_an_edit_without_changes_or_with_a_foreign_sku_is_refused(seeded):
     oid = make_order(seeded)
     with pytest.raises(InvalidInput, match="nothing to change"):
-        orders.edit_order(seeded, ADMIN, oid, [])
+        orders.edit_order(act(seeded, ADMIN), oid, [])
     with pytest.raises(InvalidInput, match="SKU 'D385' is not in this order's platform catalog"):
-        orders.edit_order(seeded, ADMIN, oid, [AddItem("D385", 1)])
+        orders.edit_order(act(seeded, ADMIN), oid, [AddItem("D385", 1)])
     with pytest.raises(NotFound, match="order 99 does not exist"):
-        orders.edit_order(seeded, ADMIN, 99, [SetQuantity(1, 1)])
+        orders.edit_order(act(seeded, ADMIN), 99, [SetQuantity(1, 1)])
     assert items_of(seeded, oid) == [(1, "T54W", 2)]
 
 
@@ -481,6 +499,6 @@ def test_an_edit_without_changes_or_with_a_foreign_sku_is_refused(seeded):
 def test_preview_shows_the_plan_without_writing(seeded):
     oid = intent_order(seeded)
     before = order_rows(seeded)
-    plan = orders.preview_edit(seeded, oid, [RemoveLine(1)])
+    plan = orders.preview_edit(act(seeded), oid, [RemoveLine(1)])
     assert [d.intent for d in plan.dropped_intents] == ["ann@globex.example · HQ Floor 2"]
     assert order_rows(seeded) == before

@@ -1,4 +1,4 @@
-"""The pending report (hwctl.services.reports) on a real SQLite file and on PostgreSQL: counts per
+"""The pending report (hwctl.app.reports) on a real SQLite file and on PostgreSQL: counts per
 platform, the oldest pending order, and a query that only reads pending orders."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from hwctl.app import reports
 from hwctl.config import StoreLocation
 from hwctl.errors import StoreError
-from hwctl.services import reports
-from tests.conftest import make_order
+from tests.conftest import act, make_order
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 
@@ -22,7 +22,7 @@ def blue_sky_order(store, **kw) -> int:  # noqa: ANN001
 
 
 def test_an_empty_store_reports_nothing_pending_and_no_oldest_date(seeded) -> None:  # noqa: ANN001
-    report = reports.pending_report(seeded, now=NOW)
+    report = reports.pending_report(act(seeded, now=NOW))
     assert report.pending == 0
     assert report.oldest_ordered_at is None
     assert report.oldest_age_seconds is None
@@ -37,7 +37,7 @@ def test_pending_orders_are_counted_per_platform_with_the_oldest_date(seeded) ->
     make_order(seeded, ordered_at="2026-11-22T10:00:00Z")
     make_order(seeded, ordered_at="2026-11-24T11:00:00Z")
     blue_sky_order(seeded, ordered_at="2026-11-25T08:00:00Z")
-    report = reports.pending_report(seeded, now=NOW)
+    report = reports.pending_report(act(seeded, now=NOW))
     assert report.to_json() == {
         "pending": 4,
         "oldest_ordered_at": "2026-11-20T09:30:00Z",
@@ -55,7 +55,7 @@ def test_only_pending_orders_count_whatever_the_history(seeded) -> None:  # noqa
     make_order(seeded, status="cancelled", ordered_at="2020-01-03T00:00:00Z")
     blue_sky_order(seeded, status="approved", ordered_at="2020-01-04T00:00:00Z")
     make_order(seeded, ordered_at="2026-11-25T09:30:00Z")
-    report = reports.pending_report(seeded, now=NOW)
+    report = reports.pending_report(act(seeded, now=NOW))
     assert report.pending == 1
     assert report.oldest_ordered_at == datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
     assert {p.platform: p.pending for p in report.platforms} == {"Acme Voice": 1, "Blue Sky": 0}
@@ -64,18 +64,18 @@ def test_only_pending_orders_count_whatever_the_history(seeded) -> None:  # noqa
 def test_the_age_is_measured_from_the_given_now_in_whole_seconds(seeded) -> None:  # noqa: ANN001
     make_order(seeded, ordered_at="2026-11-26T09:00:00Z")
     later = datetime(2026, 11, 26, 9, 59, 59, 900000, tzinfo=UTC)
-    assert reports.pending_report(seeded, now=later).oldest_age_seconds == 3599
+    assert reports.pending_report(act(seeded, now=later)).oldest_age_seconds == 3599
 
 
 def test_an_order_dated_ahead_of_now_has_age_zero(seeded) -> None:  # noqa: ANN001
     make_order(seeded, ordered_at="2026-12-01T00:00:00Z")
-    assert reports.pending_report(seeded, now=NOW).oldest_age_seconds == 0
+    assert reports.pending_report(act(seeded, now=NOW)).oldest_age_seconds == 0
 
 
 def test_without_now_the_age_is_measured_from_the_current_time(seeded) -> None:  # noqa: ANN001
     make_order(seeded, ordered_at="2026-11-20T09:30:00Z")
-    before = datetime.now(UTC)
-    report = reports.pending_report(seeded)
+    before = datetime.now(UTC).replace(microsecond=0)  # the store keeps whole seconds
+    report = reports.pending_report(act(seeded))
     assert before <= report.now <= datetime.now(UTC)
 
 

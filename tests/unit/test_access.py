@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hwctl.domain.access import PLATFORM_USES, Principal, Use, authorise
+from hwctl.domain.access import PLATFORM_USES, READS, Principal, Use, authorise
 from hwctl.errors import NotAuthorised, NotFound
 
 ADMIN = Principal.super_admin("dana")
@@ -16,11 +16,22 @@ def test_a_registered_super_admin_may_do_everything_to_any_order(use: Use) -> No
     authorise(ADMIN, use, registered=True, order_id=7, order_platform="Blue Sky")
 
 
-@pytest.mark.parametrize("use", list(Use))
-def test_an_unregistered_super_admin_may_do_nothing(use: Use) -> None:
+@pytest.mark.parametrize("use", sorted(set(Use) - READS))
+def test_an_unregistered_super_admin_may_change_nothing(use: Use) -> None:
     with pytest.raises(NotAuthorised) as caught:
         authorise(ADMIN, use, registered=False, order_id=7, order_platform="Acme Voice")
-    assert caught.value.fields == {"principal": "dana"}
+    assert caught.value.fields == {"principal": "dana", "admins_exist": True}
+
+
+@pytest.mark.parametrize("use", sorted(READS))
+def test_reading_the_store_needs_access_to_it_not_a_registered_name(use: Use) -> None:
+    authorise(ADMIN, use, registered=False, order_id=7, order_platform="Acme Voice")
+
+
+def test_the_refusal_says_whether_anyone_is_registered_yet() -> None:
+    with pytest.raises(NotAuthorised) as caught:
+        authorise(ADMIN, Use.IMPORT, registered=False, admins_exist=False)
+    assert caught.value.fields == {"principal": "dana", "admins_exist": False}
 
 
 @pytest.mark.parametrize("use", sorted(PLATFORM_USES))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from hwctl.cli.options import parse_edit_pair
+from hwctl.cli.words import message as cli_message
 from hwctl.domain.order_edit import (
     AddItem,
     DroppedUnit,
@@ -11,7 +13,6 @@ from hwctl.domain.order_edit import (
     RemoveLine,
     SetQuantity,
     UnitState,
-    parse_edit_pair,
     plan_edits,
 )
 from hwctl.errors import InvalidInput, UsageError
@@ -124,24 +125,42 @@ def test_removes_then_sets_then_adds_whatever_order_they_were_given_in():
 
 
 # -- errors --------------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("edits", "message"),
-    [
-        ([SetQuantity(9, 1)], "--set 9: order 7 has no line 9 (lines: 1, 2, 3)"),
-        ([RemoveLine(9)], "--remove 9: order 7 has no line 9 (lines: 1, 2, 3)"),
-        ([RemoveLine(2), RemoveLine(2)], "--remove 2: line 2 is named twice"),
-        ([RemoveLine(2), SetQuantity(2, 4)], "--set 2=4: line 2 is also removed"),
-        ([SetQuantity(1, 2), SetQuantity(1, 4)], "--set 1: line 1 is set twice"),
-        ([SetQuantity(1, 0)], "--set 1=0: quantity must be at least 1 (use --remove 1"),
-        ([AddItem("T54W", 0)], "--add T54W=0: quantity must be at least 1"),
-        ([AddItem("D385", 1)], "--add D385=1: SKU 'D385' is not in this order's platform catalog"),
-    ],
-)
-def test_a_bad_edit_is_refused_with_one_line_naming_it(edits, message):
+BAD_EDITS = [
+    # (edits, the rule's words, the terminal's words)
+    ([SetQuantity(9, 1)], "set line 9 to 1: order 7 has no line 9 (lines: 1, 2, 3)",
+     "--set 9=1: order 7 has no line 9 (lines: 1, 2, 3)"),
+    ([RemoveLine(9)], "remove line 9: order 7 has no line 9 (lines: 1, 2, 3)",
+     "--remove 9: order 7 has no line 9 (lines: 1, 2, 3)"),
+    ([RemoveLine(2), RemoveLine(2)], "remove line 2: line 2 is named twice",
+     "--remove 2: line 2 is named twice"),
+    ([RemoveLine(2), SetQuantity(2, 4)], "set line 2 to 4: line 2 is also removed",
+     "--set 2=4: line 2 is also removed"),
+    ([SetQuantity(1, 2), SetQuantity(1, 4)], "set line 1 to 4: line 1 is set twice",
+     "--set 1=4: line 1 is set twice"),
+    ([SetQuantity(1, 0)], "set line 1 to 0: quantity must be at least 1 (remove the line",
+     "--set 1=0: quantity must be at least 1 (remove the line"),
+    ([AddItem("T54W", 0)], "add 0 x T54W: quantity must be at least 1",
+     "--add T54W=0: quantity must be at least 1"),
+    ([AddItem("D385", 1)], "add 1 x D385: SKU 'D385' is not in this order's platform catalog",
+     "--add D385=1: SKU 'D385' is not in this order's platform catalog"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("edits", "message", "typed"), BAD_EDITS)
+def test_a_bad_edit_is_refused_with_one_line_naming_it_in_no_doors_words(edits, message, typed):
     with pytest.raises(InvalidInput) as caught:
         plan(*edits)
     assert str(caught.value).startswith(message)
     assert "\n" not in str(caught.value)
+    assert "--" not in str(caught.value)  # the rule names no command-line option
+    assert caught.value.fields["edit"] in edits
+
+
+@pytest.mark.parametrize(("edits", "message", "typed"), BAD_EDITS)
+def test_the_terminal_names_the_bad_edit_as_it_was_typed(edits, message, typed):
+    with pytest.raises(InvalidInput) as caught:
+        plan(*edits)
+    assert cli_message(caught.value).startswith(typed)
 
 
 def test_the_plan_does_not_touch_the_lines_it_was_given():

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from hwctl.app import report_formats as formats
+from hwctl.app.reports import PendingReport, PlatformPending
 from hwctl.cli import render
 from hwctl.domain.monitoring import CheckState, Thresholds
 from hwctl.errors import InvalidInput
-from hwctl.services.reports import PendingReport, PlatformPending
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 OLDEST = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)  # 6 days before NOW
@@ -61,7 +62,7 @@ def prometheus_samples(text: str) -> dict[str, float]:
 
 
 def test_json_has_exactly_the_documented_fields() -> None:
-    data = json.loads(render.pending_report(FOUR, "json"))
+    data = json.loads(formats.pending_report(FOUR, "json"))
     assert data == {
         "pending": 4,
         "oldest_ordered_at": "2026-11-20T09:30:00Z",
@@ -74,13 +75,13 @@ def test_json_has_exactly_the_documented_fields() -> None:
 
 
 def test_json_with_nothing_pending_has_a_null_oldest_date() -> None:
-    data = json.loads(render.pending_report(NONE, "json"))
+    data = json.loads(formats.pending_report(NONE, "json"))
     assert data["pending"] == 0
     assert data["oldest_ordered_at"] is None
 
 
 def test_csv_has_a_header_and_one_row_per_platform() -> None:
-    rows = list(csv.reader(io.StringIO(render.pending_report(FOUR, "csv"))))
+    rows = list(csv.reader(io.StringIO(formats.pending_report(FOUR, "csv"))))
     assert rows == [
         ["platform", "pending", "oldest_ordered_at"],
         ["Acme Voice", "3", "2026-11-20T09:30:00Z"],
@@ -90,12 +91,12 @@ def test_csv_has_a_header_and_one_row_per_platform() -> None:
 
 
 def test_csv_neutralises_a_platform_name_a_spreadsheet_would_run() -> None:
-    text = render.pending_report(report(PlatformPending("=HYPERLINK(1)", 0, None)), "csv")
+    text = formats.pending_report(report(PlatformPending("=HYPERLINK(1)", 0, None)), "csv")
     assert list(csv.reader(io.StringIO(text)))[1][0] == "'=HYPERLINK(1)"
 
 
 def test_prometheus_has_a_gauge_per_platform_a_total_and_the_oldest_age() -> None:
-    samples = prometheus_samples(render.pending_report(FOUR, "prometheus"))
+    samples = prometheus_samples(formats.pending_report(FOUR, "prometheus"))
     assert samples == {
         'hwctl_orders_pending{platform="Acme Voice"}': 3,
         'hwctl_orders_pending{platform="Blue Sky"}': 1,
@@ -106,7 +107,7 @@ def test_prometheus_has_a_gauge_per_platform_a_total_and_the_oldest_age() -> Non
 
 
 def test_prometheus_with_nothing_pending_keeps_every_series_at_zero() -> None:
-    samples = prometheus_samples(render.pending_report(NONE, "prometheus"))
+    samples = prometheus_samples(formats.pending_report(NONE, "prometheus"))
     assert samples == {
         'hwctl_orders_pending{platform="Acme Voice"}': 0,
         "hwctl_orders_pending_all": 0,
@@ -115,31 +116,31 @@ def test_prometheus_with_nothing_pending_keeps_every_series_at_zero() -> None:
 
 
 def test_prometheus_escapes_backslash_quote_and_newline_in_a_label_value() -> None:
-    text = render.pending_report(report(PlatformPending('Say "hi"\\now\nplease', 2, OLDEST)),
+    text = formats.pending_report(report(PlatformPending('Say "hi"\\now\nplease', 2, OLDEST)),
                                  "prometheus")  # fmt: skip
     assert 'hwctl_orders_pending{platform="Say \\"hi\\"\\\\now\\nplease"} 2' in text.splitlines()
 
 
 def test_every_format_ends_with_a_newline() -> None:
     for fmt in ("text", "json", "csv", "prometheus"):
-        assert render.pending_report(FOUR, fmt).endswith("\n"), fmt
+        assert formats.pending_report(FOUR, fmt).endswith("\n"), fmt
 
 
 def test_text_names_the_total_the_oldest_date_and_every_platform() -> None:
-    text = render.pending_report(FOUR, "text")
+    text = formats.pending_report(FOUR, "text")
     assert text.splitlines()[0] == "Pending orders: 4 · oldest 2026-11-20 09:30 UTC (6d ago)"
     assert re.search(r"^Acme Voice +3 +2026-11-20 09:30 +6d$", text, re.M)
     assert re.search(r"^Calm Talk +0$", text, re.M)
 
 
 def test_text_keeps_a_platform_name_on_one_line_without_control_characters() -> None:
-    text = render.pending_report(report(PlatformPending("Evil\x1b[31m\nCorp", 1, OLDEST)), "text")
+    text = formats.pending_report(report(PlatformPending("Evil\x1b[31m\nCorp", 1, OLDEST)), "text")
     assert "\x1b" not in text
     assert re.search(r"^Evil\[31m Corp +1 ", text, re.M)
 
 
 def test_the_check_line_has_state_summary_and_performance_data() -> None:
-    line = render.check_line(CheckState.WARNING, FOUR, Thresholds(warn=3, crit=20))
+    line = formats.check_line(CheckState.WARNING, FOUR, Thresholds(warn=3, crit=20))
     assert line == (
         "PENDING WARNING - 4 orders pending, oldest 6d | pending=4;3;20;0 oldest_age=518400s;;;0"
     )
@@ -147,22 +148,22 @@ def test_the_check_line_has_state_summary_and_performance_data() -> None:
 
 def test_the_check_line_carries_the_age_thresholds_in_seconds() -> None:
     limits = Thresholds(warn_age=3 * 86400, crit_age=10 * 86400)
-    line = render.check_line(CheckState.WARNING, FOUR, limits)
+    line = formats.check_line(CheckState.WARNING, FOUR, limits)
     assert line.endswith("| pending=4;;;0 oldest_age=518400s;259200;864000;0")
 
 
 def test_the_check_line_for_one_order_and_for_none() -> None:
     one = report(PlatformPending("Acme Voice", 1, OLDEST))
-    assert render.check_line(CheckState.OK, one, Thresholds(warn=5)).startswith(
+    assert formats.check_line(CheckState.OK, one, Thresholds(warn=5)).startswith(
         "PENDING OK - 1 order pending, oldest 6d | "
     )
-    assert render.check_line(CheckState.OK, NONE, Thresholds(warn=5)) == (
+    assert formats.check_line(CheckState.OK, NONE, Thresholds(warn=5)) == (
         "PENDING OK - 0 orders pending | pending=0;5;;0 oldest_age=0s;;;0"
     )
 
 
 def test_an_unknown_line_is_one_line_without_a_perfdata_bar() -> None:
-    line = render.check_unknown("cannot use the store: a | b\nsecond line")
+    line = formats.check_unknown("cannot use the store: a | b\nsecond line")
     assert line == "PENDING UNKNOWN - cannot use the store: a / b second line"
 
 

@@ -1,0 +1,110 @@
+"""The context every use case takes first: the store, who is acting (the principal), and a
+clock. A door builds it — the CLI from its global options (`--db`, `--as`), the HTTP API from a
+request's token — and hands it to the use case; nothing below the application layer knows
+which door it came through.
+
+`authorise` is where the one authorisation rule (`hwctl.domain.access`) meets the store: it
+looks up whether a super-admin is registered and which platform an order belongs to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlmodel import Session, select
+
+from hwctl.config import StoreLocation, resolve_actor, resolve_store
+from hwctl.domain.access import READS, Principal, Use
+from hwctl.domain.access import authorise as rule
+from hwctl.errors import NotFound
+from hwctl.store.engine import Store, dispose_all, open_store
+from hwctl.store.models import HardwareOrder, Platform, SuperAdmin
+
+
+def system_clock() -> datetime:
+    """Now, in UTC, to the second (what the store keeps)."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+@dataclass(frozen=True)
+class Context:
+    """Who is acting on which store, and what time it is."""
+
+    store: Store
+    principal: Principal
+    clock: Callable[[], datetime] = field(default=system_clock, compare=False)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    @property
+    def actor(self) -> str:
+        """The principal as the audit log names it."""
+        return self.principal.actor
+
+
+def for_terminal(db: str | None, as_: str | None) -> Context:
+    """The CLI's context: the store of `--db` (or its environment and config fallbacks), acted
+    on by the super-admin of `--as` (or $HWCTL_ADMIN, the config, the OS account)."""
+    store = open_store(resolve_store(db))
+    return Context(store, Principal.super_admin(resolve_actor(as_).name))
+
+
+def close_all() -> None:
+    """Close every store's connections (before removing a throwaway store's files)."""
+    dispose_all()
+
+
+def upgrade_store(location: StoreLocation) -> tuple[str | None, str]:
+    """Create or migrate the schema of the store at `location`: (revision before, after)."""
+    store = Store(location, auto_migrate=False)
+    try:
+        return store.upgrade()
+    finally:
+        store.engine.dispose()
+
+
+def is_registered(session: Session, name: str) -> bool:
+    return session.exec(select(SuperAdmin.id).where(SuperAdmin.name == name)).first() is not None
+
+
+def authorise(
+    ctx: Context, session: Session, use: Use, *, order: HardwareOrder | int | None = None
+) -> HardwareOrder | None:
+    """The one authorisation rule (`hwctl.domain.access.authorise`) with what it needs from the
+    store: whether the super-admin is registered, and whose the order (a row or an id) is.
+    Returns the order row when one was named; NotFound when it does not exist, or belongs to
+    another platform when a platform asks."""
+    principal = ctx.principal
+    row = session.get(HardwareOrder, order) if isinstance(order, int) else order
+    if isinstance(order, int) and row is None:
+        raise NotFound(f"order {order} does not exist", order=order)
+    registered = admins_exist = False
+    if principal.is_super_admin and use not in READS:
+        registered = is_registered(session, principal.name)
+        admins_exist = registered or session.exec(select(SuperAdmin.id)).first() is not None
+    platform = None
+    if row is not None and not principal.is_super_admin:
+        platform = session.exec(select(Platform.name).where(Platform.id == row.platform_id)).one()
+    rule(
+        principal,
+        use,
+        registered=registered,
+        admins_exist=admins_exist,
+        order_id=row.id if row is not None else None,
+        order_platform=platform,
+    )
+    return row
+
+
+def platform_scope(ctx: Context, platform: str | None) -> str | None:
+    """The platform a listing is limited to: what was asked for a super-admin; always the
+    principal's own for a platform (asking for another is "unknown", as for one that does not
+    exist)."""
+    if ctx.principal.is_super_admin:
+        return platform
+    if platform is not None and platform != ctx.principal.name:
+        raise NotFound(f"unknown platform {platform!r}", platform=platform)
+    return ctx.principal.name

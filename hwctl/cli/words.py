@@ -1,0 +1,59 @@
+"""How the terminal words an error: the application layer's message, with the command-line
+hint that goes with its kind and fields (which option to pass, which command to run). The
+application layer and the rules never name an option; the HTTP door words the same errors its
+own way (as problems naming JSON fields).
+
+Cheap to import: no ORM, no Rich."""
+
+from __future__ import annotations
+
+from hwctl.errors import (
+    ConfirmationNeeded,
+    HwctlError,
+    InvalidInput,
+    NotAuthorised,
+    StoreError,
+)
+
+
+def _spelled(edit: object) -> str:
+    """An edit as it is typed on the command line: `--set 3=2`, `--add T54W=2`, `--remove 3`."""
+    from hwctl.domain.order_edit import AddItem, RemoveLine, SetQuantity
+
+    if isinstance(edit, SetQuantity):
+        return f"--set {edit.line}={edit.quantity}"
+    if isinstance(edit, AddItem):
+        return f"--add {edit.sku}={edit.quantity}"
+    if isinstance(edit, RemoveLine):
+        return f"--remove {edit.line}"
+    return str(edit)
+
+
+def message(err: HwctlError) -> str:
+    """The one line the CLI prints for `err`."""
+    fields = err.fields
+    if isinstance(err, NotAuthorised) and "admins_exist" in fields:
+        name = fields["principal"]
+        if not fields["admins_exist"]:
+            return (
+                f"no super-admins are registered yet: run `hwctl admins add {name}` "
+                "to register the first one"
+            )
+        return (
+            f"{name!r} is not a super-admin: a super-admin can register them with "
+            f"`hwctl admins add {name}` (or act as another with --as / HWCTL_ADMIN)"
+        )
+    if isinstance(err, InvalidInput):
+        if "edit" in fields:
+            return f"{_spelled(fields['edit'])}: {fields['problem']}"
+        if fields.get("field") == "edits":
+            return f"{err.message}: give --set, --add or --remove"
+        if fields.get("field") == "reason" and err.message == "a rejection needs a reason":
+            return f"{err.message}: --reason TEXT (not blank)"
+        if fields.get("field") == "limit":
+            return f"--{err.message}"
+    if isinstance(err, ConfirmationNeeded):
+        return f"{err.message}: confirm on a terminal or pass --yes"
+    if isinstance(err, StoreError) and "store_missing" in fields:
+        return f"{err.message}: check --db, $HWCTL_DATABASE_URL or database_url in config.toml"
+    return err.message
