@@ -1,7 +1,7 @@
 """The context every use case takes first: the store, who is acting (the principal), and a
-clock. A door builds it — the CLI from its global options (`--db`, `--as`), the HTTP API from a
-request's token — and hands it to the use case; nothing below the application layer knows
-which door it came through.
+clock. A door builds it (the CLI from its global options, the HTTP API from a request's token)
+and hands it to the use case; nothing below the application layer knows which door it came
+through.
 
 `authorise` is where the one authorisation rule (`hwctl.domain.access`) meets the store: it
 looks up whether a super-admin is registered and which platform an order belongs to.

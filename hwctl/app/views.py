@@ -132,7 +132,7 @@ class OrderView:
     decided_at: datetime | None
     units_done: int = 0  # units with their device (a split shipment shows its progress)
     units_total: int = 0
-    note: str | None = None  # the approval note (`approve --note`)
+    note: str | None = None  # the approval note
     cancel_reason: str | None = None  # the cancellation's reason, from its audit entry
 
     @property

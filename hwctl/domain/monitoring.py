@@ -1,9 +1,10 @@
-"""Monitoring rules for `hwctl report pending`: durations as people type them, ages as a check
-line shows them, and the monitoring-plugin states with their threshold logic.
+"""Monitoring rules for the pending report: durations as people type them, ages as a check line
+shows them, and the monitoring-plugin states with their threshold logic.
 
-Thresholds follow the monitoring-plugins convention: `--warn 3` means "at most 3 is fine", so the
-state is WARNING when the value is greater than 3 (the same for --crit and the age thresholds).
-Stdlib only: the CLI parses durations while parsing arguments, before anything heavy is imported.
+Thresholds follow the monitoring-plugins convention: a warning threshold of 3 means "at most 3 is
+fine", so the state is WARNING when the value is greater than 3 (the same for the critical and
+the age thresholds). Stdlib only: durations are parsed while the command line is, before anything
+heavy is imported.
 """
 
 from __future__ import annotations
