@@ -55,6 +55,17 @@ class PrincipalKind(StrEnum):
     PLATFORM = "platform"
 
 
+class RejectionCode(StrEnum):
+    """Why an order was rejected, for a platform's form to act on (offer another model when
+    `out_of_stock`); the super-admin's own words stay in `rejection_reason`."""
+
+    DUPLICATE = "duplicate"
+    OUT_OF_STOCK = "out_of_stock"
+    NOT_IN_CATALOG = "not_in_catalog"
+    NEEDS_CUSTOMER_CONFIRMATION = "needs_customer_confirmation"
+    OTHER = "other"
+
+
 # Orders that can still change: what `hwctl approve <TAB>` and friends offer.
 OPEN_STATUSES = (OrderStatus.PENDING, OrderStatus.APPROVED)
 

@@ -49,7 +49,7 @@ from hwctl.store.models import (
     OrderUnit,
     Platform,
 )
-from hwctl.vocabulary import AuditAction
+from hwctl.vocabulary import AuditAction, RejectionCode
 
 STATUS_FILTERS = (*(s.value for s in OrderStatus), "all")
 
@@ -533,6 +533,7 @@ def _decide_one(
     *,
     reason: str | None = None,
     note: str | None = None,
+    code: RejectionCode | None = None,
 ) -> Outcome:
     warnings: tuple[str, ...] = ()
     try:
@@ -550,6 +551,7 @@ def _decide_one(
             values: dict = {"decided_by": ctx.actor, "decided_at": now}
             if action is Action.REJECT:
                 values["rejection_reason"] = reason
+                values["rejection_code"] = code
             if action is Action.APPROVE and note:
                 values["note"] = note
             _guard_status(session, order_id, action, values)
@@ -565,7 +567,11 @@ def _decide_one(
                 order_id=order_id,
                 # the rejection's or the cancellation's reason, or the approval's note
                 reason=note if action is Action.APPROVE else reason,
-                details={"from": before, "to": lifecycle.target(action).value},
+                details={
+                    "from": before,
+                    "to": lifecycle.target(action).value,
+                    **({"code": code.value} if code else {}),
+                },
             )
     except (NotFound, InvalidTransition) as e:
         return Outcome(order_id, False, e.message)
@@ -585,6 +591,7 @@ def decide(
     *,
     reason: str | None = None,
     note: str | None = None,
+    code: RejectionCode | str | None = None,
 ) -> list[Outcome]:
     """Approve, reject or cancel each order on its own (own transaction, own audit entry).
 
@@ -598,7 +605,15 @@ def decide(
         raise ValueError(action)
     # Texts from outside: one line, no control characters, capped (see status.decision_text).
     # The messages name the field (`reason: ...`), not a command-line option.
+    rejection = None
     if action is Action.REJECT:
+        try:
+            rejection = RejectionCode(code or RejectionCode.OTHER)
+        except ValueError:
+            codes = ", ".join(c.value for c in RejectionCode)
+            raise InvalidInput(
+                f"unknown rejection code {code!r}: use one of {codes}", field="code"
+            ) from None
         if not (reason or "").strip():
             raise InvalidInput("a rejection needs a reason", field="reason")
         reason = lifecycle.decision_text("reason", reason)
@@ -612,7 +627,7 @@ def decide(
         if oid not in seen:
             seen.append(oid)
     preflight(ctx, seen, action)
-    return [_decide_one(ctx, oid, action, reason=reason, note=note) for oid in seen]
+    return [_decide_one(ctx, oid, action, reason=reason, note=note, code=rejection) for oid in seen]
 
 
 def last_decision(ctx: Context, order_id: int) -> datetime | None:

@@ -100,6 +100,7 @@ def order_views(session: Session, orders: Iterable[HardwareOrder]) -> list[Order
             ordered_at=o.ordered_at,
             items=tuple(lines.get(o.id or 0, [])),
             rejection_reason=o.rejection_reason,
+            rejection_code=o.rejection_code,
             decided_by=o.decided_by,
             decided_at=o.decided_at,
             units_done=progress.get(o.id or 0, (0, 0))[0],

@@ -134,6 +134,9 @@ class OrderView:
     units_total: int = 0
     note: str | None = None  # the approval note
     cancel_reason: str | None = None  # the cancellation's reason, from its audit entry
+    rejection_code: str | None = (
+        None  # why, from a short list (RejectionCode); None unless rejected
+    )
 
     @property
     def partly_fulfilled(self) -> bool:
@@ -149,6 +152,7 @@ class OrderView:
             "ordered_at": iso(self.ordered_at),
             "items": [i.to_json() for i in self.items],
             "rejection_reason": self.rejection_reason,
+            "rejection_code": self.rejection_code,
             "decided_by": self.decided_by,
             "decided_at": iso(self.decided_at),
             "units_done": self.units_done,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hwctl.vocabulary import OrderStatus
+from hwctl.vocabulary import OrderStatus, RejectionCode
 
 if TYPE_CHECKING:
     from hwctl.app.context import Context
@@ -27,6 +27,11 @@ class DetailFormat(enum.StrEnum):
     table = "table"
     json = "json"
 
+
+# `reject --code`: the rejection codes (hwctl.vocabulary).
+RejectionCodeChoice = enum.StrEnum(
+    "RejectionCodeChoice", [(c.value, c.value) for c in RejectionCode]
+)
 
 # `list --status`: every order status (spelled once, in hwctl.vocabulary), or all of them.
 StatusFilter = enum.StrEnum(

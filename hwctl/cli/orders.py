@@ -14,6 +14,7 @@ from hwctl.cli.options import (
     OrdersArg,
     OutputFormat,
     PlatformOpt,
+    RejectionCodeChoice,
     StatusFilter,
     YesOpt,
     parse_order_id,
@@ -183,7 +184,8 @@ def _change_rows(plan) -> list[tuple[object, ...]]:  # noqa: ANN001
 
 
 def _decide(ctx: typer.Context, raw: list[str], action_name: str, question: str, yes: bool,
-            *, reason: str | None = None, note: str | None = None) -> None:  # fmt: skip
+            *, reason: str | None = None, note: str | None = None,
+            code: str | None = None) -> None:  # fmt: skip
     from hwctl.app import orders
     from hwctl.cli import prompts
     from hwctl.domain.status import Action
@@ -197,7 +199,7 @@ def _decide(ctx: typer.Context, raw: list[str], action_name: str, question: str,
     if not prompts.confirm(question, yes=yes):
         render.info("nothing changed")
         raise typer.Exit(1)
-    outcomes = orders.decide(core, ids, action, reason=reason, note=note)
+    outcomes = orders.decide(core, ids, action, reason=reason, note=note, code=code)
     for o in outcomes:
         for w in o.warnings if o.order not in warned else ():
             render.warn(w)
@@ -267,12 +269,20 @@ def reject(
             help="Why (required, not blank); stored on the order for the platform.",
         ),
     ] = None,
+    code: Annotated[
+        RejectionCodeChoice,
+        typer.Option(
+            "--code",
+            "-c",
+            help="Why, from a short list a platform's form can act on.",
+        ),
+    ] = RejectionCodeChoice.other,
     yes: YesOpt = False,
 ) -> None:
     """Reject orders with a reason.
 
     The reason is required, is stored on the order and is visible to the platform
-    (rejection_reason)."""
+    (rejection_reason), with a code from a short list (rejection_code; default other)."""
     from hwctl.cli import prompts
 
     if reason is None:
@@ -286,7 +296,8 @@ def reject(
     if not reason.strip():
         raise typer.BadParameter("the reason must not be blank", param_hint="--reason")
     _one_line(reason, "--reason")
-    _decide(ctx, order, "reject", f"Reject {_ids_text(order)}?", yes, reason=reason)
+    _decide(ctx, order, "reject", f"Reject {_ids_text(order)}?", yes, reason=reason,
+            code=code.value)  # fmt: skip
 
 
 def cancel(
@@ -317,5 +328,7 @@ def register(app: typer.Typer) -> None:
     app.command(epilog="Example: hwctl submit orders.json")(submit)
     app.command(epilog="Example: hwctl review 7 --set 1=3 --add W73H=2 --remove 2 --yes")(review)
     app.command(epilog="Example: hwctl approve 7 8 --note 'PO 4711' --yes")(approve)
-    app.command(epilog="Example: hwctl reject 7 --reason 'duplicate of #6' --yes")(reject)
+    app.command(epilog="Example: hwctl reject 7 --reason 'same as #6' --code duplicate --yes")(
+        reject
+    )
     app.command(epilog="Example: hwctl cancel 7 --reason 'the customer withdrew it' --yes")(cancel)

@@ -321,6 +321,8 @@ def order_detail(detail: OrderDetail, fmt: str) -> None:
         _row(head, "Note", detail.note or o.note)
     if o.rejection_reason:
         _row(head, "Rejection reason", o.rejection_reason)
+        if o.rejection_code:
+            _row(head, "Rejection code", o.rejection_code)
     if o.cancel_reason:
         _row(head, "Cancellation reason", o.cancel_reason)
     _print(head)

@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-from hwctl.vocabulary import DeviceKind, OrderStatus, PrincipalKind, sql_list
+from hwctl.vocabulary import DeviceKind, OrderStatus, PrincipalKind, RejectionCode, sql_list
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -156,6 +156,17 @@ class HardwareOrder(SQLModel, table=True):
     ordered_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     submitted_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     rejection_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    rejection_code: str | None = Field(
+        default=None,
+        sa_column=Column(
+            String(40),
+            CheckConstraint(
+                f"rejection_code IS NULL OR rejection_code IN ({sql_list(RejectionCode)})",
+                name="rejection_code",
+            ),
+            nullable=True,
+        ),
+    )
     decided_by: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
     decided_at: datetime | None = Field(
         default=None, sa_column=Column(UTCDateTime(), nullable=True)

@@ -23,6 +23,7 @@ ORDER_KEYS = [
     "ordered_at",
     "items",
     "rejection_reason",
+    "rejection_code",
     "decided_by",
     "decided_at",
     "units_done",
@@ -153,6 +154,7 @@ def test_list_json_has_exactly_the_contract_s_fields(seeded, cli):
             },
         ],
         "rejection_reason": None,
+        "rejection_code": None,
         "decided_by": None,
         "decided_at": None,
         "units_done": 0,
@@ -633,3 +635,63 @@ def decided(cli, oid: int) -> str:  # noqa: ANN001
     refusal names them."""
     shown = cli.json("show", str(oid), "--format", "json")
     return f" (by {shown['decided_by']} at {shown['decided_at']})"
+
+
+# -- rejection codes -----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("options", "code"),
+    [
+        ([], "other"),
+        (["--code", "out_of_stock"], "out_of_stock"),
+        (["-c", "duplicate"], "duplicate"),
+    ],
+)
+def test_a_rejection_carries_a_code_on_the_order_and_in_its_audit_entry(seeded, cli, options, code):
+    oid = make_order(seeded)
+    result = cli("reject", str(oid), "--reason", "W70B is out of stock", *options, "--yes")
+    assert result.exit_code == 0, result.stderr
+    shown = cli.json("show", str(oid), "--format", "json")
+    assert (shown["status"], shown["rejection_reason"], shown["rejection_code"]) == (
+        "rejected",
+        "W70B is out of stock",
+        code,
+    )
+    (entry,) = [e for e in shown["audit"] if e["action"] == "reject"]
+    assert entry["details"] == {"from": "pending", "to": "rejected", "code": code}
+
+
+def test_an_order_that_is_not_rejected_has_no_rejection_code(seeded, cli):
+    oid = make_order(seeded, "approved")
+    assert cli.json("show", str(oid), "--format", "json")["rejection_code"] is None
+    assert [
+        o["rejection_code"] for o in cli.json("list", "--status", "all", "--format", "json")
+    ] == [None]
+
+
+def test_an_unknown_rejection_code_is_a_usage_error_and_changes_nothing(seeded, cli):
+    oid = make_order(seeded)
+    result = cli("reject", str(oid), "--reason", "x", "--code", "sold_out", "--yes")
+    assert result.exit_code == 2
+    assert "'sold_out' is not one of" in result.stderr
+    assert cli.json("show", str(oid), "--format", "json")["status"] == "pending"
+
+
+def test_the_core_refuses_an_unknown_rejection_code_naming_the_field(seeded):
+    from hwctl.app import orders
+    from hwctl.domain.status import Action
+    from hwctl.errors import InvalidInput
+    from tests.conftest import act
+
+    oid = make_order(seeded)
+    with pytest.raises(InvalidInput) as caught:
+        orders.decide(act(seeded), [oid], Action.REJECT, reason="x", code="sold_out")
+    assert caught.value.fields == {"field": "code"}
+    assert str(caught.value).startswith("unknown rejection code 'sold_out': use one of duplicate,")
+
+
+def test_show_names_the_rejection_code_beside_the_reason(seeded, cli):
+    oid = make_order(seeded)
+    cli("reject", str(oid), "--reason", "T54W sold out", "--code", "out_of_stock", "--yes")
+    text = cli("show", str(oid)).stdout
+    assert "T54W sold out" in text
+    assert "Rejection code" in text and "out_of_stock" in text
