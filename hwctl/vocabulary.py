@@ -40,6 +40,11 @@ class AuditAction(StrEnum):
     ADMIN_ADD = "admin_add"
     ADMIN_REMOVE = "admin_remove"
     IMPORT = "import"
+    TOKEN_CREATE = "token_create"
+    TOKEN_REVOKE = "token_revoke"
+    WEBHOOK_ADD = "webhook_add"
+    WEBHOOK_REMOVE = "webhook_remove"
+    WEBHOOK_REDELIVER = "webhook_redeliver"
 
 
 class DeviceKind(StrEnum):
@@ -64,6 +69,25 @@ class RejectionCode(StrEnum):
     NOT_IN_CATALOG = "not_in_catalog"
     NEEDS_CUSTOMER_CONFIRMATION = "needs_customer_confirmation"
     OTHER = "other"
+
+
+class EventType(StrEnum):
+    """What platforms hear about (webhooks): every change of one of their orders."""
+
+    ORDER_CREATED = "order.created"
+    ORDER_EDITED = "order.edited"  # a super-admin changed the lines
+    ORDER_APPROVED = "order.approved"
+    ORDER_REJECTED = "order.rejected"
+    ORDER_FULFILLED = "order.fulfilled"
+    ORDER_CANCELLED = "order.cancelled"
+
+
+class DeliveryStatus(StrEnum):
+    """Where one event stands with one webhook."""
+
+    PENDING = "pending"  # due now or at next_attempt_at (retries back off)
+    DELIVERED = "delivered"  # the receiver answered 2xx
+    FAILED = "failed"  # every retry failed (a day and more); `webhooks redeliver` tries again
 
 
 # Orders that can still change: what `hwctl approve <TAB>` and friends offer.

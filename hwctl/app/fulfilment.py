@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import exc, func, or_
 from sqlmodel import Session, col, select
 
-from hwctl.app import audit
+from hwctl.app import audit, events
 from hwctl.app.context import Context, authorise
 from hwctl.app.orders import _guard_status
 from hwctl.app.queries import UnitRow, ipui_of, order_views, unit_rows, unit_views
@@ -31,7 +31,7 @@ from hwctl.domain.status import Action, OrderStatus
 from hwctl.errors import Conflict, InvalidTransition
 from hwctl.io.vendors import registered_org
 from hwctl.store.models import CatalogAlias, CatalogItem, Device, HardwareOrder
-from hwctl.vocabulary import AuditAction, DeviceKind
+from hwctl.vocabulary import AuditAction, DeviceKind, EventType
 
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -385,7 +385,7 @@ def fulfil(
                 )
             _write(ctx, session, order, the_plan, units, progress)
             if the_plan.complete:
-                _guard_status(session, order_id, Action.FULFILL)
+                _guard_status(session, order_id, Action.FULFILL, {"fulfilled_at": ctx.now()})
             details = {
                 "created": the_plan.count("create"),
                 "linked": the_plan.count("link"),
@@ -402,6 +402,8 @@ def fulfil(
                 session, ctx, action=AuditAction.FULFILL, order_id=order_id, details=details
             )
             session.flush()
+            if the_plan.complete:
+                events.emit(session, ctx, order_id, EventType.ORDER_FULFILLED)
             status = OrderStatus.FULFILLED if the_plan.complete else OrderStatus.APPROVED
             return FulfilResult(
                 the_plan, False, tuple(unit_views(session, order_id)), str(status.value)

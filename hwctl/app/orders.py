@@ -7,16 +7,16 @@ transaction, so two admins racing on one order get one winner and one clear refu
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
-from hwctl.app import audit
+from hwctl.app import audit, events
 from hwctl.app.context import Context, authorise, platform_scope
-from hwctl.app.queries import get_order, order_views, unit_views
+from hwctl.app.queries import get_order, order_views_with_texts, unit_views
 from hwctl.app.views import LineView, OrderDetail, OrderPage, OrderView, Outcome, iso
 from hwctl.domain import status as lifecycle
 from hwctl.domain.access import Use
@@ -41,7 +41,6 @@ from hwctl.io.documents import OrderIn, parse_orders
 from hwctl.store.models import (
     Account,
     AccountUser,
-    AuditEntry,
     CatalogItem,
     HardwareOrder,
     Location,
@@ -49,7 +48,7 @@ from hwctl.store.models import (
     OrderUnit,
     Platform,
 )
-from hwctl.vocabulary import AuditAction, RejectionCode
+from hwctl.vocabulary import AuditAction, EventType, RejectionCode
 
 STATUS_FILTERS = (*(s.value for s in OrderStatus), "all")
 
@@ -157,33 +156,13 @@ def _submit_one(session: Session, ctx: Context, o: OrderIn, where: str) -> Hardw
             "items": [{"sku": i.sku, "quantity": i.quantity} for i in o.items],
         },
     )
+    session.flush()
+    events.emit(session, ctx, order.id, EventType.ORDER_CREATED)
     return order
 
 
 # -- reading -----------------------------------------------------------------------------------
-_CHUNK = 1000  # order ids per IN (...): far below SQLite's and PostgreSQL's parameter limits
-
-
-def _views(session: Session, orders: Iterable[HardwareOrder]) -> list[OrderView]:
-    """The orders' views with the texts of their decisions: the approval note (on the order) and
-    the cancellation reason (in the `cancel` audit entry: the order has no column for it)."""
-    orders = list(orders)
-    views = order_views(session, orders)
-    notes = {o.id: o.note for o in orders}
-    cancelled = [v.id for v in views if v.status == OrderStatus.CANCELLED]
-    reasons: dict[int, str | None] = {}
-    for start in range(0, len(cancelled), _CHUNK):
-        rows = session.exec(
-            select(AuditEntry.order_id, AuditEntry.reason)
-            .where(
-                AuditEntry.action == Action.CANCEL.value,
-                col(AuditEntry.order_id).in_(cancelled[start : start + _CHUNK]),
-            )
-            .order_by(col(AuditEntry.at), col(AuditEntry.id))
-        ).all()
-        for order_id, reason in rows:  # the last cancellation wins (there is only one)
-            reasons[order_id or 0] = reason
-    return [replace(v, note=notes.get(v.id), cancel_reason=reasons.get(v.id)) for v in views]
+_views = order_views_with_texts
 
 
 def _escape_like(text: str) -> str:
@@ -393,6 +372,7 @@ def edit_order(
         )
         session.flush()
         session.expire_all()
+        events.emit(session, ctx, order_id, EventType.ORDER_EDITED)
         (view,) = _views(session, [get_order(session, order_id)])
         return EditResult(plan, view)
 
@@ -518,6 +498,12 @@ def preflight(ctx: Context, order_ids: Sequence[int], action: Action) -> dict[in
     return {oid: f"order {oid} is approved: the hardware may already be ordered" for oid, _ in rows}
 
 
+_EVENT = {
+    Action.APPROVE: EventType.ORDER_APPROVED,
+    Action.REJECT: EventType.ORDER_REJECTED,
+    Action.CANCEL: EventType.ORDER_CANCELLED,
+}
+
 _USE = {
     Action.EDIT: Use.EDIT,
     Action.APPROVE: Use.APPROVE,
@@ -573,6 +559,7 @@ def _decide_one(
                     **({"code": code.value} if code else {}),
                 },
             )
+            events.emit(session, ctx, order_id, _EVENT[action])
     except (NotFound, InvalidTransition) as e:
         return Outcome(order_id, False, e.message)
     return Outcome(

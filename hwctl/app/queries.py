@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func
 from sqlalchemy.orm import aliased
@@ -19,6 +19,7 @@ from hwctl.errors import NotFound
 from hwctl.store.models import (
     Account,
     AccountUser,
+    AuditEntry,
     CatalogAlias,
     CatalogItem,
     Device,
@@ -28,6 +29,7 @@ from hwctl.store.models import (
     OrderUnit,
     Platform,
 )
+from hwctl.vocabulary import Action, OrderStatus
 
 
 def get_order(session: Session, order_id: int) -> HardwareOrder:
@@ -263,3 +265,28 @@ def unit_views(session: Session, order_id: int) -> list[UnitView]:
 
 def shown(ident: Mac | Ipei) -> str:
     return f"MAC {ident.display}" if isinstance(ident, Mac) else f"IPEI {ident.display}"
+
+
+_CHUNK = 1000  # order ids per IN (...): far below SQLite's and PostgreSQL's parameter limits
+
+
+def order_views_with_texts(session: Session, orders: Iterable[HardwareOrder]) -> list[OrderView]:
+    """The orders' views with the texts of their decisions: the approval note (on the order) and
+    the cancellation reason (in the `cancel` audit entry: the order has no column for it)."""
+    orders = list(orders)
+    views = order_views(session, orders)
+    notes = {o.id: o.note for o in orders}
+    cancelled = [v.id for v in views if v.status == OrderStatus.CANCELLED]
+    reasons: dict[int, str | None] = {}
+    for start in range(0, len(cancelled), _CHUNK):
+        rows = session.exec(
+            select(AuditEntry.order_id, AuditEntry.reason)
+            .where(
+                AuditEntry.action == Action.CANCEL.value,
+                col(AuditEntry.order_id).in_(cancelled[start : start + _CHUNK]),
+            )
+            .order_by(col(AuditEntry.at), col(AuditEntry.id))
+        ).all()
+        for order_id, reason in rows:  # the last cancellation wins (there is only one)
+            reasons[order_id or 0] = reason
+    return [replace(v, note=notes.get(v.id), cancel_reason=reasons.get(v.id)) for v in views]

@@ -32,6 +32,8 @@ class Use(StrEnum):
     REPORT = "report"
     IMPORT = "import"
     ADMINS = "admins"
+    TOKENS = "tokens"  # API tokens of platforms
+    WEBHOOKS = "webhooks"  # platforms' webhook endpoints and their deliveries
 
 
 PLATFORM_USES = frozenset({Use.READ, Use.SUBMIT, Use.CANCEL})

@@ -24,7 +24,15 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-from hwctl.vocabulary import DeviceKind, OrderStatus, PrincipalKind, RejectionCode, sql_list
+from hwctl.vocabulary import (
+    DeliveryStatus,
+    DeviceKind,
+    EventType,
+    OrderStatus,
+    PrincipalKind,
+    RejectionCode,
+    sql_list,
+)
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -172,6 +180,10 @@ class HardwareOrder(SQLModel, table=True):
         default=None, sa_column=Column(UTCDateTime(), nullable=True)
     )
     note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # When the last unit got its device (the order became fulfilled).
+    fulfilled_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
 
 
 class OrderLine(SQLModel, table=True):
@@ -249,3 +261,93 @@ class SuperAdmin(SQLModel, table=True):
     name: str = Field(sa_column=Column(String(200), nullable=False))
     added_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     added_by: str = Field(sa_column=Column(String(200), nullable=False))
+
+
+# -- the platform door ----------------------------------------------------------------------------
+class ApiToken(SQLModel, table=True):
+    """A platform client's bearer token. Only its SHA-256 is kept: the token itself is shown
+    once, when it is created."""
+
+    __tablename__ = "api_token"
+    __table_args__ = (UniqueConstraint("token_hash"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform_id: int = _fk("platform.id", ondelete="CASCADE")
+    name: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
+    token_hash: str = Field(sa_column=Column(String(64), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    created_by: str = Field(sa_column=Column(String(200), nullable=False))
+    last_used_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    revoked_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """The first response to a `POST /v1/orders` with an `Idempotency-Key`: a retry with the
+    same key and body gets it again instead of a second order."""
+
+    __tablename__ = "idempotency_key"
+    __table_args__ = (UniqueConstraint("platform_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform_id: int = _fk("platform.id", ondelete="CASCADE", index=False)
+    key: str = Field(sa_column=Column(String(255), nullable=False))
+    request_hash: str = Field(sa_column=Column(String(64), nullable=False))
+    order_id: int | None = _fk("hw_order.id", ondelete="CASCADE", nullable=True, index=False)
+    status: int = Field(sa_column=Column(Integer, nullable=False))
+    body: str = Field(sa_column=Column(Text, nullable=False))  # the response, JSON
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+
+
+class Webhook(SQLModel, table=True):
+    """A platform's endpoint for events, with its Standard Webhooks signing secret."""
+
+    __tablename__ = "webhook"
+    id: int | None = Field(default=None, primary_key=True)
+    platform_id: int = _fk("platform.id", ondelete="CASCADE")
+    url: str = Field(sa_column=Column(Text, nullable=False))
+    events: str = Field(sa_column=Column(Text, nullable=False))  # JSON list of EventType
+    secret: str = Field(sa_column=Column(String(100), nullable=False))  # whsec_...
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    created_by: str = Field(sa_column=Column(String(200), nullable=False))
+
+
+class WebhookEvent(SQLModel, table=True):
+    """The outbox: one row per change of an order, written in the change's own transaction.
+    `payload` is the exact JSON body sent (`{"type", "timestamp", "data"}`)."""
+
+    __tablename__ = "webhook_event"
+    __table_args__ = (CheckConstraint(f"type IN ({sql_list(EventType)})", name="type"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform_id: int = _fk("platform.id", ondelete="CASCADE")
+    order_id: int | None = _fk("hw_order.id", ondelete="SET NULL", nullable=True)
+    type: str = Field(sa_column=Column(String(40), nullable=False))
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One event for one webhook: attempts, the next one, and how the last one went."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        UniqueConstraint("event_id", "webhook_id"),
+        CheckConstraint(f"status IN ({sql_list(DeliveryStatus)})", name="status"),
+        # The deliverer's question: which pending deliveries are due?
+        Index("ix_webhook_delivery_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = _fk("webhook_event.id", ondelete="CASCADE", index=False)
+    webhook_id: int = _fk("webhook.id", ondelete="CASCADE")
+    order_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    status: str = Field(sa_column=Column(String(20), nullable=False))
+    attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False))
+    next_attempt_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    last_attempt_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    delivered_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )

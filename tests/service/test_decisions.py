@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, update
 from sqlmodel import select
 
-from hwctl.app import orders
+from hwctl.app import orders, queries
 from hwctl.domain.status import Action
 from hwctl.errors import InvalidInput, NotAuthorised
 from hwctl.store.models import AuditEntry, HardwareOrder
@@ -156,7 +156,7 @@ def test_a_blank_cancellation_reason_is_not_stored(seeded):
 
 @sqlite_only
 def test_the_list_finds_the_cancellation_reasons_of_many_orders(seeded, monkeypatch):
-    monkeypatch.setattr(orders, "_CHUNK", 2)  # several IN (...) chunks
+    monkeypatch.setattr(queries, "_CHUNK", 2)  # several IN (...) chunks
     ids = [make_order(seeded) for _ in range(5)]
     kept = make_order(seeded)
     for n, oid in enumerate(ids):
