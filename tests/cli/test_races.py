@@ -311,7 +311,15 @@ def check_one_winner(got: DecisionRace) -> Run:
     assert re.fullmatch(ISO_UTC, detail["decided_at"]), detail
     assert detail["rejection_reason"] == ("dup" if status == "rejected" else None)
     assert [(e["action"], e["actor"], e["details"]) for e in decisions(detail["audit"])] == [
-        (won.action, won.admin, {"from": "pending", "to": status})
+        (
+            won.action,
+            won.admin,
+            {
+                "from": "pending",
+                "to": status,
+                **({"code": "other"} if status == "rejected" else {}),
+            },
+        )
     ]
     return won
 
