@@ -108,3 +108,29 @@ def platform_scope(ctx: Context, platform: str | None) -> str | None:
     if platform is not None and platform != ctx.principal.name:
         raise NotFound(f"unknown platform {platform!r}", platform=platform)
     return ctx.principal.name
+
+
+__all__ = ["Context", "Store"]
+
+
+def serving(db: str | None) -> Store:
+    """The store `hwctl serve` serves: the one the CLI would use (`--db`, then the
+    environment, the config, the default)."""
+    return open_store(resolve_store(db))
+
+
+def for_platform(store: Store, principal: Principal) -> Context:
+    """The API's context: the store, acted on by the platform of a request's token."""
+    return Context(store, principal)
+
+
+def store_answers(store: Store) -> bool:
+    """Whether the store can be reached and read (the health check)."""
+    from hwctl.errors import HwctlError
+
+    try:
+        with store.session() as session:
+            session.exec(select(Platform.id).limit(1)).first()
+    except HwctlError:
+        return False
+    return True

@@ -82,7 +82,9 @@ def _submit_one(session: Session, ctx: Context, o: OrderIn, where: str) -> Hardw
         select(Account).where(Account.platform_id == platform.id, Account.name == o.account)
     ).first()
     if account is None:
-        raise InvalidInput(f"{where}: platform {o.platform!r} has no account {o.account!r}")
+        raise InvalidInput(
+            f"{where}: platform {o.platform!r} has no account {o.account!r}", field="account"
+        )
     catalog = {
         i.sku: i
         for i in session.exec(select(CatalogItem).where(CatalogItem.platform_id == platform.id))
@@ -110,9 +112,15 @@ def _submit_one(session: Session, ctx: Context, o: OrderIn, where: str) -> Hardw
         at = f"{where}: items[{n}]"
         entry = catalog.get(item.sku)
         if entry is None:
-            raise InvalidInput(f"{at}: SKU {item.sku!r} is not in the catalog of {o.platform!r}")
+            raise InvalidInput(
+                f"{at}: SKU {item.sku!r} is not in the catalog of {o.platform!r}",
+                field=f"items[{n}].sku",
+            )
         if item.sku in seen:
-            raise InvalidInput(f"{at}: SKU {item.sku!r} appears on two lines; add the quantities")
+            raise InvalidInput(
+                f"{at}: SKU {item.sku!r} appears on two lines; add the quantities",
+                field=f"items[{n}].sku",
+            )
         seen.add(item.sku)
         line = OrderLine(
             order_id=order.id,
@@ -127,12 +135,16 @@ def _submit_one(session: Session, ctx: Context, o: OrderIn, where: str) -> Hardw
             user_id = location_id = None
             if intent is not None and intent.user is not None:
                 if intent.user not in users:
-                    raise InvalidInput(f"{at}: unknown user {intent.user!r} on {o.account!r}")
+                    raise InvalidInput(
+                        f"{at}: unknown user {intent.user!r} on {o.account!r}",
+                        field=f"items[{n}].units[{seq - 1}].user",
+                    )
                 user_id = users[intent.user]
             if intent is not None and intent.location is not None:
                 if intent.location not in locations:
                     raise InvalidInput(
-                        f"{at}: unknown location {intent.location!r} on {o.account!r}"
+                        f"{at}: unknown location {intent.location!r} on {o.account!r}",
+                        field=f"items[{n}].units[{seq - 1}].location",
                     )
                 location_id = locations[intent.location]
             session.add(

@@ -223,6 +223,8 @@ def _register() -> None:
         fulfill,
         orders,
         report,
+        serve,
+        tokens,
     )
 
     orders.register(app)
@@ -233,6 +235,8 @@ def _register() -> None:
     report.register(app)
     admins.register(app)
     db.register(app)
+    tokens.register(app)
+    serve.register(app)
     demo.register(app)
     completion.register(app)
 

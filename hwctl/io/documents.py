@@ -15,6 +15,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    TypeAdapter,
     ValidationError,
     model_validator,
 )
@@ -127,6 +128,68 @@ class OrderIn(_Strict):
     items: Annotated[list[ItemIn], Field(min_length=1)]
 
 
+_NAME: TypeAdapter[str] = TypeAdapter(Name)
+
+
+class NewAccountIn(_Strict):
+    """An account being created with the order (the platform's account-creation form): it is
+    created, or its missing users and locations are added."""
+
+    name: Name
+    users: Annotated[list[Name], Field(max_length=MAX_QUANTITY)] = []
+    locations: Annotated[list[Name], Field(max_length=MAX_QUANTITY)] = []
+
+
+class PlatformOrderIn(_Strict):
+    """The body of `POST /v1/orders`: the platform is the token's."""
+
+    account: Name | NewAccountIn
+    ordered_at: datetime | None = None
+    items: Annotated[list[ItemIn], Field(min_length=1, max_length=100)]
+
+
+def parse_platform_order(data: Any, source: str = "body") -> PlatformOrderIn:
+    """A `POST /v1/orders` body (already decoded JSON) as a checked order; InvalidInput naming
+    the field (`items[0].quantity`) otherwise."""
+    if isinstance(data, dict) and isinstance(data.get("ordered_at"), str):
+        data = dict(data)
+        try:
+            data["ordered_at"] = _parse_time(data["ordered_at"], source, "")
+        except InvalidInput as e:
+            raise InvalidInput(e.message, field="ordered_at") from None
+    if isinstance(data, dict) and "account" in data:
+        # Checked on its own first, so a message names `account` (or `account.users[0]`),
+        # not pydantic's name for the branch of `name | object` it tried.
+        account = data["account"]
+        try:
+            if isinstance(account, dict):
+                NewAccountIn.model_validate(account)
+            elif isinstance(account, str):
+                _NAME.validate_python(account)
+            else:
+                raise InvalidInput(
+                    f"{source}: account: must be an account's name or an object with name, "
+                    "users and locations",
+                    field="account",
+                )
+        except ValidationError as e:
+            raise _one_line(source, e, loc=("account",)) from e
+    try:
+        order = PlatformOrderIn.model_validate(data)
+    except ValidationError as e:
+        raise _one_line(source, e) from e
+    if order.ordered_at is not None and order.ordered_at.tzinfo is None:
+        order.ordered_at = order.ordered_at.replace(tzinfo=UTC)
+    for n, line in enumerate(order.items):
+        if len(line.units) > line.quantity:
+            raise InvalidInput(
+                f"{source}: items[{n}].units: {len(line.units)} unit intents for "
+                f"{line.quantity} units of {line.sku}",
+                field=f"items[{n}].units",
+            )
+    return order
+
+
 def _where(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
@@ -137,8 +200,11 @@ def _where(loc: tuple[int | str, ...]) -> str:
     return out or "document"
 
 
-def _one_line(source: str, err: ValidationError, prefix: str = "") -> InvalidInput:
+def _one_line(
+    source: str, err: ValidationError, prefix: str = "", loc: tuple[int | str, ...] = ()
+) -> InvalidInput:
     first = err.errors(include_url=False)[0]
+    first["loc"] = loc + tuple(first["loc"])
     where = prefix + _where(tuple(first["loc"]))
     msg = first["msg"]
     if first["type"] == "extra_forbidden":
@@ -153,7 +219,7 @@ def _one_line(source: str, err: ValidationError, prefix: str = "") -> InvalidInp
         msg = f"must be at most {first['ctx']['max_length']} characters"
     elif first["type"] == "too_long":
         msg = f"must have at most {first['ctx']['max_length']} items"
-    return InvalidInput(f"{source}: {where}: {msg}")
+    return InvalidInput(f"{source}: {where}: {msg}", field=_where(tuple(first["loc"])))
 
 
 class _BadNumber(ValueError):

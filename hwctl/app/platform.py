@@ -1,0 +1,296 @@
+"""The platform door's use cases: what a platform does through the HTTP API. Each runs as the
+token's platform principal through the one authorisation rule (`authorise`), in the same
+transactions and with the same audit entries and events as the CLI's use cases, which they
+reuse: an order created here is a `submit`, a cancellation a `cancel`.
+
+The API (`hwctl.api`) only parses HTTP and calls these; it never queries the store itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session, col, select
+
+from hwctl.app import devices as devices_uc
+from hwctl.app import orders
+from hwctl.app.context import Context, authorise, platform_scope
+from hwctl.app.resources import order_resource, order_resources
+from hwctl.domain.access import Use
+from hwctl.domain.status import Action, OrderStatus
+from hwctl.errors import InvalidInput, InvalidTransition, NotFound
+from hwctl.io.documents import OrderIn, PlatformOrderIn, load_json, parse_platform_order
+from hwctl.store.models import (
+    Account,
+    AccountUser,
+    CatalogItem,
+    HardwareOrder,
+    IdempotencyRecord,
+    Location,
+    Platform,
+)
+
+MAX_PAGE = 100
+DEFAULT_PAGE = 50
+# How long an Idempotency-Key is remembered (at least a day, as promised to platforms).
+IDEMPOTENCY_WINDOW = timedelta(hours=48)
+MAX_KEY_LENGTH = 255
+
+
+def decode_body(raw: bytes) -> Any:  # noqa: ANN401
+    """A request body as JSON (InvalidInput naming `body` otherwise)."""
+    try:
+        return load_json(raw, "body")
+    except InvalidInput as e:
+        raise InvalidInput(e.message, field="body") from None
+
+
+def order_body_schema() -> dict[str, Any]:
+    """The JSON Schema of an order creation's body, its definitions under `$defs`."""
+    return PlatformOrderIn.model_json_schema(ref_template="#/components/schemas/{model}")
+
+
+def _platform(session: Session, ctx: Context) -> Platform:
+    name = ctx.principal.name
+    found = session.exec(select(Platform).where(Platform.name == name)).first()
+    if found is None:  # the platform was removed from the directory after its token was made
+        raise NotFound(f"unknown platform {name!r}", platform=name)
+    return found
+
+
+def catalog(ctx: Context) -> list[dict[str, Any]]:
+    """The platform's own catalog: what its account form may offer."""
+    with ctx.store.session() as session:
+        authorise(ctx, session, Use.READ)
+        platform = _platform(session, ctx)
+        items = session.exec(
+            select(CatalogItem)
+            .where(CatalogItem.platform_id == platform.id)
+            .order_by(col(CatalogItem.sku))
+        ).all()
+        return [
+            {"sku": i.sku, "name": i.name, "kind": i.kind, "max_handsets": i.max_handsets}
+            for i in items
+        ]
+
+
+@dataclass(frozen=True)
+class Created:
+    """The response to an order creation: the first one again for a replayed key."""
+
+    status: int
+    body: dict[str, Any]
+    order_id: int | None
+    replayed: bool = False
+
+
+def _request_hash(payload: Any) -> str:  # noqa: ANN401 - any decoded JSON
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _lock_key(session: Session, platform_id: int, key: str) -> None:
+    """Serialise two requests with one key (SQLite's write transaction already does)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
+            {"k": f"hwctl.idempotency:{platform_id}:{key}"},
+        )
+
+
+def _ensure_account(session: Session, platform: Platform, name: str, spec: Any) -> None:  # noqa: ANN401
+    """Create the account of an order placed on the account form, or add its missing users and
+    locations (in the order's transaction)."""
+    account = session.exec(
+        select(Account).where(Account.platform_id == platform.id, Account.name == name)
+    ).first()
+    if account is None:
+        account = Account(platform_id=platform.id or 0, name=name)
+        session.add(account)
+        session.flush()
+    for model, names in ((AccountUser, spec.users), (Location, spec.locations)):
+        have = set(session.exec(select(model.name).where(model.account_id == account.id)).all())
+        for n in dict.fromkeys(names):
+            if n not in have:
+                session.add(model(account_id=account.id, name=n))
+    session.flush()
+
+
+def create_order(ctx: Context, payload: Any, idempotency_key: str | None = None) -> Created:  # noqa: ANN401
+    """Create a pending order for the principal's platform from the account form's body. With
+    an idempotency key, the same key and body give the first response again (no second order);
+    the same key with another body is refused."""
+    if idempotency_key is not None:
+        idempotency_key = idempotency_key.strip()
+        if not idempotency_key or len(idempotency_key) > MAX_KEY_LENGTH:
+            raise InvalidInput(
+                f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters",
+                field="Idempotency-Key",
+            )
+        if not idempotency_key.isascii() or not idempotency_key.isprintable():
+            raise InvalidInput("Idempotency-Key must be printable ASCII", field="Idempotency-Key")
+    digest = _request_hash(payload)
+    with ctx.store.session(write=True) as session:
+        authorise(ctx, session, Use.SUBMIT)
+        platform = _platform(session, ctx)
+        if idempotency_key is not None:
+            _lock_key(session, platform.id or 0, idempotency_key)
+            earlier = session.exec(
+                select(IdempotencyRecord).where(
+                    IdempotencyRecord.platform_id == platform.id,
+                    IdempotencyRecord.key == idempotency_key,
+                    IdempotencyRecord.created_at >= ctx.now() - IDEMPOTENCY_WINDOW,
+                )
+            ).first()
+            if earlier is not None:
+                if earlier.request_hash != digest:
+                    raise InvalidInput(
+                        "this Idempotency-Key was used with a different body; use a new key "
+                        "for a new order",
+                        field="Idempotency-Key",
+                    )
+                return Created(earlier.status, json.loads(earlier.body), earlier.order_id, True)
+        order_in = parse_platform_order(payload)
+        account = order_in.account
+        name = account if isinstance(account, str) else account.name
+        if not isinstance(account, str):
+            _ensure_account(session, platform, name, account)
+        order = orders._submit_one(
+            session,
+            ctx,
+            OrderIn(
+                platform=platform.name,
+                account=name,
+                ordered_at=order_in.ordered_at,
+                items=order_in.items,
+            ),
+            "body",
+        )
+        session.flush()
+        body = order_resource(session, order)
+        if idempotency_key is not None:
+            # A key older than the window is forgotten: its row is replaced.
+            stale = session.exec(
+                select(IdempotencyRecord).where(
+                    IdempotencyRecord.platform_id == platform.id,
+                    IdempotencyRecord.key == idempotency_key,
+                )
+            ).first()
+            if stale is not None:
+                session.delete(stale)
+                session.flush()
+            session.add(
+                IdempotencyRecord(
+                    platform_id=platform.id or 0,
+                    key=idempotency_key,
+                    request_hash=digest,
+                    order_id=order.id,
+                    status=201,
+                    body=json.dumps(body, separators=(",", ":")),
+                    created_at=ctx.now(),
+                )
+            )
+        return Created(201, body, order.id)
+
+
+def _cursor(order_id: int) -> str:
+    return base64.urlsafe_b64encode(f"o{order_id}".encode()).decode().rstrip("=")
+
+
+def _after(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raw = ""
+    if not (raw.startswith("o") and raw[1:].isascii() and raw[1:].isdigit() and len(raw) < 20):
+        raise InvalidInput("cursor: not a cursor this API gave out", field="cursor")
+    return int(raw[1:])
+
+
+def list_orders(
+    ctx: Context,
+    *,
+    status: str | None = None,
+    account: str | None = None,
+    limit: int = DEFAULT_PAGE,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    """The platform's orders, newest first, a page at a time (keyset: `next_cursor` continues
+    after the last one shown; null on the last page)."""
+    if status is not None and status not in {s.value for s in OrderStatus}:
+        statuses = ", ".join(s.value for s in OrderStatus)
+        raise InvalidInput(f"status: unknown status {status!r}: use one of {statuses}",
+                           field="status")  # fmt: skip
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput(f"limit: must be between 1 and {MAX_PAGE}", field="limit")
+    after = _after(cursor) if cursor else None
+    platform_name = platform_scope(ctx, None)
+    with ctx.store.session() as session:
+        authorise(ctx, session, Use.READ)
+        query = select(HardwareOrder)
+        if platform_name is not None:
+            platform = session.exec(select(Platform).where(Platform.name == platform_name)).first()
+            if platform is None:
+                return {"data": [], "next_cursor": None}
+            query = query.where(HardwareOrder.platform_id == platform.id)
+        if status is not None:
+            query = query.where(HardwareOrder.status == status)
+        if account is not None:
+            query = query.join(Account, col(Account.id) == HardwareOrder.account_id).where(
+                Account.name == account
+            )
+        if after is not None:
+            query = query.where(col(HardwareOrder.id) < after)
+        rows = session.exec(query.order_by(col(HardwareOrder.id).desc()).limit(limit + 1)).all()
+        page = list(rows[:limit])
+        data = order_resources(session, page, units=False)
+    more = len(rows) > limit
+    return {"data": data, "next_cursor": _cursor(page[-1].id or 0) if more and page else None}
+
+
+def get_order(ctx: Context, order_id: int) -> dict[str, Any]:
+    with ctx.store.session() as session:
+        order = authorise(ctx, session, Use.READ, order=order_id)
+        return order_resource(session, order)
+
+
+def cancel_order(ctx: Context, order_id: int, reason: str | None = None) -> dict[str, Any]:
+    """The customer cancelled: cancel a pending or approved order. Cancelling a cancelled order
+    again changes nothing; a rejected or fulfilled one cannot be cancelled (InvalidTransition).
+    The same conditional update as the CLI's, so a race with an approval has one winner."""
+    with ctx.store.session() as session:
+        order = authorise(ctx, session, Use.CANCEL, order=order_id)
+        if order.status == OrderStatus.CANCELLED:
+            return order_resource(session, order)
+    (outcome,) = orders.decide(ctx, [order_id], Action.CANCEL, reason=reason)
+    with ctx.store.session() as session:
+        order = authorise(ctx, session, Use.READ, order=order_id)
+        if not outcome.ok and order.status != OrderStatus.CANCELLED:
+            raise InvalidTransition(
+                outcome.message, order=order_id, status=order.status, action="cancel"
+            )
+        return order_resource(session, order)
+
+
+def devices(ctx: Context, account: str) -> list[dict[str, Any]]:
+    """The account's devices (the platform's Devices page), in the CLI's device shape."""
+    rows = devices_uc.list_devices(ctx, account=account)
+    return [d.to_json() for d in rows]
+
+
+__all__ = [
+    "Created",
+    "cancel_order",
+    "catalog",
+    "create_order",
+    "devices",
+    "get_order",
+    "list_orders",
+]

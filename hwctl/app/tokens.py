@@ -1,0 +1,185 @@
+"""API tokens: one per platform client. A super-admin creates one (shown once, only its
+SHA-256 kept), lists them, revokes one; each audited. The API turns a bearer token into a
+platform principal here (`authenticate`), on every request, so a revocation takes effect on the
+next request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import col, select
+
+from hwctl.app import audit
+from hwctl.app.context import Context, authorise
+from hwctl.app.views import iso
+from hwctl.domain.access import Principal, Use
+from hwctl.domain.status import decision_text
+from hwctl.errors import InvalidInput, NotFound
+from hwctl.store.engine import Store
+from hwctl.store.models import ApiToken, Platform
+from hwctl.vocabulary import AuditAction
+
+PREFIX = "hwp_"
+# last_used_at is written at most this often per token: a busy client must not turn every GET
+# into a write (SQLite has one writer at a time).
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class TokenView:
+    id: int
+    platform: str
+    name: str | None
+    created_at: datetime
+    created_by: str
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "platform": self.platform,
+            "name": self.name,
+            "created": iso(self.created_at),
+            "created_by": self.created_by,
+            "last_used": iso(self.last_used_at),
+            "revoked": iso(self.revoked_at),
+        }
+
+
+@dataclass(frozen=True)
+class NewToken:
+    """A token just created: `token` is shown once and never again."""
+
+    id: int
+    token: str
+    platform: str
+    name: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "token": self.token, "platform": self.platform, "name": self.name}
+
+
+def _view(row: ApiToken, platform: str) -> TokenView:
+    return TokenView(
+        id=row.id or 0,
+        platform=platform,
+        name=row.name,
+        created_at=row.created_at,
+        created_by=row.created_by,
+        last_used_at=row.last_used_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+def create(ctx: Context, platform: str, name: str | None = None) -> NewToken:
+    """A new token for `platform`: `hwp_` and 256 random bits (URL-safe base64)."""
+    name = decision_text("name", name)
+    with ctx.store.session(write=True) as session:
+        authorise(ctx, session, Use.TOKENS)
+        pid = session.exec(select(Platform.id).where(Platform.name == platform)).first()
+        if pid is None:
+            raise NotFound(f"unknown platform {platform!r}", platform=platform)
+        token = PREFIX + secrets.token_urlsafe(32)
+        row = ApiToken(
+            platform_id=pid,
+            name=name,
+            token_hash=hash_token(token),
+            created_at=ctx.now(),
+            created_by=ctx.actor,
+        )
+        session.add(row)
+        session.flush()
+        audit.record(
+            session,
+            ctx,
+            action=AuditAction.TOKEN_CREATE,
+            details={"token": row.id, "platform": platform, "name": name},
+        )
+        return NewToken(row.id or 0, token, platform, name)
+
+
+def list_tokens(ctx: Context, platform: str | None = None) -> list[TokenView]:
+    with ctx.store.session() as session:
+        authorise(ctx, session, Use.TOKENS)
+        query = select(ApiToken, Platform.name).join(
+            Platform, col(Platform.id) == ApiToken.platform_id
+        )
+        if platform is not None:
+            query = query.where(Platform.name == platform)
+        rows = session.exec(query.order_by(col(ApiToken.id))).all()
+        return [_view(row, name) for row, name in rows]
+
+
+def revoke(ctx: Context, token_id: int) -> TokenView:
+    """Revoke a token; the next request with it is refused. Revoking it again changes
+    nothing (and is not audited again)."""
+    with ctx.store.session(write=True) as session:
+        authorise(ctx, session, Use.TOKENS)
+        found = session.exec(
+            select(ApiToken, Platform.name)
+            .join(Platform, col(Platform.id) == ApiToken.platform_id)
+            .where(ApiToken.id == token_id)
+        ).first()
+        if found is None:
+            raise NotFound(f"token {token_id} does not exist", token=token_id)
+        row, platform = found
+        if row.revoked_at is None:
+            row.revoked_at = ctx.now()
+            session.add(row)
+            audit.record(
+                session,
+                ctx,
+                action=AuditAction.TOKEN_REVOKE,
+                details={"token": token_id, "platform": platform, "name": row.name},
+            )
+        return _view(row, platform)
+
+
+def authenticate(store: Store, token: str | None, now: datetime) -> Principal | None:
+    """The platform principal of a bearer token, or None when it is missing, unknown or
+    revoked. Notes when it was last used (to the minute)."""
+    if not token or not token.startswith(PREFIX) or len(token) > 200:
+        return None
+    digest = hash_token(token)
+    with store.session() as session:
+        found = session.exec(
+            select(ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, Platform.name)
+            .join(Platform, col(Platform.id) == ApiToken.platform_id)
+            .where(ApiToken.token_hash == digest)
+        ).first()
+    if found is None:
+        return None
+    token_id, revoked_at, last_used_at, platform = found
+    if revoked_at is not None:
+        return None
+    if last_used_at is None or now - last_used_at >= LAST_USED_RESOLUTION:
+        with store.session(write=True) as session:
+            session.execute(
+                update(ApiToken)
+                .where(col(ApiToken.id) == token_id)
+                .values(last_used_at=now)
+                .execution_options(synchronize_session=False)
+            )
+    return Principal.platform(platform, token_id)
+
+
+def parse_token_id(text: str) -> int:
+    """A token id as typed (`3`); anything else is invalid input naming it."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        raise InvalidInput(f"not a token id: {text!r}", field="token")
+    return int(text)
