@@ -120,8 +120,9 @@ def serving(db: str | None) -> Store:
 
 
 def for_platform(store: Store, principal: Principal) -> Context:
-    """The API's context: the store, acted on by the platform of a request's token."""
-    return Context(store, principal)
+    """The API's context: the store as the platform of a request's token sees it (on
+    PostgreSQL, row-level security hides every other platform's rows), acted on by it."""
+    return Context(store.for_tenant(principal.name), principal)
 
 
 def store_answers(store: Store) -> bool:

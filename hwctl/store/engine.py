@@ -13,6 +13,7 @@ timeout, so a locked order is "busy, try again" on either backend, never an endl
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import sqlite3
@@ -22,7 +23,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from urllib.parse import quote
 
-from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.engine import URL, make_url
 from sqlmodel import Session
 
@@ -242,6 +243,7 @@ class Store:
         self.location = location
         self.auto_migrate = location.is_sqlite if auto_migrate is None else auto_migrate
         self._checked = False
+        self._tenants: dict[str, Store] = {}
         if (
             location.sqlite_path is not None
             and not location.read_only
@@ -424,6 +426,21 @@ class Store:
                 return f"cannot open the store {path}: {problem}"
         return describe_db_error(self.location, err)
 
+    # The platform whose rows alone a session may see (PostgreSQL row-level security, see
+    # migration 0006); None: every row (the super-admins' door).
+    tenant: str | None = None
+
+    def for_tenant(self, platform: str) -> Store:
+        """This store as seen by `platform`: on PostgreSQL each transaction first sets
+        `hwctl.platform`, and the row-level security policies hide every other platform's rows
+        (a second wall behind the application's own rule). SQLite has no such thing."""
+        scoped = self._tenants.get(platform)
+        if scoped is None:
+            scoped = copy.copy(self)  # the same engine and pool; its own tenant
+            scoped.tenant = platform
+            self._tenants[platform] = scoped
+        return scoped
+
     @contextmanager
     def session(self, *, write: bool = False) -> Iterator[Session]:
         """One transaction: commit when the block ends, roll back on any exception."""
@@ -432,6 +449,11 @@ class Store:
             bind = self.engine.execution_options(hwctl_write=True) if write else self.engine
             with Session(bind, expire_on_commit=False) as session:
                 with session.begin():
+                    if self.tenant is not None and self.engine.dialect.name == "postgresql":
+                        session.execute(
+                            text("SELECT set_config('hwctl.platform', :p, true)"),
+                            {"p": self.tenant},
+                        )
                     yield session
 
 
