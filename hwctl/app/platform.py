@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import delete, text
 from sqlmodel import Session, col, select
 
 from hwctl.app import devices as devices_uc
@@ -176,16 +176,16 @@ def create_order(ctx: Context, payload: Any, idempotency_key: str | None = None)
         session.flush()
         body = order_resource(session, order)
         if idempotency_key is not None:
-            # A key older than the window is forgotten: its row is replaced.
-            stale = session.exec(
-                select(IdempotencyRecord).where(
-                    IdempotencyRecord.platform_id == platform.id,
-                    IdempotencyRecord.key == idempotency_key,
+            # Keys older than the window are forgotten (this one included, if it was reused
+            # after it): the table holds two days of keys, not the whole history.
+            session.execute(
+                delete(IdempotencyRecord)
+                .where(
+                    col(IdempotencyRecord.platform_id) == platform.id,
+                    col(IdempotencyRecord.created_at) < ctx.now() - IDEMPOTENCY_WINDOW,
                 )
-            ).first()
-            if stale is not None:
-                session.delete(stale)
-                session.flush()
+                .execution_options(synchronize_session=False)
+            )
             session.add(
                 IdempotencyRecord(
                     platform_id=platform.id or 0,
