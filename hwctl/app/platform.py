@@ -42,6 +42,7 @@ DEFAULT_PAGE = 50
 # How long an Idempotency-Key is remembered (at least a day, as promised to platforms).
 IDEMPOTENCY_WINDOW = timedelta(hours=48)
 MAX_KEY_LENGTH = 255
+MAX_ORDER_ID = 2**31 - 1  # ids are 32-bit INTEGERs on PostgreSQL
 
 
 def decode_body(raw: bytes) -> Any:  # noqa: ANN401
@@ -210,6 +211,8 @@ def _after(cursor: str) -> int:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raw = ""
     if not (raw.startswith("o") and raw[1:].isascii() and raw[1:].isdigit() and len(raw) < 20):
+        raise InvalidInput("cursor: not a cursor this API gave out", field="cursor")
+    if int(raw[1:]) > MAX_ORDER_ID:  # no order has it; PostgreSQL would refuse the comparison
         raise InvalidInput("cursor: not a cursor this API gave out", field="cursor")
     return int(raw[1:])
 
