@@ -217,6 +217,13 @@ def _after(cursor: str) -> int:
     return int(raw[1:])
 
 
+def _name_param(value: str | None, field: str) -> str | None:
+    """A name asked for in a query: PostgreSQL text cannot hold NUL, so no name has one."""
+    if value is not None and "\x00" in value:
+        raise InvalidInput(f"{field}: must not contain NUL characters", field=field)
+    return value
+
+
 def list_orders(
     ctx: Context,
     *,
@@ -234,6 +241,7 @@ def list_orders(
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidInput(f"limit: must be between 1 and {MAX_PAGE}", field="limit")
     after = _after(cursor) if cursor else None
+    account = _name_param(account, "account")
     platform_name = platform_scope(ctx, None)
     with ctx.store.session() as session:
         authorise(ctx, session, Use.READ)
@@ -284,7 +292,7 @@ def cancel_order(ctx: Context, order_id: int, reason: str | None = None) -> dict
 
 def devices(ctx: Context, account: str) -> list[dict[str, Any]]:
     """The account's devices (the platform's Devices page), in the CLI's device shape."""
-    rows = devices_uc.list_devices(ctx, account=account)
+    rows = devices_uc.list_devices(ctx, account=_name_param(account, "account"))
     return [d.to_json() for d in rows]
 
 

@@ -657,6 +657,12 @@ def test_devices_of_an_unknown_account_are_404_and_without_one_422(shared: Api) 
     problem(shared.get("/v1/devices", params={"account": "x" * 201}), 422, "account")
 
 
+@pytest.mark.parametrize("path", ["/v1/devices", "/v1/orders"])
+def test_an_account_with_a_nul_character_is_a_422_not_a_store_error(shared: Api, path: str) -> None:
+    """Found by schemathesis: PostgreSQL text cannot hold NUL, and the query failed (503)."""
+    problem(shared.get(path, params={"account": "Glo\x00bex"}), 422, "account")
+
+
 # -- tokens ----------------------------------------------------------------------------------
 
 
