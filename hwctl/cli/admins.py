@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from hwctl.cli import render
+from hwctl.cli import render, sink
 from hwctl.cli.options import FormatOpt, OutputFormat, state
 
 admins_app = typer.Typer(
@@ -40,7 +40,7 @@ def list_(ctx: typer.Context, fmt: FormatOpt = OutputFormat.table) -> None:
     """List the super-admins."""
     from hwctl.app import admins
 
-    render.admins(admins.list_admins(state(ctx).context()), fmt.value)
+    sink.for_format(fmt).rows(sink.ADMINS, admins.list_admins(state(ctx).context()))
 
 
 def register(app: typer.Typer) -> None:

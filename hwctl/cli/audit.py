@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from hwctl.cli import render
+from hwctl.cli import sink
 from hwctl.cli.options import FormatOpt, OutputFormat, RecentLimitOpt, parse_order_id, state
 from hwctl.vocabulary import AuditAction
 
@@ -36,7 +36,7 @@ def audit(
         )
     order_id = parse_order_id(order) if order is not None else None
     entries = service.list_entries(state(ctx).context(), order_id=order_id, action=action)
-    render.audit(entries, fmt.value, limit=limit)
+    sink.for_format(fmt).rows(sink.AUDIT_LOG, entries, limit=limit)
 
 
 def register(app: typer.Typer) -> None:

@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from hwctl.cli import render
+from hwctl.cli import sink
 from hwctl.cli.options import (
     FormatOpt,
     LimitOpt,
@@ -40,7 +40,7 @@ def devices(
         platform=platform,
         order=parse_order_id(order) if order is not None else None,
     )
-    render.devices(rows, fmt.value, limit=limit)
+    sink.for_format(fmt).rows(sink.DEVICES, rows, limit=limit)
 
 
 def register(app: typer.Typer) -> None:

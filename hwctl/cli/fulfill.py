@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from hwctl.cli import render
+from hwctl.cli import render, sink
 from hwctl.cli.options import (
     DetailFormat,
     DetailFormatOpt,
@@ -56,6 +56,7 @@ def fulfill(
     from hwctl.io import drafts
     from hwctl.io.shipments import read_shipments
 
+    out = sink.for_format(fmt)
     core = state(ctx).context()
     sheet = fulfilment.load_sheet(core, order)  # the state first: exit 1 whatever else
     answers: dict[int, rules.Answer] = {}
@@ -66,7 +67,7 @@ def fulfill(
         for w in placed.warnings:
             render.warn(w)
     elif sheet.is_fulfilled:
-        _already_fulfilled(core, order, fmt, sheet)
+        _already_fulfilled(core, order, out, sheet)
         return
     todo = rules.missing(sheet.slots, answers)
     typed = 0  # identifiers typed at the prompts (kept as a draft until the order is fulfilled)
@@ -115,18 +116,16 @@ def fulfill(
     with render.progress("Validating identifiers", len(answers)) as on_progress:
         the_plan = fulfilment.plan(core, order, answers, progress=on_progress, partial=partial)
     if not dry_run and fulfilment.is_retry(sheet, the_plan, partial=partial):
-        _already_fulfilled(core, order, fmt, sheet, the_plan)
+        _already_fulfilled(core, order, out, sheet, the_plan)
         return
     for w in the_plan.warnings:
         render.warn(w)
     if dry_run:
-        if fmt is DetailFormat.json:
-            render.emit_json(fulfilment.plan_json(the_plan, dry_run=True))
-        else:
-            render.fulfil_plan(the_plan, title=f"Order #{order}: fulfilment plan (dry run)")
+        out.record(sink.PLAN_DRY_RUN, the_plan)
         return
     if not yes and prompts.can_prompt() and fmt is DetailFormat.table:
-        render.fulfil_plan(the_plan, title=f"Order #{order}: fulfilment plan", stderr=True)
+        # Behaviour, not output: only a table run asks, so only it shows the plan first.
+        sink.TableSink(stderr=True).record(sink.PLAN_TO_CONFIRM, the_plan)
     question = f"Create the devices and mark order {order} fulfilled?"
     if not the_plan.complete:
         question = (
@@ -152,22 +151,10 @@ def fulfill(
             core, order, answers, expected=the_plan, progress=on_progress, partial=partial
         )
     drafts.remove(core.store.location, order)
-    p = done.plan
-    status = done.outcome
-    if fmt is DetailFormat.json:
-        render.emit_json(done.to_json())
-        return
-    if done.already:
-        render.result(f"order {order}: {status}")
-        return
-    open_units = f", {p.count('open')} still open" if not p.complete else ""
-    render.result(
-        f"order {order}: {status} · {p.count('create')} created, {p.count('link')} linked, "
-        f"{p.count('skip')} skipped, {p.paired} handset(s) paired{open_units}"
-    )
+    out.record(sink.FULFILMENT, done)
 
 
-def _already_fulfilled(core, order: int, fmt: DetailFormat, sheet, the_plan=None) -> None:  # noqa: ANN001
+def _already_fulfilled(core, order: int, out: sink.Sink, sheet, the_plan=None) -> None:  # noqa: ANN001
     """A retry with the identifiers the order has (fulfilled, or a parcel given again): nothing
     to write. JSON callers get JSON (the plan, the units skipped, and the devices), like a first
     fulfilment."""
@@ -176,11 +163,7 @@ def _already_fulfilled(core, order: int, fmt: DetailFormat, sheet, the_plan=None
 
     if sheet.is_fulfilled:
         drafts.remove(core.store.location, order)  # whoever fulfilled it, the draft is of no use
-    result = fulfilment.retry_result(core, order, the_plan)
-    if fmt is not DetailFormat.json:
-        render.result(f"order {order}: {result.outcome}")
-        return
-    render.emit_json(result.to_json())
+    out.record(sink.FULFILMENT, fulfilment.retry_result(core, order, the_plan))
 
 
 def _ask(core, order: int, slots, todo, given) -> dict:  # noqa: ANN001

@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from hwctl.cli import render
+from hwctl.cli import render, sink
 from hwctl.cli.options import (
     DetailFormat,
     FileArg,
@@ -39,11 +39,7 @@ def submit(
     s = state(ctx)
     data, source = read_input(file)
     created = orders.submit(s.context(), data, source)
-    if fmt is DetailFormat.json:
-        render.emit_json([o.to_json() for o in created])
-    else:
-        for o in created:
-            render.result(f"submitted {render.order_line(o)}")
+    sink.for_format(fmt).record(sink.SUBMITTED, created)
 
 
 def list_orders(
@@ -70,20 +66,21 @@ def list_orders(
     across all platforms, whatever the filters."""
     from hwctl.app import orders
 
-    if fmt is OutputFormat.table:
-        # A table shows the first 50 rows unless --limit says otherwise: never fetch the history.
-        limit = render.TABLE_ROWS if limit is None else limit
+    out = sink.for_format(fmt)
+    # A table shows the first 50 rows unless --limit says otherwise: never fetch the history.
+    shown = out.limit(sink.ORDERS, limit)
     page = orders.list_orders(
-        state(ctx).context(), status=status.value, platform=platform, search=search, limit=limit
+        state(ctx).context(), status=status.value, platform=platform, search=search, limit=shown
     )
-    render.orders(page, fmt.value, status.value)
+    view = sink.orders_view(status.value, page.pending)
+    out.rows(view, page.orders, limit=shown, total=page.total)
 
 
 def show(ctx: typer.Context, order: OrderArg, fmt: FormatOpt = OutputFormat.table) -> None:
     """Show one order: lines, units, intents, devices, audit trail."""
     from hwctl.app import orders
 
-    render.order_detail(orders.show_order(state(ctx).context(), order), fmt.value)
+    sink.for_format(fmt).record(sink.ORDER_DETAIL, orders.show_order(state(ctx).context(), order))
 
 
 def review(
@@ -122,7 +119,7 @@ def review(
             raise typer.BadParameter(
                 "give --set, --add or --remove (no terminal to review interactively)"
             )
-        render.order_detail(sheet.detail, "table")
+        sink.TableSink().record(sink.ORDER_DETAIL, sheet.detail)
 
         def problem(chosen: list) -> str | None:  # checked at "Done": a refusal keeps the edits
             try:
@@ -144,11 +141,8 @@ def review(
     if not plan.changed:
         render.info(f"order {order}: nothing changed")
         return
-    render.plain_table(
-        f"Order #{order}: proposed change",
-        ("Line", "SKU", "Before", "After"),
-        _change_rows(plan),
-        stderr=True,
+    sink.TableSink(stderr=True).rows(
+        sink.LINE_CHANGES, sink.line_changes(plan), title=f"Order #{order}: proposed change"
     )
     if plan.dropped_intents:
         render.warn(
@@ -161,7 +155,7 @@ def review(
     # What was confirmed is what is written: the lines this plan was made from go along, and a
     # change by another admin meanwhile is refused as a conflict.
     done = orders.edit_order(core, order, edits, expected=plan.before, allow_intent_drops=True)
-    render.result(f"edited {render.order_line(done.order)}")
+    render.result(f"edited {sink.order_line(done.order)}")
 
 
 def _as_edits(chosen: list) -> list:
@@ -170,17 +164,6 @@ def _as_edits(chosen: list) -> list:
 
     kinds = {"set": lambda v: SetQuantity(*v), "add": lambda v: AddItem(*v), "remove": RemoveLine}
     return [kinds[kind](value) for kind, value in chosen]
-
-
-def _change_rows(plan) -> list[tuple[object, ...]]:  # noqa: ANN001
-    before = {x.line: x for x in plan.before}
-    after = {x.line: x for x in plan.after}
-    rows = []
-    for line in sorted(set(before) | set(after)):
-        b, a = before.get(line), after.get(line)
-        sku = (a or b).sku
-        rows.append((line, sku, b.quantity if b else "—", a.quantity if a else "removed"))
-    return rows
 
 
 def _decide(ctx: typer.Context, raw: list[str], action_name: str, question: str, yes: bool,

@@ -1,4 +1,6 @@
-"""The one place that writes output and the only module that imports Rich.
+"""The one place that writes to the terminal and the only module that imports Rich: streams,
+tables, JSON and CSV writers, talk on stderr, progress bars. What each noun's output looks like,
+in every `--format`, is declared in `hwctl.cli.sink`, which draws through here.
 
 Stdout is data (tables, JSON, CSV), stderr is talk (progress, warnings, errors). Names from the
 store are data too: they go into Rich `Text` objects (never parsed as markup) with control
@@ -18,7 +20,6 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:  # Rich and the views are imported where used: --help and TAB stay fast
@@ -26,35 +27,12 @@ if TYPE_CHECKING:  # Rich and the views are imported where used: --help and TAB 
     from rich.table import Table
 
     from hwctl.app.reports import PendingReport
-    from hwctl.app.views import (
-        AdminView,
-        AuditView,
-        DeviceView,
-        LineView,
-        OrderDetail,
-        OrderPage,
-        OrderView,
-    )
     from hwctl.domain.monitoring import Thresholds
 
-TABLE_ROWS = 50
+TABLE_ROWS = 50  # the rows a table shows unless --limit says otherwise (JSON and CSV show all)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _LINE_BREAKS = re.compile(r"[\t\n\x0b\x0c\r\x85\u2028\u2029]+")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def iso(value: datetime | None) -> str | None:
-    """`hwctl.app.views.iso` (imported on first use)."""
-    from hwctl.app.views import iso as views_iso
-
-    return views_iso(value)
-
-
-def format_items(items: Sequence[LineView]) -> str:
-    """`hwctl.app.views.format_items` (imported on first use)."""
-    from hwctl.app.views import format_items as views_format_items
-
-    return views_format_items(items)
 
 
 def clean(value: object) -> str:
@@ -197,6 +175,8 @@ def neutralise(cell: object) -> object:
 
 
 def emit_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    """CSV on stdout: `header`, then the rows; None is an empty cell, and a cell a spreadsheet
+    would run as a formula is `neutralise`d."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
@@ -206,12 +186,6 @@ def emit_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
 
 
 # -- tables ------------------------------------------------------------------------------------
-def _date(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
-
-
 def _table(*columns: str, title: str | None = None, caption: str | None = None) -> Table:
     from rich.table import Table
 
@@ -227,255 +201,28 @@ def _row(table: Table, *cells: object) -> None:
     table.add_row(*(Text(clean(c)) for c in cells))
 
 
-def _print(renderable: object) -> None:
-    _console().print(renderable)
-
-
-ORDER_CSV = ("id", "status", "platform", "account", "items", "ordered_at", "rejection_reason",
-             "decided_by", "decided_at", "note")  # fmt: skip
-
-
-def orders(page: OrderPage, fmt: str, status: str) -> None:
-    if fmt == "json":
-        emit_json([o.to_json() for o in page.orders])
-        return
-    if fmt == "csv":
-        emit_csv(
-            ORDER_CSV,
-            (
-                (o.id, o.status, o.platform, o.account, format_items(o.items), iso(o.ordered_at),
-                 o.rejection_reason, o.decided_by, iso(o.decided_at), o.note)
-                for o in page.orders
-            ),
-        )  # fmt: skip
-        return
-    shown = page.orders  # the command fetched at most --limit (default 50) rows
-    more = page.total - len(shown)
-    title = f"Hardware orders ({status}) · {page.pending} waiting for approval"
-    caption = f"… and {more} more (use --limit, or --format json|csv for all)" if more > 0 else None
-    if not shown:
-        if page.total:
-            info(f"{page.pending} waiting for approval · {page.total} {status} orders match, "
-                 "none shown (--limit 0)")  # fmt: skip
-        else:
-            info(f"{page.pending} waiting for approval · no {status} orders match")
-        return
-    table = _table("ID", "Status", "Platform", "Account", "Items", "Ordered", title=title,
-                   caption=caption)  # fmt: skip
-    for o in shown:
-        _row(table, f"#{o.id}", status_text(o), o.platform, o.account, format_items(o.items),
-             _date(o.ordered_at))  # fmt: skip
-    _print(table)
-
-
-def status_text(o: OrderView) -> str:
-    """The status, with a split shipment's progress: `approved (2/5 delivered)`."""
-    if o.partly_fulfilled:
-        return f"{o.status} ({o.units_done}/{o.units_total} delivered)"
-    return o.status
-
-
-def intent_text(user: str | None, location: str | None) -> str:
-    return " · ".join(clean(x) for x in (user, location) if x)
-
-
-def device_identifier(d: DeviceView | None) -> str:
-    if d is None:
-        return ""
-    if d.mac:
-        return ":".join(d.mac[i : i + 2] for i in range(0, 12, 2))
-    return f"{d.ipei[:5]} {d.ipei[5:12]} {d.ipei[12:]}" if d.ipei else ""
-
-
-ORDER_UNIT_CSV = ("order", "status", "platform", "account", "ordered_at", "unit", "line", "sku",
-                  "kind", "user", "location", "device", "mac", "ipei", "ipui", "base")  # fmt: skip
-
-
-def order_detail(detail: OrderDetail, fmt: str) -> None:
-    if fmt == "json":
-        emit_json(detail.to_json())
-        return
-    if fmt == "csv":  # one row per unit, the order's fields repeated
-        o = detail.order
-        emit_csv(
-            ORDER_UNIT_CSV,
-            (
-                (o.id, o.status, o.platform, o.account, iso(o.ordered_at), u.unit, u.line, u.sku,
-                 u.kind, u.user, u.location, u.device.id if u.device else None,
-                 u.device.mac if u.device else None, u.device.ipei if u.device else None,
-                 u.device.ipui if u.device else None, u.device.base if u.device else None)
-                for u in detail.units
-            ),
-        )  # fmt: skip
-        return
-    o = detail.order
-    head = _table("Field", "Value", title=f"Order #{o.id}")
-    _row(head, "Status", status_text(o))
-    _row(head, "Platform", o.platform)
-    _row(head, "Account", o.account)
-    _row(head, "Ordered", _date(o.ordered_at))
-    _row(head, "Items", format_items(o.items))
-    if o.decided_by:
-        _row(head, "Decided", f"{_date(o.decided_at)} by {o.decided_by}")
-    if detail.note or o.note:
-        _row(head, "Note", detail.note or o.note)
-    if o.rejection_reason:
-        _row(head, "Rejection reason", o.rejection_reason)
-        if o.rejection_code:
-            _row(head, "Rejection code", o.rejection_code)
-    if o.cancel_reason:
-        _row(head, "Cancellation reason", o.cancel_reason)
-    _print(head)
-    units = _table("Unit", "Line", "SKU", "Kind", "Intent", "Device", "Base", title="Units")
-    for u in detail.units:
-        base = device_identifier_mac(u.device.base) if u.device else ""
-        _row(units, u.unit, u.line, u.sku, u.kind, intent_text(u.user, u.location),
-             device_identifier(u.device), base)  # fmt: skip
-    _print(units)
-    audit(detail.audit, "table", title="Audit trail")
-
-
-def _details_text(details: dict | None) -> str:
-    if not details:
-        return ""
-    return json.dumps(details, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
-
-
-AUDIT_CSV = ("id", "at", "actor", "action", "order", "reason", "details")
-
-
-def audit(
-    entries: Sequence[AuditView],
-    fmt: str,
-    title: str = "Audit log",
-    limit: int | None = None,
-) -> None:
-    """Oldest first; `limit` keeps the most recent N (tables: 50 unless given)."""
-    if limit is None and fmt == "table" and title == "Audit log":
-        limit = TABLE_ROWS
-    earlier = max(len(entries) - limit, 0) if limit is not None else 0
-    entries = entries[earlier:]
-    if fmt == "json":
-        emit_json([e.to_json() for e in entries])
-        return
-    if fmt == "csv":
-        emit_csv(
-            AUDIT_CSV,
-            ((e.id, iso(e.at), e.actor, e.action, e.order, e.reason, _details_text(e.details))
-             for e in entries),
-        )  # fmt: skip
-        return
-    caption = (
-        f"… {earlier} earlier entries not shown (use --limit, or --format json|csv for all)"
-        if earlier and fmt == "table"
-        else None
-    )
-    table = _table("ID", "At (UTC)", "Actor", "Action", "Order", "Reason / note", "Details",
-                   title=title, caption=caption)  # fmt: skip
-    for e in entries:
-        _row(table, e.id, iso(e.at), e.actor, e.action, f"#{e.order}" if e.order else "",
-             e.reason or "", _details_text(e.details))  # fmt: skip
-    _print(table)
-
-
-DEVICE_CSV = ("id", "platform", "account", "kind", "sku", "mac", "ipei", "ipui", "user",
-              "location", "base", "order")  # fmt: skip
-
-
-def devices(rows: Sequence[DeviceView], fmt: str, limit: int | None = None) -> None:
-    """`limit` keeps the first N (tables: 50 unless given)."""
-    total = len(rows)
-    if limit is None and fmt == "table":
-        limit = TABLE_ROWS
-    rows = rows[:limit] if limit is not None else rows
-    if fmt == "json":
-        emit_json([d.to_json() for d in rows])
-        return
-    if fmt == "csv":
-        emit_csv(DEVICE_CSV, ([d.to_json()[k] for k in DEVICE_CSV] for d in rows))
-        return
-    if not rows:
-        info(f"{total} devices match, none shown (--limit 0)" if total else "no devices match")
-        return
-    more = total - len(rows)
-    caption = f"… and {more} more (use --limit, or --format json|csv for all)" if more else None
-    table = _table("ID", "Platform", "Account", "Kind", "SKU", "Identifier", "User", "Location",
-                   "Base", "Order", title="Devices", caption=caption)  # fmt: skip
-    for d in rows:
-        base = device_identifier_mac(d.base)
-        _row(table, d.id, d.platform, d.account, d.kind, d.sku or "", device_identifier(d),
-             d.user or "", d.location or "", base, f"#{d.order}" if d.order else "")  # fmt: skip
-    _print(table)
-
-
-def device_identifier_mac(mac: str | None) -> str:
-    if not mac:
-        return ""
-    return ":".join(mac[i : i + 2] for i in range(0, 12, 2))
-
-
-def admins(rows: Sequence[AdminView], fmt: str) -> None:
-    if fmt == "json":
-        emit_json([a.to_json() for a in rows])
-        return
-    if fmt == "csv":
-        emit_csv(("name", "added_at", "added_by"),
-                 ((a.name, iso(a.added_at), a.added_by) for a in rows))  # fmt: skip
-        return
-    if not rows:
-        info("no super-admins registered yet: `hwctl admins add NAME` registers the first")
-        return
-    table = _table("Name", "Added (UTC)", "Added by", title="Super-admins")
-    for a in rows:
-        _row(table, a.name, iso(a.added_at), a.added_by)
-    _print(table)
-
-
-def order_line(o: OrderView) -> str:
-    return f"order {o.id}: {o.status} · {o.platform} · {o.account} · {format_items(o.items)}"
-
-
 def key_values(title: str, pairs: Sequence[tuple[str, object]]) -> None:
-    table = _table("Field", "Value", title=title)
-    for k, v in pairs:
-        _row(table, k, v)
-    _print(table)
+    plain_table(title, ("Field", "Value"), pairs)
 
 
-def plain_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[object]],
-                stderr: bool = False) -> None:  # fmt: skip
-    table = _table(*columns, title=title)
+def plain_table(
+    title: str | None,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    stderr: bool = False,
+    *,
+    caption: str | None = None,
+) -> None:
+    """A table on stdout (or stderr): every cell shown literally (never parsed as markup), one
+    line each (`clean`), folded when the column is too narrow. `hwctl.cli.sink` draws every
+    listing and record with it."""
+    table = _table(*columns, title=title, caption=caption)
     for r in rows:
         _row(table, *r)
     _console(stderr).print(table)
 
 
-# -- fulfilment ----------------------------------------------------------------------------------
-
-
-_ACTION_WORDS = {
-    "create": "new device",
-    "link": "link existing",
-    "skip": "done already",
-    "open": "still open",
-}
-
-
-def fulfil_plan(plan, *, title: str, stderr: bool = False) -> None:  # noqa: ANN001
-    base_label = {u.number: u.shown for u in plan.units if u.kind == "dect_base"}
-    table = _table("Unit", "SKU", "Identifier", "Device", "User", "Location", "Paired base",
-                   title=title)  # fmt: skip
-    for u in plan.units:
-        base = ""
-        if u.base_unit is not None:
-            base = f"unit {u.base_unit} ({base_label.get(u.base_unit, '')})"
-        elif u.kind == "dect_handset":
-            base = "on-site registration"
-        _row(table, u.number, u.sku, u.shown, _ACTION_WORDS[u.action], u.user or "",
-             u.location or "", base)  # fmt: skip
-    _console(stderr).print(table)
-
-
+# -- progress (stderr) ---------------------------------------------------------------------------
 class _Progress:
     def __init__(self, description: str, total: int) -> None:
         from rich.progress import Progress
