@@ -1,6 +1,7 @@
 """Fast start: `--help` of every command, `--version`, `completion` and a TAB completion in
-bash, zsh and fish import neither SQLAlchemy/SQLModel (nor Alembic) nor questionary. Those
-imports cost most of a second, and every TAB runs hwctl once more.
+bash, zsh and fish import neither SQLAlchemy/SQLModel (nor Alembic) nor questionary, nor the
+server stack of `hwctl serve` (FastAPI, Starlette, uvicorn, hwctl.api). Those imports cost most
+of a second, and every TAB runs hwctl once more.
 
 The timing itself is not tested (it depends on the machine): scripts/bench_startup.py measures
 it against the budget of 1.5x `python -c "import typer"`.
@@ -22,16 +23,24 @@ from tests.conftest import make_order
 # pydantic: Typer builds a pydantic adapter for every option value unless hwctl.cli.app's patch
 # (`_skip_coercion_of_absent_values`) short-cuts absent values; this list is what catches the
 # patch no longer working after a Typer upgrade.
-HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "questionary", "netaddr", "pydantic")
+# The server stack (fastapi, starlette, uvicorn) and hwctl's own HTTP door: `hwctl serve` imports
+# them when it runs, never at start-up.
+HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "questionary", "netaddr", "pydantic",
+         "fastapi", "starlette", "uvicorn", "hwctl.api")  # fmt: skip
+
+
+def heavy_of(modules: set[str] | list[str]) -> list[str]:
+    """The HEAVY packages that `modules` (dotted names) are, or are inside of."""
+    return sorted({h for h in HEAVY for m in modules if m == h or m.startswith(h + ".")})
 
 
 def heavy_imports(importtime_log: str) -> list[str]:
-    """Heavy top-level packages named in a `-X importtime` log."""
+    """Heavy packages named in a `-X importtime` log."""
     names = set()
     for line in importtime_log.splitlines():
         if line.startswith("import time:") and "|" in line:
-            names.add(line.rsplit("|", 1)[1].strip().split(".")[0])
-    return sorted(names & set(HEAVY))
+            names.add(line.rsplit("|", 1)[1].strip())
+    return heavy_of(names)
 
 
 def run_hwctl(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -68,7 +77,7 @@ for argv in json.loads(sys.argv[1]):
             code = 0
         except SystemExit as e:
             code = e.code or 0
-    loaded = sorted({m.split(".")[0] for m in sys.modules} & set(heavy))
+    loaded = sorted({h for h in heavy for m in sys.modules if m == h or m.startswith(h + ".")})
     results[" ".join(argv)] = [code, loaded, "Usage:" in out.getvalue()]
 print(json.dumps(results))
 """
@@ -94,13 +103,29 @@ def test_the_help_of_every_command_imports_nothing_heavy() -> None:
 @pytest.mark.parametrize(
     "args",
     [["--help"], ["list", "--help"], ["report", "pending", "--help"], ["--version"],
-     ["completion", "zsh"], ["db", "path"]],
+     ["completion", "zsh"], ["db", "path"], ["serve", "--help"], ["token", "--help"]],
     ids=lambda a: " ".join(a),
 )  # fmt: skip
 def test_the_installed_command_starts_without_heavy_imports(args: list[str]) -> None:
     run = run_hwctl(*args)
     assert run.returncode == 0
     assert heavy_imports(run.stderr) == []
+
+
+def test_importing_the_cli_imports_neither_the_server_stack_nor_the_http_door() -> None:
+    code = "import json, sys; import hwctl.cli.app; print(json.dumps(sorted(sys.modules)))"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    modules = json.loads(run.stdout)
+    assert "hwctl.cli.serve" in modules  # the command is there; what it serves is not
+    assert heavy_of(modules) == []
+
+
+def test_the_heavy_list_names_the_server_stack_and_only_the_http_door_of_hwctl() -> None:
+    """So the guards above can fail: a server module or hwctl.api counts, hwctl.app does not."""
+    assert heavy_of(["hwctl.api.app", "hwctl.app.platform", "starlette.routing", "uvicorn",
+                     "fastapi.routing", "hwctl.apiary"]) == [
+        "fastapi", "hwctl.api", "starlette", "uvicorn"]  # fmt: skip
 
 
 @pytest.mark.parametrize(
