@@ -225,6 +225,7 @@ def _register() -> None:
         report,
         serve,
         tokens,
+        webhooks,
     )
 
     orders.register(app)
@@ -234,6 +235,7 @@ def _register() -> None:
     audit.register(app)
     report.register(app)
     admins.register(app)
+    webhooks.register(app)
     db.register(app)
     tokens.register(app)
     serve.register(app)
