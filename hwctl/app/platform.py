@@ -137,6 +137,8 @@ def create_order(ctx: Context, payload: Any, idempotency_key: str | None = None)
             )
         if not idempotency_key.isascii() or not idempotency_key.isprintable():
             raise InvalidInput("Idempotency-Key must be printable ASCII", field="Idempotency-Key")
+    if not isinstance(payload, dict):
+        raise InvalidInput("body: must be a JSON object: an order", field="body")
     digest = _request_hash(payload)
     with ctx.store.session(write=True) as session:
         authorise(ctx, session, Use.SUBMIT)
