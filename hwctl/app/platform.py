@@ -109,6 +109,13 @@ def _lock_key(session: Session, platform_id: int, key: str) -> None:
 def _ensure_account(session: Session, platform: Platform, name: str, spec: Any) -> None:  # noqa: ANN401
     """Create the account of an order placed on the account form, or add its missing users and
     locations (in the order's transaction)."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Two orders creating one account at once: the second waits, then finds it (else its
+        # INSERT would violate the unique name). SQLite's write transaction already serialises.
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
+            {"k": f"hwctl.account:{platform.id}:{name}"},
+        )
     account = session.exec(
         select(Account).where(Account.platform_id == platform.id, Account.name == name)
     ).first()

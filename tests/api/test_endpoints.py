@@ -341,31 +341,47 @@ def test_an_idempotency_key_that_is_empty_or_too_long_is_a_422(shared: Api, key:
     assert order_count(shared.store) == before
 
 
-def test_concurrent_requests_with_one_key_create_one_order(api: Api) -> None:
-    """Eight threads, each with its own client, send the same key and body at once (released
-    by a barrier): one order; every response the same 201."""
+def at_once(api: Api, body: dict[str, Any], n: int = 8, **headers: str) -> list[Any]:
+    """POST /v1/orders from `n` threads, each with its own client, released by a barrier."""
     import threading
 
-    clients = [make_client(api.app) for _ in range(8)]
-    barrier = threading.Barrier(len(clients))
-    results: list[Any] = [None] * len(clients)
-    headers = api.headers("A", **{"Idempotency-Key": "double-click", "Content-Type":
-                                  "application/json"})  # fmt: skip
+    clients = [make_client(api.app) for _ in range(n)]
+    barrier = threading.Barrier(n)
+    results: list[Any] = [None] * n
+    sent = api.headers("A", **{"Content-Type": "application/json", **headers})
 
     def send(k: int) -> None:
         barrier.wait()
-        results[k] = clients[k].post("/v1/orders", content=json.dumps(GLOBEX_ORDER),
-                                     headers=headers)  # fmt: skip
+        results[k] = clients[k].post("/v1/orders", content=json.dumps(body), headers=sent)
 
-    threads = [threading.Thread(target=send, args=(k,)) for k in range(len(clients))]
+    threads = [threading.Thread(target=send, args=(k,)) for k in range(n)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=60)
-    assert [r.status_code for r in results] == [201] * len(clients), [r.text for r in results]
+    return results
+
+
+def test_concurrent_requests_with_one_key_create_one_order(api: Api) -> None:
+    """Eight at once with the same key and body: one order; every response the same 201."""
+    results = at_once(api, GLOBEX_ORDER, **{"Idempotency-Key": "double-click"})
+    assert [r.status_code for r in results] == [201] * 8, [r.text for r in results]
     assert len({r.json()["id"] for r in results}) == 1
     assert sum(r.headers.get("idempotent-replayed") == "true" for r in results) == 7
     assert order_count(api.store) == 1
+
+
+def test_concurrent_orders_creating_one_new_account_all_succeed_on_one_account(api: Api) -> None:
+    """Six sign-ups of one new account at once (no key): six orders, one account, its people
+    once (on PostgreSQL the later ones used to hit the unique name: a 500)."""
+    body = {
+        "account": {"name": "Hooli", "users": ["gavin@hooli.example"], "locations": ["Campus"]},
+        "items": [line(units=[{"user": "gavin@hooli.example", "location": "Campus"}])],
+    }
+    results = at_once(api, body, n=6)
+    assert [r.status_code for r in results] == [201] * 6, [r.text for r in results]
+    assert len({r.json()["id"] for r in results}) == 6
+    assert people(api.store, "Acme Voice", "Hooli") == (["gavin@hooli.example"], ["Campus"])
 
 
 # -- listing ---------------------------------------------------------------------------------
