@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Regenerate the files built from the CLI definition: the man page `man/hwctl.1` and the shell
-completion scripts `completions/bash/hwctl`, `completions/zsh/_hwctl`, `completions/fish/hwctl.fish`
+"""Regenerate the files built from the code: the API's `openapi.json`, the man page
+`man/hwctl.1` and the shell completion scripts `completions/bash/hwctl`,
+`completions/zsh/_hwctl`, `completions/fish/hwctl.fish`
 (each named as its shell loads it: the wheel installs them unrenamed under share/, see
 [tool.setuptools.data-files] in pyproject.toml). Run it after adding or changing a command, an
 option or a help text; a test fails until you do.
@@ -32,6 +33,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 MAN_PAGE = "man/hwctl.1"
+OPENAPI = "openapi.json"  # the platform API's contract: a diff here is a change for platforms
 # The .TH date: when the page last changed for a release (bump it with hwctl.__version__).
 MAN_DATE = "2026-12-01"
 COMPLETION_FILES = {
@@ -327,7 +329,19 @@ def generated() -> dict[str, str]:
 
     files = {path: script(shell) for shell, path in COMPLETION_FILES.items()}
     files[MAN_PAGE] = manpage()
+    files[OPENAPI] = openapi()
     return files
+
+
+def openapi() -> str:
+    """The platform API's OpenAPI document, as `GET /openapi.json` serves it (the routes need no
+    store to describe themselves)."""
+    import json
+
+    from hwctl.api.app import create_app
+
+    doc = create_app(None).openapi()  # type: ignore[arg-type]
+    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:

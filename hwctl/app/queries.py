@@ -8,8 +8,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import cache
 
-from sqlalchemy import func
+from sqlalchemy import Row, bindparam, func
+from sqlalchemy import select as core_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -199,9 +201,14 @@ def ipui_of(ipei: str | None) -> str | None:
     return parse_ipei(ipei).ipui if ipei else None
 
 
+# The paired base of a device: one alias for every query (building an alias costs more than the
+# query it is used in).
+_Base = aliased(Device)
+
+
 def device_query():
     """A select of (Device, platform, account, sku, user, location, base MAC)."""
-    base = aliased(Device)
+    base = _Base
     return (
         select(
             Device,
@@ -270,23 +277,115 @@ def shown(ident: Mac | Ipei) -> str:
 _CHUNK = 1000  # order ids per IN (...): far below SQLite's and PostgreSQL's parameter limits
 
 
+def cancel_reasons(session: Session, order_ids: Sequence[int]) -> dict[int, str | None]:
+    """The cancellation reason of each cancelled order (in its `cancel` audit entry: the order has
+    no column for it)."""
+    reasons: dict[int, str | None] = {}
+    for start in range(0, len(order_ids), _CHUNK):
+        rows = session.exec(
+            select(AuditEntry.order_id, AuditEntry.reason)
+            .where(
+                AuditEntry.action == Action.CANCEL.value,
+                col(AuditEntry.order_id).in_(order_ids[start : start + _CHUNK]),
+            )
+            .order_by(col(AuditEntry.at), col(AuditEntry.id))
+        ).all()
+        for order_id, reason in rows:  # the last cancellation wins (there is only one)
+            reasons[order_id or 0] = reason
+    return reasons
+
+
 def order_views_with_texts(session: Session, orders: Iterable[HardwareOrder]) -> list[OrderView]:
     """The orders' views with the texts of their decisions: the approval note (on the order) and
     the cancellation reason (in the `cancel` audit entry: the order has no column for it)."""
     orders = list(orders)
     views = order_views(session, orders)
     notes = {o.id: o.note for o in orders}
-    cancelled = [v.id for v in views if v.status == OrderStatus.CANCELLED]
-    reasons: dict[int, str | None] = {}
-    for start in range(0, len(cancelled), _CHUNK):
-        rows = session.exec(
-            select(AuditEntry.order_id, AuditEntry.reason)
-            .where(
-                AuditEntry.action == Action.CANCEL.value,
-                col(AuditEntry.order_id).in_(cancelled[start : start + _CHUNK]),
-            )
-            .order_by(col(AuditEntry.at), col(AuditEntry.id))
-        ).all()
-        for order_id, reason in rows:  # the last cancellation wins (there is only one)
-            reasons[order_id or 0] = reason
+    reasons = cancel_reasons(session, [v.id for v in views if v.status == OrderStatus.CANCELLED])
     return [replace(v, note=notes.get(v.id), cancel_reason=reasons.get(v.id)) for v in views]
+
+
+# -- the platform's view of an order (hwctl.app.resources): what it shows, in as few queries as
+# it takes, with statements built once (plain columns: no ORM identity map on this read path).
+
+
+@cache
+def _lines_statement():
+    return (
+        core_select(
+            col(HardwareOrder.id).label("order_id"),
+            col(Account.name).label("account"),
+            col(OrderLine.line_no).label("line"),
+            col(CatalogItem.sku).label("sku"),
+            col(CatalogItem.name).label("name"),
+            col(CatalogItem.kind).label("kind"),
+            col(OrderLine.quantity).label("quantity"),
+        )
+        .select_from(HardwareOrder)
+        .join(Account, col(Account.id) == HardwareOrder.account_id)
+        .outerjoin(OrderLine, col(OrderLine.order_id) == HardwareOrder.id)
+        .outerjoin(CatalogItem, col(CatalogItem.id) == OrderLine.catalog_item_id)
+        .where(col(HardwareOrder.id).in_(bindparam("ids", expanding=True)))
+        .order_by(col(HardwareOrder.id), col(OrderLine.line_no))
+    )
+
+
+def accounts_and_lines(
+    session: Session, order_ids: Sequence[int]
+) -> dict[int, tuple[str, list[Row]]]:
+    """Per order id: its account's name and its lines (`line`, `sku`, `name`, `kind`,
+    `quantity`) in line order. One query for any number of orders."""
+    out: dict[int, tuple[str, list[Row]]] = {}
+    for start in range(0, len(order_ids), _CHUNK):
+        ids = list(order_ids[start : start + _CHUNK])
+        for row in session.execute(_lines_statement(), {"ids": ids}):
+            lines = out.setdefault(row.order_id, (row.account, []))[1]
+            if row.line is not None:  # an order without lines has one row of NULLs
+                lines.append(row)
+    return out
+
+
+@cache
+def _units_statement():
+    device_item, device_user, device_location = (
+        aliased(CatalogItem),
+        aliased(AccountUser),
+        aliased(Location),
+    )
+    return (
+        core_select(
+            col(OrderLine.line_no).label("line"),
+            col(CatalogItem.sku).label("sku"),
+            col(CatalogItem.kind).label("kind"),
+            col(AccountUser.name).label("user"),
+            col(Location.name).label("location"),
+            col(Device.id).label("device_id"),
+            col(Device.kind).label("device_kind"),
+            col(device_item.sku).label("device_sku"),
+            col(Device.mac).label("mac"),
+            col(Device.ipei).label("ipei"),
+            col(device_user.name).label("device_user"),
+            col(device_location.name).label("device_location"),
+            col(_Base.mac).label("base"),
+        )
+        .select_from(OrderUnit)
+        .join(OrderLine, col(OrderLine.id) == OrderUnit.line_id)
+        .join(CatalogItem, col(CatalogItem.id) == OrderLine.catalog_item_id)
+        .outerjoin(AccountUser, col(AccountUser.id) == OrderUnit.user_id)
+        .outerjoin(Location, col(Location.id) == OrderUnit.location_id)
+        .outerjoin(Device, col(Device.order_unit_id) == OrderUnit.id)
+        .outerjoin(device_item, col(device_item.id) == Device.catalog_item_id)
+        .outerjoin(device_user, col(device_user.id) == Device.user_id)
+        .outerjoin(device_location, col(device_location.id) == Device.location_id)
+        .outerjoin(_Base, col(_Base.id) == Device.base_id)
+        .where(col(OrderUnit.order_id) == bindparam("order_id"))
+        .order_by(col(OrderLine.line_no), col(OrderUnit.seq))
+    )
+
+
+def units_with_devices(session: Session, order_id: int) -> list[Row]:
+    """The order's units in (line, seq) order, so the n-th is unit n: its line (`line`, `sku`,
+    `kind`), its intent (`user`, `location`) and its device if it has one (`device_id`,
+    `device_kind`, `device_sku`, `mac`, `ipei`, `device_user`, `device_location`, `base`, the
+    paired base's MAC). One query; a unit has at most one device."""
+    return list(session.execute(_units_statement(), {"order_id": order_id}))

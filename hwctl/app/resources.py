@@ -11,71 +11,96 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Row
 from sqlmodel import Session
 
-from hwctl.app.queries import order_views_with_texts, unit_views
-from hwctl.app.views import DeviceView, OrderView, UnitView, iso
+from hwctl.app.queries import (
+    accounts_and_lines,
+    cancel_reasons,
+    ipui_of,
+    units_progress,
+    units_with_devices,
+)
+from hwctl.app.views import iso
 from hwctl.store.models import HardwareOrder
+from hwctl.vocabulary import OrderStatus
 
 
-def device_resource(d: DeviceView) -> dict[str, Any]:
-    """A unit's device: its identifier in the stored forms, who and where, and its base."""
+def _unit(number: int, u: Row) -> dict[str, Any]:
+    """Unit `number` of the order (a row of `units_with_devices`): its line, its intent (who and
+    where), and once delivered its device: the identifier in the stored forms, who and where,
+    and its base."""
+    device = None
+    if u.device_id is not None:
+        device = {
+            "id": u.device_id,
+            "kind": u.device_kind,
+            "sku": u.device_sku,
+            "mac": u.mac,
+            "ipei": u.ipei,
+            "ipui": ipui_of(u.ipei),
+            "user": u.device_user,
+            "location": u.device_location,
+            "base": u.base,
+        }
     return {
-        "id": d.id,
-        "kind": d.kind,
-        "sku": d.sku,
-        "mac": d.mac,
-        "ipei": d.ipei,
-        "ipui": d.ipui,
-        "user": d.user,
-        "location": d.location,
-        "base": d.base,
-    }
-
-
-def unit_resource(u: UnitView) -> dict[str, Any]:
-    return {
-        "unit": u.unit,
+        "unit": number,
         "line": u.line,
         "sku": u.sku,
         "kind": u.kind,
         "user": u.user,
         "location": u.location,
-        "device": device_resource(u.device) if u.device else None,
+        "device": device,
     }
 
 
-def order_summary(view: OrderView, fulfilled_at: Any) -> dict[str, Any]:  # noqa: ANN401
+def _summary(o: HardwareOrder, account: str, lines: list[Row], reason: str | None,
+             done: int, total: int) -> dict[str, Any]:  # fmt: skip
     """An order without its units (the list's items)."""
     return {
-        "id": view.id,
-        "status": view.status,
-        "account": view.account,
-        "ordered_at": iso(view.ordered_at),
+        "id": o.id or 0,
+        "status": o.status,
+        "account": account,
+        "ordered_at": iso(o.ordered_at),
         "items": [
             {"line": i.line, "sku": i.sku, "name": i.name, "kind": i.kind, "quantity": i.quantity}
-            for i in view.items
+            for i in lines
         ],
-        "rejection_reason": view.rejection_reason,
-        "rejection_code": view.rejection_code,
-        "cancel_reason": view.cancel_reason,
-        "decided_at": iso(view.decided_at),
-        "fulfilled_at": iso(fulfilled_at),
-        "units_done": view.units_done,
-        "units_total": view.units_total,
+        "rejection_reason": o.rejection_reason,
+        "rejection_code": o.rejection_code,
+        "cancel_reason": reason,
+        "decided_at": iso(o.decided_at),
+        "fulfilled_at": iso(o.fulfilled_at),
+        "units_done": done,
+        "units_total": total,
     }
 
 
 def order_resources(
     session: Session, orders: list[HardwareOrder], *, units: bool
 ) -> list[dict[str, Any]]:
-    views = order_views_with_texts(session, orders)
-    fulfilled = {o.id: o.fulfilled_at for o in orders}
+    """The orders, with their units or without (a list's items). Plain columns, few queries:
+    one for the accounts and lines of all, one for the reasons of the cancelled ones, and one for
+    the progress of all (without units) or one per order for its units (with)."""
+    orders = list(orders)
+    if not orders:
+        return []
+    ids = [o.id or 0 for o in orders]
+    heads = accounts_and_lines(session, ids)
+    cancelled = [o.id or 0 for o in orders if o.status == OrderStatus.CANCELLED]
+    reasons = cancel_reasons(session, cancelled) if cancelled else {}
     out = []
-    for v in views:
-        data = order_summary(v, fulfilled.get(v.id))
-        if units:
-            data["units"] = [unit_resource(u) for u in unit_views(session, v.id)]
+    if not units:
+        progress = units_progress(session, ids)
+        for o in orders:
+            done, total = progress.get(o.id or 0, (0, 0))
+            out.append(_summary(o, *heads[o.id or 0], reasons.get(o.id or 0), done, total))
+        return out
+    for o in orders:
+        rows = units_with_devices(session, o.id or 0)
+        done = sum(1 for u in rows if u.device_id is not None)
+        data = _summary(o, *heads[o.id or 0], reasons.get(o.id or 0), done, len(rows))
+        data["units"] = [_unit(n, u) for n, u in enumerate(rows, start=1)]
         out.append(data)
     return out
 

@@ -10,9 +10,10 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import col, select
 
 from hwctl.app import audit
@@ -150,6 +151,16 @@ def revoke(ctx: Context, token_id: int) -> TokenView:
         return _view(row, platform)
 
 
+@cache
+def _by_hash():
+    """The lookup of every request (built once: building it costs more than running it)."""
+    return (
+        select(ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, Platform.name)
+        .join(Platform, col(Platform.id) == ApiToken.platform_id)
+        .where(col(ApiToken.token_hash) == bindparam("digest"))
+    )
+
+
 def authenticate(store: Store, token: str | None, now: datetime) -> Principal | None:
     """The platform principal of a bearer token, or None when it is missing, unknown or
     revoked. Notes when it was last used (to the minute)."""
@@ -157,11 +168,7 @@ def authenticate(store: Store, token: str | None, now: datetime) -> Principal | 
         return None
     digest = hash_token(token)
     with store.session() as session:
-        found = session.exec(
-            select(ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, Platform.name)
-            .join(Platform, col(Platform.id) == ApiToken.platform_id)
-            .where(ApiToken.token_hash == digest)
-        ).first()
+        found = session.exec(_by_hash(), params={"digest": digest}).first()
     if found is None:
         return None
     token_id, revoked_at, last_used_at, platform = found

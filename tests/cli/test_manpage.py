@@ -74,7 +74,7 @@ def test_generated_files_are_current(tmp_path: Path) -> None:
     written = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
     # named as the shells load them: the wheel installs them under share/ as they are
     assert written == ["completions/bash/hwctl", "completions/fish/hwctl.fish",
-                       "completions/zsh/_hwctl", "man/hwctl.1"]  # fmt: skip
+                       "completions/zsh/_hwctl", "man/hwctl.1", "openapi.json"]  # fmt: skip
     stale = [rel for rel in written
              if (tmp_path / rel).read_text() != (ROOT / rel).read_text()]  # fmt: skip
     assert stale == [], f"out of date: {stale}; run python scripts/generate.py"
