@@ -31,6 +31,11 @@ from hwctl.config import StoreLocation, mask_password
 from hwctl.errors import HwctlError, SchemaBehind, StoreError
 
 BUSY_TIMEOUT_MS = 10_000  # SQLite's busy timeout and PostgreSQL's lock_timeout
+# Connections kept open per process: as many as the API server's worker runs requests at once
+# (hwctl/api/server.py), so none is opened and closed per request (SQLAlchemy's default keeps 5
+# and closes the overflow on return: a new PostgreSQL backend, or a new SQLite connection that
+# reads the schema again, for every request past the fifth). The CLI opens one, as before.
+POOL_SIZE = 16
 _MIGRATION_LOCK = threading.RLock()
 MIGRATIONS = "hwctl.store:migrations"
 INSTALL_POSTGRES = "pip install 'hwctl[postgres]'"
@@ -152,7 +157,9 @@ def _engine_for(url: str) -> Engine:
     try:
         if backend == "sqlite":
             engine = create_engine(
-                _sqlite_connect_url(parsed), connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}
+                _sqlite_connect_url(parsed),
+                connect_args={"timeout": BUSY_TIMEOUT_MS / 1000},
+                pool_size=POOL_SIZE,
             )
             _setup_sqlite(engine)
         elif backend == "postgresql":
@@ -162,7 +169,12 @@ def _engine_for(url: str) -> Engine:
                     f"hwctl reaches PostgreSQL through psycopg 3, not {driver}: write the URL "
                     f"as postgresql+psycopg://… ({INSTALL_POSTGRES})"
                 )
-            engine = create_engine(parsed, pool_pre_ping=False, connect_args={"connect_timeout": 5})
+            engine = create_engine(
+                parsed,
+                pool_pre_ping=False,
+                connect_args={"connect_timeout": 5},
+                pool_size=POOL_SIZE,
+            )
             _setup_postgresql(engine)
         else:
             raise StoreError(
