@@ -9,10 +9,13 @@ from fastapi import FastAPI
 from hwctl.api.app import create_app
 from hwctl.app.context import serving
 
-# Requests a worker runs at once in its thread pool (the endpoints are sync): the store's pool
-# keeps as many connections (hwctl.store.engine.POOL_SIZE), so no request opens one. AnyIO's
-# default is 40 threads; past a few per core they only wait for the GIL.
-THREADS = 16
+# Requests a worker runs at once in its thread pool (the endpoints are sync). Few: a thread back
+# from the database waits for the GIL while the others run Python, up to the 5 ms switch
+# interval per statement, so more threads make each request slower, not more of them at once
+# (measured with scripts/bench_api.py, 2 workers, 32 connections: GET on PostgreSQL ~200 req/s
+# with AnyIO's default of 40 or with 16 threads, ~420-480 with 2-4). The store's pool keeps
+# more connections than this (hwctl.store.engine.POOL_SIZE), so no request opens one.
+THREADS = 4
 
 
 def app() -> FastAPI:

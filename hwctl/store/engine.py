@@ -31,10 +31,10 @@ from hwctl.config import StoreLocation, mask_password
 from hwctl.errors import HwctlError, SchemaBehind, StoreError
 
 BUSY_TIMEOUT_MS = 10_000  # SQLite's busy timeout and PostgreSQL's lock_timeout
-# Connections kept open per process: as many as the API server's worker runs requests at once
-# (hwctl/api/server.py), so none is opened and closed per request (SQLAlchemy's default keeps 5
-# and closes the overflow on return: a new PostgreSQL backend, or a new SQLite connection that
-# reads the schema again, for every request past the fifth). The CLI opens one, as before.
+# Connections kept open per process: at least as many as the API server's worker runs requests
+# at once (hwctl/api/server.py), so none is opened and closed per request (SQLAlchemy's default
+# keeps 5 and closes the overflow on return: a new PostgreSQL backend, or a new SQLite
+# connection that reads the schema again, for every request past the fifth). The CLI opens one.
 POOL_SIZE = 16
 _MIGRATION_LOCK = threading.RLock()
 MIGRATIONS = "hwctl.store:migrations"
