@@ -110,7 +110,23 @@ def create_app(store: Store) -> FastAPI:
         "/v1/orders",
         status_code=201,
         response_model=schemas.OrderOut,
-        responses=_COMMON,
+        responses={
+            201: {
+                "description": "The order, created (or, for a replayed Idempotency-Key, the "
+                "first response again)",
+                "headers": {
+                    "Location": {
+                        "description": "The new order: /v1/orders/{id}",
+                        "schema": {"type": "string"},
+                    },
+                    "Idempotent-Replayed": {
+                        "description": "`true` when this is the first response replayed",
+                        "schema": {"type": "string", "enum": ["true"]},
+                    },
+                },
+            },
+            **_COMMON,
+        },
         tags=["orders"],
         openapi_extra={
             "requestBody": {

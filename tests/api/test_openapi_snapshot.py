@@ -57,3 +57,12 @@ def test_the_snapshot_names_every_route_and_the_version() -> None:
     assert committed["info"]["version"] == __version__
     routes = {r.path for r in app_without_a_store().routes if r.path != "/openapi.json"}
     assert set(committed["paths"]) == routes
+
+
+def test_the_document_promises_the_location_of_a_created_order() -> None:
+    """Platforms' generated clients read the new order's address from the documented header."""
+    created = app_without_a_store().openapi()["paths"]["/v1/orders"]["post"]["responses"]["201"]
+    assert set(created["headers"]) == {"Location", "Idempotent-Replayed"}
+    assert created["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/OrderOut"
+    }
