@@ -41,6 +41,15 @@ VendorOf = Callable[[str], str | None]  # a MAC's storage key -> its registered 
 LINES_NAMED = 10  # a refusal names at most this many lines, then a count
 
 
+_QUOTE_LIMIT = 40
+
+
+def _q(text: str) -> str:
+    """A value from the file as a message quotes it: escaped to one line, cut if very long (a
+    cell may hold a hundred thousand characters)."""
+    return repr(text if len(text) <= _QUOTE_LIMIT else text[:_QUOTE_LIMIT] + "…")
+
+
 def model_key(text: str) -> str:
     """The form a model value binds in: case, spaces, `-`, `_` and `.` ignored
     (`Yealink SIP-T54W` -> `yealinksipt54w`)."""
@@ -111,7 +120,7 @@ def place_rows(
             # The column's name is a promise: a MAC column never fills a handset, nor an IPEI
             # column a desk phone or base, whatever the value looks like.
             raise InvalidInput(
-                f"{origin(row)}: {row.identifier!r} is in the {row.column} column, but "
+                f"{origin(row)}: {_q(row.identifier)} is in the {row.column} column, but "
                 f"{slot.label} is {DEVICE_WITH_ARTICLE.get(slot.kind, slot.kind)} and needs "
                 f"{KIND_WITH_ARTICLE[slot.wants]}"
             )
@@ -132,7 +141,7 @@ def place_rows(
     for header, binds in bound.items():
         if not binds:
             placement.warnings.append(
-                f"{source}: column {header!r} ignored: none of its values names a SKU of this "
+                f"{source}: column {_q(header)} ignored: none of its values names a SKU of this "
                 f"order ({', '.join(skus)})"
             )
 
@@ -145,20 +154,20 @@ def place_rows(
                 sku = row.sku  # SKUs told apart only by case or punctuation: exact wins
             if sku is None:
                 raise InvalidInput(
-                    f"{origin(row)}: SKU {row.sku!r} is not on this order "
+                    f"{origin(row)}: SKU {_q(row.sku)} is not on this order "
                     f"(it has {', '.join(skus)})"
                 )
-            named.setdefault(sku, f"SKU {row.sku!r}")
+            named.setdefault(sku, f"SKU {_q(row.sku)}")
         for header, value in row.models:
             if header not in chosen:
                 continue
             sku = binding.get(model_key(value))
             if sku is None:
                 raise InvalidInput(
-                    f"{origin(row)}: {header} {value!r} names no SKU of this order "
+                    f"{origin(row)}: {header} {_q(value)} names no SKU of this order "
                     f"(it has {', '.join(skus)})"
                 )
-            named.setdefault(sku, f"{header} {value!r}")
+            named.setdefault(sku, f"{header} {_q(value)}")
         if len(named) > 1:
             what = " and ".join(f"{how} ({sku})" for sku, how in named.items())
             raise InvalidInput(f"{origin(row)}: the row names two models: {what}")
@@ -183,7 +192,7 @@ def place_rows(
                 except InvalidInput as e:
                     raise InvalidInput(f"{origin(row)}: {e.message}") from None
             raise InvalidInput(
-                f"{origin(row)}: {row.identifier!r} is neither a MAC address nor an IPEI"
+                f"{origin(row)}: {_q(row.identifier)} is neither a MAC address nor an IPEI"
             )
         return kinds
 
@@ -244,7 +253,7 @@ def place_rows(
         if not candidates:
             what = " or ".join(KIND_WITH_ARTICLE[k] for k in sorted(kinds))
             raise InvalidInput(
-                f"{origin(row)}: {row.identifier!r}: every unit that takes {what} has its "
+                f"{origin(row)}: {_q(row.identifier)}: every unit that takes {what} has its "
                 "device already, and this identifier is none of them"
             )
         if len(candidates) > 1 and vendor_of is not None and "mac" in kinds:

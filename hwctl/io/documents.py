@@ -190,13 +190,20 @@ def parse_platform_order(data: Any, source: str = "body") -> PlatformOrderIn:
     return order
 
 
+# A field name as the schema spells them. Any other key (an unknown field) is the input's own
+# text: shown quoted and cut short, so a key with a line break or of a megabyte stays one line.
+_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,49}")
+
+
 def _where(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        else:
+        elif _FIELD_NAME.fullmatch(str(part)):
             out += ("." if out else "") + str(part)
+        else:
+            out += f"[{_shown(str(part))}]"
     return out or "document"
 
 

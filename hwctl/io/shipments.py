@@ -122,6 +122,10 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # pad it with separators when they write the file back.
 _SEP_LINE = re.compile(r'"?sep=(\\t|[^"\r\n])"?(.*)', re.IGNORECASE | re.DOTALL)
 _UNDECODABLE = "not UTF-8, UTF-16 or Windows-1252 text"
+_HEADER_MAX = 60  # a header name longer than this is shown cut
+_QUOTE_LIMIT = 40  # a value longer than this is quoted cut
+_NAMES_SHOWN = 10  # the header names "no identifier column" lists
+_UNIT_DIGITS = 9  # a unit number has at most this many digits
 
 
 def header_key(name: str) -> str:
@@ -270,11 +274,26 @@ def _delimiter_candidates(text: str) -> list[str]:
 
 
 def _header(text: str, delimiter: str, source: str) -> tuple[int, list[str]] | None:
-    """The first non-blank record (its line and stripped names), or None for a blank file."""
+    """The first non-blank record (its line and names as messages show them), or None for a
+    blank file."""
     for line, cells in _records(text, delimiter, source):
         if not _is_blank(cells):
-            return line, [cell.strip() for cell in cells]
+            return line, [_header_name(cell) for cell in cells]
     return None
+
+
+def _header_name(cell: str) -> str:
+    """A header cell as it is matched and shown: each run of whitespace (line breaks in a quoted
+    header included) one space, so a message naming the column stays one line; a name longer
+    than any real column's is cut (matching ignores whitespace, so `"MAC\nAddress"` is still
+    MAC Address)."""
+    name = " ".join(cell.split())
+    return name if len(name) <= _HEADER_MAX else name[:_HEADER_MAX] + "…"
+
+
+def _shown(text: str) -> str:
+    """A value from the file, quoted and escaped to one line, cut if very long."""
+    return repr(text if len(text) <= _QUOTE_LIMIT else text[:_QUOTE_LIMIT] + "…")
 
 
 def read_shipments(data: bytes | str, source: str = "-") -> list[ShipmentRow]:
@@ -312,7 +331,9 @@ def read_shipments(data: bytes | str, source: str = "-") -> list[ShipmentRow]:
 
 def _no_identifier_column(source: str, names: list[str]) -> str:
     accepted = ", ".join(IDENTIFIER_HEADERS)
-    seen = ", ".join(repr(name) for name in names)
+    seen = ", ".join(_shown(name) for name in names[:_NAMES_SHOWN])
+    if len(names) > _NAMES_SHOWN:
+        seen += f" and {len(names) - _NAMES_SHOWN} more"
     rfpi = any(header_key(name) == _RFPI_KEY for name in names)
     hint = "; RFPI names a base's radio, not a handset's IPEI" if rfpi else ""
     return f"{source}: no identifier column (accepted: {accepted}); found {seen}{hint}"
@@ -365,8 +386,8 @@ def _row(
             if not identities[a] & identities[b]:
                 (first, first_value), (other, other_value) = filled[a], filled[b]
                 raise InvalidInput(
-                    f"{where}: two different identifiers, {header[first]} {first_value!r} "
-                    f"and {header[other]} {other_value!r}"
+                    f"{where}: two different identifiers, {header[first]} {_shown(first_value)} "
+                    f"and {header[other]} {_shown(other_value)}"
                 )
     named = [(i, value) for i, value in filled if columns.kinds[i] is not None]
     kinds = {columns.kinds[i] for i, _ in named}
@@ -397,6 +418,9 @@ def _unit(value: str | None, where: str) -> int | None:
     if value is None:
         return None
     digits = value.removeprefix("#")
-    if not (digits.isascii() and digits.isdigit()) or int(digits) < 1:
-        raise InvalidInput(f"{where}: unit {value!r} is not a positive whole number")
+    if not (digits.isascii() and digits.isdigit()) or not digits.lstrip("0"):
+        raise InvalidInput(f"{where}: unit {_shown(value)} is not a positive whole number")
+    if len(digits.lstrip("0")) > _UNIT_DIGITS:
+        # No order has a billion units; and Python converts at most 4,300 digits to an int.
+        raise InvalidInput(f"{where}: unit {_shown(value)} is out of range")
     return int(digits)
