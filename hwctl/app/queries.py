@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
+from typing import TypeVar
 
 from sqlalchemy import Row, bindparam, func
 from sqlalchemy import select as core_select
@@ -32,6 +33,8 @@ from hwctl.store.models import (
     Platform,
 )
 from hwctl.vocabulary import Action, OrderStatus
+
+M = TypeVar("M")  # a table model
 
 
 def get_order(session: Session, order_id: int) -> HardwareOrder:
@@ -389,3 +392,17 @@ def units_with_devices(session: Session, order_id: int) -> list[Row]:
     `device_kind`, `device_sku`, `mac`, `ipei`, `device_user`, `device_location`, `base`, the
     paired base's MAC). One query; a unit has at most one device."""
     return list(session.execute(_units_statement(), {"order_id": order_id}))
+
+
+def with_platform(session: Session, model: type[M], row_id: int, noun: str) -> tuple[M, str]:
+    """A row of a table that names its platform (a token, a webhook, an event), by id, with
+    its platform's name; NotFound naming the noun (`token 3 does not exist`) otherwise."""
+    found = session.exec(
+        select(model, Platform.name)
+        .join(Platform, col(Platform.id) == model.platform_id)  # type: ignore[attr-defined]
+        .where(model.id == row_id)  # type: ignore[attr-defined]
+    ).first()
+    if found is None:
+        raise NotFound(f"{noun} {row_id} does not exist", **{noun: row_id})
+    row, platform = found
+    return row, platform

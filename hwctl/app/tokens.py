@@ -18,6 +18,7 @@ from sqlmodel import col, select
 
 from hwctl.app import audit
 from hwctl.app.context import Context, authorise
+from hwctl.app.queries import with_platform
 from hwctl.app.views import iso
 from hwctl.domain.access import Principal, Use
 from hwctl.domain.status import decision_text
@@ -131,14 +132,7 @@ def revoke(ctx: Context, token_id: int) -> TokenView:
     nothing (and is not audited again)."""
     with ctx.store.session(write=True) as session:
         authorise(ctx, session, Use.TOKENS)
-        found = session.exec(
-            select(ApiToken, Platform.name)
-            .join(Platform, col(Platform.id) == ApiToken.platform_id)
-            .where(ApiToken.id == token_id)
-        ).first()
-        if found is None:
-            raise NotFound(f"token {token_id} does not exist", token=token_id)
-        row, platform = found
+        row, platform = with_platform(session, ApiToken, token_id, "token")
         if row.revoked_at is None:
             row.revoked_at = ctx.now()
             session.add(row)

@@ -51,6 +51,7 @@ from standardwebhooks.webhooks import Webhook as StandardWebhook
 from hwctl import __version__
 from hwctl.app import audit
 from hwctl.app.context import Context, authorise, system_clock
+from hwctl.app.queries import with_platform
 from hwctl.app.views import iso
 from hwctl.domain.access import Use
 from hwctl.errors import Conflict, InvalidInput, NotFound, StoreError
@@ -507,14 +508,7 @@ def remove(ctx: Context, webhook_id: int) -> None:
     """Remove a webhook and its deliveries (sent or not); its events stay in the outbox."""
     with ctx.store.session(write=True) as session:
         authorise(ctx, session, Use.WEBHOOKS)
-        found = session.exec(
-            select(Webhook, Platform.name)
-            .join(Platform, col(Platform.id) == Webhook.platform_id)
-            .where(Webhook.id == webhook_id)
-        ).first()
-        if found is None:
-            raise NotFound(f"webhook {webhook_id} does not exist", webhook=webhook_id)
-        row, platform = found
+        row, platform = with_platform(session, Webhook, webhook_id, "webhook")
         pending = session.exec(
             select(func.count())
             .select_from(WebhookDelivery)
@@ -626,14 +620,7 @@ def redeliver(ctx: Context, event_id: int) -> EventView:
     events of the same order wait for it again."""
     with ctx.store.session(write=True) as session:
         authorise(ctx, session, Use.WEBHOOKS)
-        found = session.exec(
-            select(WebhookEvent, Platform.name)
-            .join(Platform, col(Platform.id) == WebhookEvent.platform_id)
-            .where(WebhookEvent.id == event_id)
-        ).first()
-        if found is None:
-            raise NotFound(f"event {event_id} does not exist", event=event_id)
-        event, platform = found
+        event, platform = with_platform(session, WebhookEvent, event_id, "event")
         done = session.execute(
             update(WebhookDelivery)
             .where(col(WebhookDelivery.event_id) == event_id)
