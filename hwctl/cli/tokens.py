@@ -1,11 +1,17 @@
 """`hwctl token create|list|revoke`: the API tokens platforms' clients authenticate with."""
 
-from typing import Annotated
+from __future__ import annotations
+
+from operator import attrgetter
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hwctl.cli import render
+from hwctl.cli import render, sink
 from hwctl.cli.options import DetailFormat, DetailFormatOpt, state
+
+if TYPE_CHECKING:
+    from hwctl.app.tokens import TokenView
 
 token_app = typer.Typer(
     help="Manage the API tokens of platforms' clients (super-admins only; audited).",
@@ -42,6 +48,22 @@ def create(
     )
 
 
+# How `token list` shows them: never the token, only what identifies it.
+TOKENS: sink.View[TokenView] = sink.View(
+    columns=(
+        sink.Column("ID", attrgetter("id")),
+        sink.Column("Platform", attrgetter("platform")),
+        sink.Column("Name", attrgetter("name")),
+        sink.Column("Created (UTC)", lambda t: sink.date(t.created_at)),
+        sink.Column("Created by", attrgetter("created_by")),
+        sink.Column("Last used (UTC)", lambda t: sink.date(t.last_used_at) or "never"),
+        sink.Column("Revoked (UTC)", lambda t: sink.date(t.revoked_at)),
+    ),
+    title="API tokens",
+    empty=lambda _: "no tokens: `hwctl token create --platform NAME` makes one",
+)
+
+
 @token_app.command("list", epilog="Example: hwctl token list --format json")
 def list_(
     ctx: typer.Context,
@@ -53,30 +75,8 @@ def list_(
     """List the tokens (never the tokens themselves): id, platform, name, created, last used
     (to the minute), revoked."""
     from hwctl.app import tokens
-    from hwctl.app.views import iso
 
-    rows = tokens.list_tokens(state(ctx).context(), platform)
-    if fmt is DetailFormat.json:
-        render.emit_json([t.to_json() for t in rows])
-        return
-    if not rows:
-        render.info("no tokens")
-        return
-    render.plain_table(
-        "API tokens",
-        ("ID", "Platform", "Name", "Created", "Last used", "Revoked"),
-        [
-            (
-                t.id,
-                t.platform,
-                t.name or "",
-                iso(t.created_at),
-                iso(t.last_used_at) or "never",
-                iso(t.revoked_at) or "",
-            )
-            for t in rows
-        ],
-    )
+    sink.for_format(fmt).rows(TOKENS, tokens.list_tokens(state(ctx).context(), platform))
 
 
 @token_app.command("revoke", epilog="Example: hwctl token revoke 3")

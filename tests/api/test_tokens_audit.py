@@ -179,6 +179,25 @@ def test_token_list_shows_every_token_but_never_the_token(api: Api, cli) -> None
                                             "json")] == ["Blue Sky"]  # fmt: skip
 
 
+def test_token_list_with_no_token_says_how_to_make_one(seeded, cli) -> None:  # noqa: ANN001
+    result = cli("token", "list")
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert result.stderr == "no tokens: `hwctl token create --platform NAME` makes one\n"
+    assert cli.json("token", "list", "--format", "json") == []
+
+
+def test_token_list_table_shows_when_each_was_last_used_and_revoked(api: Api, cli) -> None:  # noqa: ANN001
+    assert api.get("/v1/catalog", as_="B").status_code == 200
+    assert cli("token", "revoke", str(api.tokens["A"].id)).exit_code == 0
+    rows = {line.split("│")[2].strip(): line for line in cli("token", "list").stdout.splitlines()
+            if line.startswith("│")}  # fmt: skip
+    assert set(rows) == {"Acme Voice", "Blue Sky"}
+    acme = [c.strip() for c in rows["Acme Voice"].split("│")[1:-1]]
+    sky = [c.strip() for c in rows["Blue Sky"].split("│")[1:-1]]
+    assert acme[5] == "never" and acme[6] != ""
+    assert sky[5] not in ("", "never") and sky[6] == ""
+
+
 def test_token_list_notes_when_a_token_was_last_used(api: Api, cli) -> None:  # noqa: ANN001
     assert api.get("/v1/catalog", as_="B").status_code == 200
     listed = {t["platform"]: t for t in cli.json("token", "list", "--format", "json")}
