@@ -60,12 +60,14 @@ def fulfill(
     core = state(ctx).context()
     sheet = fulfilment.load_sheet(core, order)  # the state first: exit 1 whatever else
     answers: dict[int, rules.Answer] = {}
+    # The file's warnings wait until they count: shown before the prompts, or once the plan
+    # holds, so a refused file is one line on stderr (the refusal), never warnings and then it.
+    file_warnings: list[str] = []
     if csv_file is not None:
         data, source = read_input(csv_file)
         placed = fulfilment.place(sheet, read_shipments(data, source), source)
         answers = placed.answers
-        for w in placed.warnings:
-            render.warn(w)
+        file_warnings = list(placed.warnings)
     elif sheet.is_fulfilled:
         _already_fulfilled(core, order, out, sheet)
         return
@@ -94,6 +96,7 @@ def fulfill(
                 f"the CSV leaves {len(todo)} unit(s) without an identifier: {_unit_list(todo)}"
                 "; pass --partial to fulfil only the units it covers"
             )
+        _warn_all(file_warnings)
         asked = _ask(core, order, sheet.slots, todo, answers)
         typed = len(asked)
         answers.update(asked)
@@ -115,6 +118,7 @@ def fulfill(
             partial = True
     with render.progress("Validating identifiers", len(answers)) as on_progress:
         the_plan = fulfilment.plan(core, order, answers, progress=on_progress, partial=partial)
+    _warn_all(file_warnings)
     if not dry_run and fulfilment.is_retry(sheet, the_plan, partial=partial):
         _already_fulfilled(core, order, out, sheet, the_plan)
         return
@@ -264,3 +268,10 @@ def _draft_kept(what: str, count: int, core, order: int) -> str:  # noqa: ANN001
 
 def register(app: typer.Typer) -> None:
     app.command(epilog="Example: hwctl fulfill 7 --csv shipped.csv --yes")(fulfill)
+
+
+def _warn_all(warnings: list[str]) -> None:
+    """Show the warnings kept so far, once: the list is emptied."""
+    for w in warnings:
+        render.warn(w)
+    warnings.clear()
