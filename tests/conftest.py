@@ -25,8 +25,15 @@ import rich.console  # noqa: F401
 import rich.progress  # noqa: F401
 import rich.table  # noqa: F401
 import rich.text  # noqa: F401
+from hypothesis import settings
 
 PG_ENV = "HWCTL_TEST_POSTGRES_URL"
+
+# Property tests run the same examples on every run (derandomize), so CI never fails on an
+# example no one has seen before; a failure prints its example. HYPOTHESIS_PROFILE=dev explores.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("dev", deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 DIRECTORY: dict[str, Any] = {
     "platforms": [
