@@ -40,6 +40,16 @@ async def json_body(request: Request) -> Any:  # noqa: ANN401
     return platform.decode_body(raw)
 
 
+async def optional_json_body(request: Request) -> Any:  # noqa: ANN401
+    """The request body as JSON, or None when there is none."""
+    raw = await request.body()
+    if not raw.strip():
+        return None
+    if len(raw) > MAX_BODY:
+        raise InvalidInput(f"body: larger than {MAX_BODY} bytes", field="body")
+    return platform.decode_body(raw)
+
+
 class Unauthorised(Exception):
     """No valid bearer token: 401 with `WWW-Authenticate: Bearer`."""
 
@@ -193,10 +203,20 @@ def create_app(store: Store) -> FastAPI:
             409: {"description": "The order is rejected or fulfilled", **_PROBLEM},
         },
         tags=["orders"],
+        openapi_extra={
+            "requestBody": {
+                "required": False,
+                "content": {"application/json": {"schema": platform.CANCEL_BODY_SCHEMA}},
+            }
+        },
     )
-    def cancel_order(ctx: Ctx, order_id: OrderId) -> Any:  # noqa: ANN401
-        """The customer cancelled. Cancelling a cancelled order again changes nothing."""
-        return JSONResponse(platform.cancel_order(ctx, order_id))
+    def cancel_order(
+        ctx: Ctx, order_id: OrderId, payload: Annotated[Any, Depends(optional_json_body)]
+    ) -> Any:  # noqa: ANN401
+        """The customer cancelled. An optional body `{"reason": "…"}` says why. Cancelling a
+        cancelled order again changes nothing."""
+        reason = platform.cancel_reason(payload)
+        return JSONResponse(platform.cancel_order(ctx, order_id, reason))
 
     @api.get(
         "/v1/devices",

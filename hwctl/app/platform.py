@@ -24,7 +24,7 @@ from hwctl.app import orders
 from hwctl.app.context import Context, authorise, platform_scope
 from hwctl.app.resources import order_resource, order_resources
 from hwctl.domain.access import Use
-from hwctl.domain.status import Action, OrderStatus
+from hwctl.domain.status import Action, OrderStatus, decision_text
 from hwctl.errors import InvalidInput, InvalidTransition, NotFound
 from hwctl.io.documents import OrderIn, PlatformOrderIn, load_json, parse_platform_order
 from hwctl.store.models import (
@@ -51,6 +51,36 @@ def decode_body(raw: bytes) -> Any:  # noqa: ANN401
         return load_json(raw, "body")
     except InvalidInput as e:
         raise InvalidInput(e.message, field="body") from None
+
+
+def cancel_reason(payload: Any) -> str | None:  # noqa: ANN401
+    """The reason in a cancellation's optional body `{"reason": "…"}` (None: no body, no
+    reason or a blank one); InvalidInput naming the field otherwise."""
+    if payload is None:
+        return None
+    if not isinstance(payload, dict):
+        raise InvalidInput("body: must be an object with an optional reason", field="body")
+    unknown = sorted(str(k) for k in payload if k != "reason")
+    if unknown:
+        name = unknown[0][:40]
+        raise InvalidInput(f"body: unknown field {name!r}", field="body")
+    reason = payload.get("reason")
+    if reason is not None and not isinstance(reason, str):
+        raise InvalidInput("reason: must be a string", field="reason")
+    return decision_text("reason", reason)
+
+
+CANCEL_BODY_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "reason": {
+            "type": ["string", "null"],
+            "description": "Why the customer cancelled (kept in the audit log and shown as "
+            "the order's cancel_reason)",
+        }
+    },
+    "additionalProperties": False,
+}
 
 
 def order_body_schema() -> dict[str, Any]:

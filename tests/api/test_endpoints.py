@@ -615,6 +615,33 @@ def test_cancelling_a_pending_order_is_200_and_the_cancelled_order(api: Api) -> 
     assert api.get(f"/v1/orders/{oid}").json() == order
 
 
+def test_a_cancellation_may_say_why_and_the_reason_is_on_the_order_and_audited(api: Api) -> None:
+    from tests.api.conftest import audit
+
+    oid = api.create()["id"]
+    r = api.post(f"/v1/orders/{oid}/cancel", {"reason": "  customer chose another plan "})
+    assert (r.status_code, r.json()["cancel_reason"]) == (200, "customer chose another plan")
+    assert api.get(f"/v1/orders/{oid}").json()["cancel_reason"] == "customer chose another plan"
+    assert audit(api.store, order=oid)[-1]["reason"] == "customer chose another plan"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ([], "body"),
+        ("nope", "body"),
+        ({"reason": 7}, "reason"),
+        ({"reason": "a\u0007b"}, "reason"),
+        ({"why": "x"}, "body"),
+    ],
+)
+def test_a_bad_cancellation_body_is_422_and_cancels_nothing(api: Api, body, field: str) -> None:  # noqa: ANN001
+    oid = api.create()["id"]
+    raw = body if isinstance(body, str) else json.dumps(body)
+    assert problem(api.post(f"/v1/orders/{oid}/cancel", raw), 422)["field"] == field
+    assert api.get(f"/v1/orders/{oid}").json()["status"] == "pending"
+
+
 def test_cancelling_an_approved_order_is_200(api: Api) -> None:
     oid = make_order(api.store, "approved")
     assert api.post(f"/v1/orders/{oid}/cancel").json()["status"] == "cancelled"
