@@ -19,7 +19,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.cli.test_races import ADMINS, _wait_until_ready, child_env, prepare, show
+from tests.cli.test_races import (
+    ADMINS,
+    _wait_until_ready,
+    assert_chain_verifies,
+    child_env,
+    prepare,
+    show,
+)
 from tests.conftest import Cli, order_doc
 
 # argv: GO READY DIR. DIR/plan.json: racers, each {"cli": argv} or {"api": {"db", "token",
@@ -176,9 +183,13 @@ def test_api_cancellations_racing_approvals_end_cancelled_with_one_cancellation(
         assert [(a, d) for a, _, d in entries] == [
             ("cancel", {"from": "pending", "to": "cancelled"})]  # fmt: skip
     assert entries[-1][1] in actors
+    # a refused admin is told who cancelled (the platform's token) and when
+    told = f"order {oid} is cancelled (by {entries[-1][1]} at {detail['decided_at']}),"
+    assert detail["decided_by"] == entries[-1][1], detail
     for admin, code, out, err in cli_runs:
         if code == 1:
-            assert out == "" and f"order {oid} is cancelled" in err.splitlines()[-1], (admin, err)
+            assert out == "" and told in err.splitlines()[-1], (admin, err)
+    assert_chain_verifies(cli)
 
 
 def test_api_cancellations_racing_rejections_have_exactly_one_winner(
@@ -205,6 +216,8 @@ def test_api_cancellations_racing_rejections_have_exactly_one_winner(
     assert details == {"from": "pending", "to": detail["status"]} | (
         {"code": "other"} if action == "reject" else {}
     )
+    told = f"order {oid} is {detail['status']} (by {actor} at {detail['decided_at']}),"
     for admin, code, out, err in cli_runs:
         if code == 1:
-            assert out == "" and f"order {oid} is {detail['status']}" in err, (admin, err)
+            assert out == "" and told in err.splitlines()[-1], (admin, err)
+    assert_chain_verifies(cli)

@@ -45,12 +45,12 @@ ALLOWED_FROM = {
     "cancel": "pending or approved",
     "edit": "pending",
 }
-ISO_UTC = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
-# `order 7 is approved, only pending orders can be rejected`; the newer message adds who decided
-# and when: `order 7 is approved (by admin3 at 2026-12-02T06:30:00Z), only pending ...`.
+ISO_UTC = r"\d\d\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ"  # no braces: REFUSAL is a format string
+# A loser is told who decided the order and when (the order's decided_by and decided_at):
+# `order 7 is approved (by admin3 at 2026-12-02T06:30:00Z), only pending orders can be rejected`.
 REFUSAL = (
     r"hwctl: error: order {order} is (?P<status>[a-z]+)"
-    r"(?: \(by (?P<by>\S+) at (?P<at>\S+)\))?"
+    r" \(by (?P<by>\S+) at (?P<at>" + ISO_UTC + r")\)"
     r", only {allowed} orders can be {verb}"
 )
 
@@ -264,15 +264,18 @@ def decisions(entries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return [e for e in entries if e["action"] in ("approve", "reject", "cancel")]
 
 
+def assert_chain_verifies(cli: Cli, admin: str = ADMINS[0]) -> None:
+    """`hwctl audit verify` exits 0: the racers' entries form one unbroken hash chain."""
+    result = cli("audit", "verify", as_=admin)
+    assert result.exit_code == 0, (result.exit_code, result.stdout, result.stderr)
+
+
 # -- decisions: one winner ---------------------------------------------------------------------
 @dataclass(frozen=True)
 class DecisionRace:
     order: int
     runs: list[Run]
     detail: dict[str, Any]  # `show --format json` afterwards, with the audit trail
-
-
-_RACES: dict[tuple[str, str], DecisionRace] = {}  # (scenario, backend): reused by the xfail test
 
 
 def decide_plan(order: int, scenario: str) -> list[tuple[str, list[str]]]:
@@ -295,20 +298,23 @@ def run_decision_race(cli: Cli, db_url: str, tmp_path: Path, scenario: str) -> D
 
 
 def check_one_winner(got: DecisionRace) -> Run:
-    """Exactly one process decided; the 7 others exit 1 with one line naming the order and the
-    winner's status; one decision in the audit log, the winner's."""
+    """Exactly one process decided; the 7 others exit 1 with one line naming the order, the
+    winner's status, the winner and the time of the decision; one decision in the audit log,
+    the winner's."""
     oid, runs, detail = got.order, got.runs, got.detail
     winners = [r for r in runs if r.rc == 0]
     assert len(winners) == 1, "\n".join(map(str, runs))
     (won,) = winners
     status = DECIDED[won.action]
     assert (won.out, won.err) == (f"order {oid}: {status}\n", ""), str(won)
+    assert (detail["status"], detail["decided_by"]) == (status, won.admin)
+    assert re.fullmatch(ISO_UTC, detail["decided_at"]), detail
     for r in runs:
         if r is not won:
             assert r.out == "", str(r)
-            assert refusal(r, oid, r.action)["status"] == status, str(r)
-    assert (detail["status"], detail["decided_by"]) == (status, won.admin)
-    assert re.fullmatch(ISO_UTC, detail["decided_at"]), detail
+            found = refusal(r, oid, r.action)
+            assert (found["status"], found["by"], found["at"]) == (
+                status, won.admin, detail["decided_at"]), str(r)  # fmt: skip
     assert detail["rejection_reason"] == ("dup" if status == "rejected" else None)
     assert [(e["action"], e["actor"], e["details"]) for e in decisions(detail["audit"])] == [
         (
@@ -326,23 +332,22 @@ def check_one_winner(got: DecisionRace) -> Run:
 
 @pytest.mark.parametrize("scenario", ["approve/approve", "approve/reject"])
 def test_eight_admins_deciding_one_order_at_once_get_one_winner(
-    scenario: str, backend: str, cli: Cli, db_url: str, tmp_path: Path
+    scenario: str, cli: Cli, db_url: str, tmp_path: Path
 ) -> None:
     got = run_decision_race(cli, db_url, tmp_path, scenario)
-    _RACES[scenario, backend] = got
     check_one_winner(got)
     assert decisions(audit(cli, got.order)) == decisions(got.detail["audit"])
+    assert_chain_verifies(cli)
 
 
 def test_a_cancellation_racing_approvals_wins_and_knows_whether_the_order_was_approved(
-    backend: str, cli: Cli, db_url: str, tmp_path: Path
+    cli: Cli, db_url: str, tmp_path: Path
 ) -> None:
     """4 cancellations and 4 approvals. A cancellation is allowed from approved too: either a
     cancellation wins outright (all 7 others refused), or one approval wins and then exactly one
     cancellation cancels the approved order (warning that the hardware may be ordered) and the 6
     others are refused. Either way the order ends cancelled, by the cancellation's admin."""
     got = run_decision_race(cli, db_url, tmp_path, "cancel/approve")
-    _RACES["cancel/approve", backend] = got
     oid, runs, detail = got.order, got.runs, got.detail
     cancels = [r for r in runs if r.action == "cancel"]
     approves = [r for r in runs if r.action == "approve"]
@@ -364,49 +369,32 @@ def test_a_cancellation_racing_approvals_wins_and_knows_whether_the_order_was_ap
     else:
         assert entries == [("cancel", cancelled.admin, {"from": "pending", "to": "cancelled"})]
         assert cancelled.err == "", str(cancelled)
-    seen = {"cancelled", "approved"} if approved else {"cancelled"}
+    # who made the order what a loser found, and when (the approval's time is the one on the
+    # order then: its audit entry's clock is read just after, so it may be a second later)
+    made = {"cancelled": (cancelled.admin, detail["decided_at"])}
+    if approved:
+        approval = decisions(detail["audit"])[0]
+        made["approved"] = (approved[0].admin, approval["at"])
     for r in runs:
         if r.rc == 0:
             continue
         assert r.out == "", str(r)
         *before, last = r.err_lines
-        assert refusal(r, oid, r.action, last)["status"] in seen, str(r)
+        found = refusal(r, oid, r.action, last)
+        assert found["status"] in made, str(r)
+        by, at = made[found["status"]]
+        assert found["by"] == by, str(r)
+        if found["status"] == "cancelled":
+            assert found["at"] == at, (str(r), at)
+        else:
+            assert 0 <= seconds(at) - seconds(found["at"]) <= 1, (str(r), at)
         if r.action == "cancel":
             # cancelled by another admin; it may have seen the order approved first, and said so
             assert refusal(r, oid, "cancel", last)["status"] == "cancelled", str(r)
             assert all(approved and re.fullmatch(warning, line) for line in before), str(r)
         else:
             assert before == [], str(r)
-
-
-WHO_WON = "loser message names who won: coming"
-
-
-@pytest.mark.parametrize("scenario", ["approve/approve", "approve/reject", "cancel/approve"])
-def test_each_loser_is_told_who_decided_the_order_and_when(
-    scenario: str, backend: str, request: pytest.FixtureRequest, tmp_path: Path
-) -> None:
-    """`order 7 is approved (by admin3 at 2026-12-02T06:30:00Z), only pending orders can be
-    rejected`: the admin and the time of the decision that beat the loser. Reuses the race of
-    the test above when it ran in this session (one race of 8 processes costs seconds)."""
-    got = _RACES.get((scenario, backend))
-    if got is None:
-        cli, db_url = request.getfixturevalue("cli"), request.getfixturevalue("db_url")
-        got = run_decision_race(cli, db_url, tmp_path, scenario)
-    detail, entries = got.detail, decisions(got.detail["audit"])
-    losers = [r for r in got.runs if r.rc != 0]
-    assert losers, "\n".join(map(str, got.runs))
-    for r in losers:
-        found = refusal(r, got.order, r.action, r.err_lines[-1])
-        # the decision that made the order what the loser found
-        (made,) = [e for e in entries if DECIDED[e["action"]] == found["status"]]
-        assert found["by"] == made["actor"], str(r)
-        assert found["at"] is not None and re.fullmatch(ISO_UTC, found["at"]), str(r)
-        if found["status"] == detail["status"]:
-            assert found["at"] == detail["decided_at"], (str(r), detail["decided_at"])
-        else:  # found approved, then cancelled: the approval's time (its audit entry's clock
-            # is read just after the order's, so it may be a second later)
-            assert 0 <= seconds(made["at"]) - seconds(found["at"]) <= 1, (str(r), made)
+    assert_chain_verifies(cli)
 
 
 def seconds(iso: str) -> float:
@@ -428,14 +416,21 @@ def edit_entries(detail: dict[str, Any]) -> list[dict[str, Any]]:
     return [e for e in detail["audit"] if e["action"] == "edit"]
 
 
-def check_edit_refused(run: Run, order: int, entries: Sequence[dict[str, Any]]) -> None:
-    """A refused edit wrote nothing, and says why as its last line."""
+def check_edit_refused(
+    run: Run,
+    order: int,
+    entries: Sequence[dict[str, Any]],
+    decided: tuple[str, str, str] | None = None,
+) -> None:
+    """A refused edit wrote nothing, and says why as its last line: a stale preview, or the
+    order no longer pending, naming the decision (status, admin, time) that made it so."""
     assert run.out == "", str(run)
     assert [e for e in entries if e["actor"] == run.admin] == [], str(run)
     *table, last = run.err_lines
     assert not [x for x in table if "error" in x], str(run)
     if not re.fullmatch(STALE.format(order=order), last):
-        refusal(run, order, "edit", last)
+        found = refusal(run, order, "edit", last)
+        assert (found["status"], found["by"], found["at"]) == decided, str(run)
 
 
 def test_edits_racing_approvals_land_whole_before_the_one_approval_or_are_refused(
@@ -453,10 +448,13 @@ def test_edits_racing_approvals_land_whole_before_the_one_approval_or_are_refuse
     detail = show(cli, oid)
     entries = detail["audit"]
     (won,) = [r for r in runs if r.action == "approve" and r.rc == 0]
+    assert (detail["status"], detail["decided_by"]) == ("approved", won.admin)
     for r in runs:
         if r.action == "approve" and r is not won:
-            assert r.out == "" and refusal(r, oid, "approve")["status"] == "approved", str(r)
-    assert (detail["status"], detail["decided_by"]) == ("approved", won.admin)
+            found = refusal(r, oid, "approve")
+            assert r.out == "", str(r)
+            assert (found["status"], found["by"], found["at"]) == (
+                "approved", won.admin, detail["decided_at"]), str(r)  # fmt: skip
     assert [(e["action"], e["actor"]) for e in decisions(entries)] == [("approve", won.admin)]
     edits = edit_entries(detail)
     position = {e["id"]: n for n, e in enumerate(entries)}
@@ -474,10 +472,11 @@ def test_edits_racing_approvals_land_whole_before_the_one_approval_or_are_refuse
             assert r.out.startswith(f"edited order {oid}: pending"), str(r)
             assert f"{quantity[r.admin]}× T54W" in r.out, str(r)
         else:
-            check_edit_refused(r, oid, edits)
+            check_edit_refused(r, oid, edits, ("approved", won.admin, detail["decided_at"]))
     final = expected_before[0]["quantity"]
     assert [(i["line"], i["sku"], i["quantity"]) for i in detail["items"]] == [(1, "T54W", final)]
     assert len(detail["units"]) == final
+    assert_chain_verifies(cli)
 
 
 def test_eight_edits_at_once_lose_no_update(cli: Cli, db_url: str, tmp_path: Path) -> None:
@@ -513,6 +512,7 @@ def test_eight_edits_at_once_lose_no_update(cli: Cli, db_url: str, tmp_path: Pat
     items = [(i["line"], i["sku"], i["quantity"]) for i in detail["items"]]
     assert items == [(1, "T54W", 3), (2, "W73H", handsets)]
     assert len(detail["units"]) == 3 + handsets
+    assert_chain_verifies(cli)
 
 
 # -- fulfilment ----------------------------------------------------------------------------------
@@ -551,6 +551,7 @@ def test_eight_fulfilments_of_one_order_from_one_file_write_its_devices_once(
     assert sorted(u["device"]["mac"] for u in detail["units"]) == macs, detail["units"]
     fulfils = audit(cli, oid, "fulfill")
     assert [(e["actor"], e["details"]["created"]) for e in fulfils] == [(writer.admin, 3)]
+    assert_chain_verifies(cli)
 
 
 # -- admins removing each other -----------------------------------------------------------------
@@ -581,3 +582,4 @@ def test_eight_admins_removing_each_other_at_once_leave_a_history_that_could_hav
             named = re.fullmatch(r"hwctl: error: '(admin\d)' is not a super-admin.*", line)
             assert named and named[1] in (r.admin, target[r.admin]), str(r)
             assert named[1] not in left, str(r)
+    assert_chain_verifies(cli, sorted(left)[0])
