@@ -216,6 +216,12 @@ def _is_terminal(stream: object) -> bool:
         return False
 
 
+# The most a document or shipping file may hold: far beyond any real one (a directory of a
+# million devices is ~100 MB), and a bound on what `hwctl submit /dev/zero` reads before it
+# says no, instead of filling the memory.
+INPUT_MAX = 256 << 20
+
+
 def read_input(path: str) -> tuple[bytes, str]:
     """The bytes of FILE, or of standard input for `-`; with the name to use in messages."""
     from hwctl.errors import InvalidInput
@@ -224,17 +230,27 @@ def read_input(path: str) -> tuple[bytes, str]:
         if sys.stdin is None or _is_terminal(sys.stdin):
             # Typing JSON or CSV at a terminal is never what was meant: don't sit waiting.
             raise InvalidInput("reading - from a terminal: pipe the file in, or give its path")
-        data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
-        return (data.encode() if isinstance(data, str) else data), "<stdin>"
+        stream = getattr(sys.stdin, "buffer", sys.stdin)
+        data = stream.read(INPUT_MAX + 1)
+        data = data.encode() if isinstance(data, str) else data
+        return _within_limit(data, "<stdin>"), "<stdin>"
     try:
         with open(path, "rb") as fh:
-            return fh.read(), path
+            return _within_limit(fh.read(INPUT_MAX + 1), path), path
     except FileNotFoundError as e:
         raise InvalidInput(f"{path}: no such file") from e
     except IsADirectoryError as e:
         raise InvalidInput(f"{path}: is a directory") from e
     except OSError as e:
         raise InvalidInput(f"{path}: {e.strerror}") from e
+
+
+def _within_limit(data: bytes, source: str) -> bytes:
+    from hwctl.errors import InvalidInput
+
+    if len(data) > INPUT_MAX:
+        raise InvalidInput(f"{source}: larger than {INPUT_MAX >> 20} MiB, more than hwctl reads")
+    return data
 
 
 def parse_edit_pair(text: str, option: str, key_is_int: bool) -> tuple[int | str, int]:

@@ -254,3 +254,18 @@ def test_a_refused_file_of_good_looking_rows_is_its_refusal_alone_without_warnin
         assert row_counts(seeded) == before
 
     check()
+
+
+@pytest.mark.parametrize("command", ["submit", "import", "fulfill"])
+def test_an_endless_file_is_refused_once_past_the_limit_in_one_line(
+    seeded,  # noqa: ANN001
+    cli: Cli,
+    command: str,
+) -> None:
+    args = [command, "/dev/zero"]
+    if command == "fulfill":
+        args = ["fulfill", str(make_order(seeded, "approved")), "--csv", "/dev/zero", "--yes"]
+    before = row_counts(seeded)
+    line = refused_once(cli(*args))
+    assert line == "hwctl: error: /dev/zero: larger than 256 MiB, more than hwctl reads"
+    assert row_counts(seeded) == before
