@@ -219,3 +219,36 @@ class AdminView:
             "added_at": iso(self.added_at),
             "added_by": self.added_by,
         }
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """The last entry of the audit chain: its id (None while the log is empty) and hash."""
+
+    id: int | None
+    hash: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "hash": self.hash}
+
+
+@dataclass(frozen=True)
+class ChainVerdict:
+    """What walking the audit chain found: intact (`entries` of them, up to `head`), or the
+    first broken entry and why (`entries`: those found intact before it)."""
+
+    ok: bool
+    entries: int
+    head: ChainHead
+    broken_id: int | None = None
+    reason: str | None = None
+    expected_at: int | None = None  # the entry whose hash --expect-head named
+
+    def to_json(self) -> dict[str, Any]:
+        if self.ok:
+            return {"ok": True, "entries": self.entries, "head": self.head.to_json()}
+        return {
+            "ok": False,
+            "entries": self.entries,
+            "broken": {"id": self.broken_id, "reason": self.reason},
+        }

@@ -235,6 +235,8 @@ class Device(SQLModel, table=True):
 
 class AuditEntry(SQLModel, table=True):
     __tablename__ = "audit_entry"
+    # One entry per previous hash: the chain cannot fork (hwctl/store/chain.py).
+    __table_args__ = (UniqueConstraint("prev_hash"),)
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
     actor: str = Field(sa_column=Column(String(200), nullable=False))
@@ -252,6 +254,12 @@ class AuditEntry(SQLModel, table=True):
     order_id: int | None = _fk("hw_order.id", nullable=True)
     reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     details: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON
+    # The hash chain (hwctl/store/chain.py): the canonical payload (exactly the hashed bytes),
+    # the previous entry's hash and SHA-256(prev_hash + payload). Written once: the store's
+    # triggers refuse UPDATE and DELETE.
+    payload: str = Field(default="", sa_column=Column(Text, nullable=False))
+    prev_hash: str = Field(default="", sa_column=Column(String(64), nullable=False))
+    hash: str = Field(default="", sa_column=Column(String(64), nullable=False))
 
 
 class SuperAdmin(SQLModel, table=True):

@@ -50,7 +50,7 @@ def test_upgrading_a_store_of_the_first_release_keeps_every_row_and_adds_the_ali
     cli = Cli(url)
     result = cli("db", "upgrade")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.strip().endswith("schema upgraded from 0001 to 0006")
+    assert result.stdout.strip().endswith("schema upgraded from 0001 to 0007")
     after = {t: rows(path, t) for t in before}
     assert after["platform"] == before["platform"]
     assert after["account"] == before["account"]
