@@ -2,7 +2,8 @@
 
 Resolution orders (each documented in the README and the man page):
 - store: --db > $HWCTL_DATABASE_URL > `database_url` in config.toml > hwctl.db in the data dir
-- actor: --as > $HWCTL_ADMIN > `admin` in config.toml > the effective user's OS account
+- actor: --as > $HWCTL_ADMIN > `admin` in config.toml > the effective user's OS account; or,
+  with `identity = "database"` in config.toml, the store's PostgreSQL login (session user) alone
 
 No SQLAlchemy here: `hwctl db path`, `--help` and completion stay fast.
 """
@@ -25,7 +26,12 @@ ENV_ADMIN = "HWCTL_ADMIN"
 ENV_CONFIG = "HWCTL_CONFIG"
 
 
-CONFIG_KEYS = ("database_url", "admin")
+CONFIG_KEYS = ("database_url", "admin", "identity")
+# `identity`: who the acting super-admin is. "default": --as, $HWCTL_ADMIN, `admin`, the OS
+# account, in that order. "database": the PostgreSQL login (session user) of the store, and
+# nothing else can name one.
+IDENTITIES = ("default", "database")
+IDENTITY_DATABASE = "database"
 NO_HOME_STORE = (
     "HOME is not set, so there is no default store: set HOME, or name the store with --db or "
     f"${ENV_DATABASE_URL}"
@@ -255,6 +261,32 @@ def os_account() -> str:
 class Actor:
     name: str
     source: str  # "--as", "HWCTL_ADMIN", "config", "os"
+
+
+def resolve_identity() -> str:
+    """`identity` in config.toml: "default" (the order of `resolve_actor`) unless set."""
+    value = load_config().get("identity")
+    if value is None:
+        return "default"
+    allowed = " or ".join(f'"{v}"' for v in IDENTITIES)
+    if not isinstance(value, str) or value.strip() not in IDENTITIES:
+        raise InvalidInput(
+            f"config file {config_path()}: 'identity' is {value!r}; it must be {allowed}"
+        )
+    return value.strip()
+
+
+def claimed_actor(flag: str | None = None) -> str | None:
+    """What names an acting admin besides the database (--as, $HWCTL_ADMIN, `admin` in the
+    config file: the first that is given, worded for a message), or None."""
+    if flag is not None:
+        return "--as"
+    env = os.environ.get(ENV_ADMIN)
+    if env and env.strip():
+        return f"${ENV_ADMIN}"
+    if load_config().get("admin") is not None:
+        return f"admin in {config_path()}"
+    return None
 
 
 def resolve_actor(flag: str | None = None) -> Actor:

@@ -202,7 +202,9 @@ ENVIRONMENT = [
      "database_url in the config file. Cron jobs and monitoring checks set it to reach the "
      "team's store."),
     ("HWCTL_ADMIN", "The acting super-admin. --as overrides it; it overrides admin in the config "
-     "file, which overrides the OS account of the effective user."),
+     "file, which overrides the OS account of the effective user. With identity = \"database\" "
+     "in the config file, the acting super-admin is the store's PostgreSQL login, and setting "
+     "HWCTL_ADMIN (or --as, or admin) is an error."),
     ("HWCTL_CONFIG", "The config file to read instead of config.toml in the user config folder."),
     ("NO_COLOR", "When set and not empty, no colours, on a terminal too. Output that is not a "
      "terminal never carries colours or other ANSI codes."),
@@ -210,7 +212,8 @@ ENVIRONMENT = [
 
 FILES = [
     ("~/.config/hwctl/config.toml", "The config file (in $XDG_CONFIG_HOME/hwctl when that is "
-     "set): database_url = \"...\" and admin = \"...\"."),
+     "set): database_url = \"...\", admin = \"...\" and identity = \"default\" or "
+     "\"database\" (the acting super-admin is the PostgreSQL login of the store)."),
     ("~/.local/share/hwctl/hwctl.db", "The default store, a SQLite file created 0600 in a 0700 "
      "folder on first use ($XDG_DATA_HOME/hwctl when set)."),
     ("~/.local/state/hwctl/drafts/order-N.json", "Identifiers typed so far while fulfilling "

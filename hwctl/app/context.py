@@ -15,10 +15,18 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
-from hwctl.config import StoreLocation, resolve_actor, resolve_store
+from hwctl.config import (
+    IDENTITY_DATABASE,
+    StoreLocation,
+    claimed_actor,
+    config_path,
+    resolve_actor,
+    resolve_identity,
+    resolve_store,
+)
 from hwctl.domain.access import READS, Principal, Use
 from hwctl.domain.access import authorise as rule
-from hwctl.errors import NotFound
+from hwctl.errors import HwctlError, NotFound, UsageError
 from hwctl.store.engine import Store, dispose_all, open_store
 from hwctl.store.models import HardwareOrder, Platform, SuperAdmin
 
@@ -47,9 +55,30 @@ class Context:
 
 def for_terminal(db: str | None, as_: str | None) -> Context:
     """The CLI's context: the store of `--db` (or its environment and config fallbacks), acted
-    on by the super-admin of `--as` (or $HWCTL_ADMIN, the config, the OS account)."""
-    store = open_store(resolve_store(db))
-    return Context(store, Principal.super_admin(resolve_actor(as_).name))
+    on by the super-admin of `--as` (or $HWCTL_ADMIN, the config, the OS account); with
+    `identity = "database"` in the config, by the store's PostgreSQL login and nobody else."""
+    location = resolve_store(db)
+    if resolve_identity() != IDENTITY_DATABASE:
+        return Context(open_store(location), Principal.super_admin(resolve_actor(as_).name))
+    setting = f'identity = "{IDENTITY_DATABASE}" in {config_path()}'
+    if location.is_sqlite:
+        raise UsageError(
+            f"{setting} makes the acting admin the store's PostgreSQL login, but the store "
+            f"{location.masked} is SQLite, which has no database users: remove the setting, "
+            "or use a PostgreSQL store"
+        )
+    store = open_store(location)
+    claim = claimed_actor(as_)
+    if claim is not None:
+        try:
+            login = f" ({store.session_user()})"
+        except HwctlError:  # the store cannot say: the refusal stands without the name
+            login = ""
+        raise UsageError(
+            f"{claim} cannot be used: {setting} makes the acting admin the store's PostgreSQL "
+            f"login{login}, so no other name can be claimed; connect as that admin's role instead"
+        )
+    return Context(store, Principal.super_admin(store.session_user()))
 
 
 def close_all() -> None:

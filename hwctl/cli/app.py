@@ -14,7 +14,8 @@ from hwctl.errors import HwctlError
 
 EPILOG = (
     "Store: --db > $HWCTL_DATABASE_URL > database_url in config.toml > the default SQLite file. "
-    "Acting admin: --as > $HWCTL_ADMIN > admin in config.toml > your OS account. "
+    "Acting admin: --as > $HWCTL_ADMIN > admin in config.toml > your OS account; with "
+    'identity = "database" in config.toml, the PostgreSQL login alone. '
     "Exit codes: 0 ok, 1 refused or failed, 2 usage, 130 interrupted."
 )
 

@@ -438,6 +438,14 @@ class Store:
                 return f"cannot open the store {path}: {problem}"
         return describe_db_error(self.location, err)
 
+    def session_user(self) -> str:
+        """The PostgreSQL login this store's connections run as (`session_user`: not changed
+        by SET ROLE). SQLite has no database users: a StoreError."""
+        if self.engine.dialect.name != "postgresql":
+            raise StoreError(f"the store {self.location.masked} is SQLite, which has no users")
+        with self._guard(), self.engine.connect() as conn:
+            return str(conn.exec_driver_sql("SELECT session_user").scalar_one())
+
     # The platform whose rows alone a session may see (PostgreSQL row-level security, see
     # migration 0006); None: every row (the super-admins' door).
     tenant: str | None = None

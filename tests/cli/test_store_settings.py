@@ -464,7 +464,8 @@ def test_an_unknown_config_key_names_the_file_and_the_key(
     path.write_text(text, encoding="utf-8")
     line = refused(invoke(*command, env=env), 1)
     assert line == (
-        f"config file {path}: unknown key '{key}'{hint} (the keys hwctl knows: database_url, admin)"
+        f"config file {path}: unknown key '{key}'{hint} (the keys hwctl knows: database_url, "
+        "admin, identity)"
     )
     assert not (isolated_env / ".local" / "share" / "hwctl").exists()
 

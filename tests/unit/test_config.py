@@ -154,7 +154,8 @@ def test_an_unknown_config_key_is_refused_naming_the_file_and_the_key(fs, key, h
     with pytest.raises(InvalidInput) as caught:
         resolve_store(None)
     assert str(caught.value) == (
-        f"config file {path}: unknown key '{key}'{hint} (the keys hwctl knows: database_url, admin)"
+        f"config file {path}: unknown key '{key}'{hint} (the keys hwctl knows: database_url, "
+        "admin, identity)"
     )
 
 
@@ -258,3 +259,31 @@ def test_a_blank_admin_in_the_config_file_is_refused(fs):
     write_config(fs, 'admin = " "\n')
     with pytest.raises(InvalidInput, match="'admin' must be a non-empty string"):
         resolve_actor(None)
+
+
+# -- identity --------------------------------------------------------------------------------
+def test_identity_is_default_unless_the_config_file_says_database(fs):
+    from hwctl.config import resolve_identity
+
+    assert resolve_identity() == "default"
+    write_config(fs, 'identity = "database"\n')
+    assert resolve_identity() == "database"
+
+
+def test_an_identity_that_is_not_a_string_names_the_allowed_values(fs):
+    from hwctl.config import resolve_identity
+
+    write_config(fs, "identity = 1\n")
+    with pytest.raises(InvalidInput, match="'identity' is 1; it must be \"default\" or "):
+        resolve_identity()
+
+
+def test_what_claims_a_name_is_the_first_of_as_hwctl_admin_and_admin(fs, monkeypatch):
+    from hwctl.config import claimed_actor
+
+    assert claimed_actor(None) is None
+    path = write_config(fs, 'identity = "database"\nadmin = "carol"\n')
+    assert claimed_actor(None) == f"admin in {path}"
+    monkeypatch.setenv("HWCTL_ADMIN", "erin")
+    assert claimed_actor(None) == "$HWCTL_ADMIN"
+    assert claimed_actor("dana") == "--as"
