@@ -86,9 +86,13 @@ def close_all() -> None:
     dispose_all()
 
 
-def upgrade_store(location: StoreLocation) -> tuple[str | None, str]:
-    """Create or migrate the schema of the store at `location`: (revision before, after)."""
+def upgrade_store(
+    location: StoreLocation, notify: Callable[[str], None] | None = None
+) -> tuple[str | None, str]:
+    """Create or migrate the schema of the store at `location`: (revision before, after).
+    A SQLite store that holds rows is backed up beside itself first; `notify` hears where."""
     store = Store(location, auto_migrate=False)
+    store.notify = notify
     try:
         return store.upgrade()
     finally:

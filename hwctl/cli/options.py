@@ -188,9 +188,13 @@ class AppState:
     def context(self) -> Context:
         """The use cases' context: the store of --db, acted on by the super-admin of --as."""
         if self._context is None:
+            from hwctl.app.backups import announce_backups
             from hwctl.app.context import for_terminal
+            from hwctl.cli import render
 
             self._context = for_terminal(self.db, self.as_)
+            # A backup taken before an automatic upgrade is said on stderr (stdout is data).
+            announce_backups(self._context, render.info)
         return self._context
 
 

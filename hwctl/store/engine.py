@@ -14,21 +14,24 @@ timeout, so a locked order is "busy, try again" on either backend, never an endl
 from __future__ import annotations
 
 import copy
+import logging
 import os
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from sqlalchemy import Engine, create_engine, event, exc, text
+from sqlalchemy import Connection, Engine, create_engine, event, exc, text
 from sqlalchemy.engine import URL, make_url
 from sqlmodel import Session
 
 from hwctl.config import StoreLocation, mask_password
 from hwctl.errors import HwctlError, SchemaBehind, StoreError
+from hwctl.store.backup import Backup
 
 BUSY_TIMEOUT_MS = 10_000  # SQLite's busy timeout and PostgreSQL's lock_timeout
 # Connections kept open per process: at least as many as the API server's worker runs requests
@@ -190,6 +193,24 @@ def _engine_for(url: str) -> Engine:
     return engine
 
 
+# The key of the advisory lock that lets one `db upgrade` at a time migrate a PostgreSQL store.
+MIGRATION_LOCK_KEY = "hwctl.migrations"
+# How long a second `db upgrade` waits for the first to finish migrating (the migration's own
+# statements keep the short lock_timeout: an ALTER TABLE queued behind a long transaction would
+# block every query behind it).
+MIGRATION_WAIT = "600s"
+
+
+def _take_migration_lock(conn: Connection) -> None:
+    """PostgreSQL: wait (up to MIGRATION_WAIT) for the advisory lock of migrations, held until
+    the migration's transaction ends."""
+    conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{MIGRATION_WAIT}'")
+    conn.execute(
+        text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": MIGRATION_LOCK_KEY}
+    )
+    conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(BUSY_TIMEOUT_MS)}")
+
+
 def _sqlstate(err: BaseException) -> str | None:
     return getattr(getattr(err, "orig", None), "sqlstate", None)
 
@@ -297,17 +318,20 @@ class Store:
             return MigrationContext.configure(conn).get_current_revision()
 
     def upgrade(self) -> tuple[str | None, str | None]:
-        """Migrate to the newest schema; returns (before, after). Idempotent."""
+        """Migrate to the newest schema; returns (before, after). Idempotent.
+
+        One migration at a time, across processes: on SQLite the migration's transaction starts
+        with BEGIN IMMEDIATE, on PostgreSQL it first takes a transaction-level advisory lock;
+        either way a second `db upgrade` waits for the first, then reads the revision it left
+        and finds nothing to do. A SQLite store that holds rows and is behind is backed up
+        beside itself first (`backup_before_upgrade`); when that fails nothing is migrated."""
         from alembic import command
+        from alembic.runtime.migration import MigrationContext
 
         cfg = self._alembic_config()
-        # One migration at a time: threads here share Alembic's module globals, and on SQLite
-        # BEGIN IMMEDIATE makes a second process wait for the first, then find nothing to do.
+        head = self.head_revision()
+        # Threads here share Alembic's module globals: one at a time within a process too.
         with _MIGRATION_LOCK, self._guard():
-            before = self.current_revision()
-            self._refuse_newer_schema(before)
-            if before is None and self.location.is_sqlite:
-                self._refuse_foreign_database()
             with self.engine.execution_options(hwctl_write=True).connect() as conn:
                 sqlite = conn.dialect.name == "sqlite"
                 if sqlite:
@@ -317,6 +341,14 @@ class Store:
                     conn.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
                 try:
                     with conn.begin():
+                        if not sqlite:
+                            _take_migration_lock(conn)
+                        before = MigrationContext.configure(conn).get_current_revision()
+                        self._refuse_newer_schema(before)
+                        if before is None and sqlite:
+                            self._refuse_foreign_database()
+                        if sqlite and before is not None and before != head:
+                            self._backup_before_upgrade(conn, before, head)
                         cfg.attributes["connection"] = conn
                         command.upgrade(cfg, "head")
                         if sqlite:
@@ -331,6 +363,76 @@ class Store:
                         conn.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
         self._checked = True
         return before, self.current_revision()
+
+    # Who hears of a backup taken before an upgrade (a door sets it: the CLI prints the line on
+    # stderr, `db upgrade` on stdout); without one, a warning on the `hwctl.store` logger.
+    notify: Callable[[str], None] | None = None
+
+    def _backup_before_upgrade(self, conn: Connection, before: str, head: str | None) -> None:
+        """Inside the migration's write transaction (no one else can write any more): copy a
+        store that holds rows to `<store>.schema-<before>.<UTC time>.bak` beside it, through a
+        second connection (the migration's own holds the write lock, which SQLite's backup
+        would wait on). A new, empty store is not copied."""
+        from hwctl.store.backup import write_backup
+
+        path = self.location.sqlite_path
+        if path is None or self.location.in_memory or not self._holds_rows(conn):
+            return
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        target = path.with_name(f"{path.name}.schema-{before}.{stamp}.bak")
+        for n in range(2, 100):
+            if not os.path.lexists(target):
+                break
+            target = path.with_name(f"{path.name}.schema-{before}.{stamp}-{n}.bak")
+        reader = self.engine.raw_connection()
+        try:
+            try:
+                done = write_backup(reader.driver_connection, target)
+            except StoreError as e:
+                reason = e.fields.get("reason", e.message)
+                raise StoreError(
+                    f"the store {path} was not upgraded: the backup hwctl takes first could not "
+                    f"be written to {target} ({reason})",
+                    target=str(target),
+                ) from e
+        finally:
+            reader.close()
+        message = (
+            f"backed up the store {path} (schema {before}, {done.orders} orders) to {done.path} "
+            f"before upgrading it to {head}"
+        )
+        if self.notify is not None:
+            self.notify(message)
+        else:
+            logging.getLogger("hwctl.store").warning(message)
+
+    @staticmethod
+    def _holds_rows(conn: Connection) -> bool:
+        names = [
+            row[0]
+            for row in conn.exec_driver_sql(_TABLES)
+            if row[0] != "alembic_version" and not row[0].startswith("sqlite_")
+        ]
+        return any(
+            conn.exec_driver_sql(f'SELECT EXISTS (SELECT 1 FROM "{name}")').scalar()  # noqa: S608
+            for name in names
+        )
+
+    def backup(self, target: Path) -> Backup:
+        """Copy this SQLite store to the new file `target`: a consistent snapshot while others
+        write, published atomically, never over an existing file (`hwctl.store.backup`)."""
+        from hwctl.store.backup import check_target, write_backup
+
+        path = self.location.sqlite_path
+        assert path is not None, "only a SQLite file is backed up"
+        check_target(target, path)
+        with self._guard():
+            with self.engine.connect() as conn:
+                tables = {row[0] for row in conn.exec_driver_sql(_TABLES)}
+                conn.rollback()
+                if tables and "alembic_version" not in tables:
+                    self._refuse_foreign_database()
+                return write_backup(conn.connection.driver_connection, target)
 
     def ensure_schema(self) -> None:
         """SQLite: create and migrate on first use. Others: refuse when behind."""
