@@ -247,3 +247,27 @@ def test_a_decision_on_several_orders_chains_one_entry_after_the_other(seeded) -
     outcomes = orders.decide(act(seeded), ids, Action.APPROVE)
     assert all(o.ok for o in outcomes)
     assert audit.verify_chain(act(seeded)).ok
+
+
+# -- platforms under row-level security append to the one global chain ---------------------------
+from tests.service.test_row_level_security import stores  # noqa: E402, F401 - the fixture
+
+
+@pytest.mark.postgres
+def test_platform_sessions_under_row_level_security_chain_onto_the_global_head(stores) -> None:  # noqa: ANN001, F811
+    """Each platform's transaction sees only its own rows, but the audit log is one chain: an
+    entry a platform appends follows the super-admins' and the other platform's entries."""
+    from hwctl.app import platform
+    from hwctl.app.context import for_platform
+    from hwctl.domain.access import Principal
+
+    owner, api_store, ids = stores
+    acme = for_platform(api_store, Principal.platform("Acme Voice", 1))
+    blue = for_platform(api_store, Principal.platform("Blue Sky", 2))
+    platform.cancel_order(blue, ids["Blue Sky"])
+    make_order(owner, "approved")
+    platform.cancel_order(acme, ids["Acme Voice"])
+    verdict = audit.verify_chain(act(owner))
+    assert verdict.ok, verdict.reason
+    assert verdict.entries == len(rows(owner))
+    assert json.loads(rows(owner)[-1]["payload"])["actor"].startswith("platform:Acme Voice")
