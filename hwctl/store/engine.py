@@ -34,6 +34,7 @@ from hwctl.errors import HwctlError, SchemaBehind, StoreError
 from hwctl.store.backup import Backup
 
 BUSY_TIMEOUT_MS = 10_000  # SQLite's busy timeout and PostgreSQL's lock_timeout
+CONNECT_TIMEOUT_S = 5  # how long a PostgreSQL server may take to answer a new connection
 # Connections kept open per process: at least as many as the API server's worker runs requests
 # at once (hwctl/api/server.py), so none is opened and closed per request (SQLAlchemy's default
 # keeps 5 and closes the overflow on return: a new PostgreSQL backend, or a new SQLite
@@ -175,7 +176,7 @@ def _engine_for(url: str) -> Engine:
             engine = create_engine(
                 parsed,
                 pool_pre_ping=False,
-                connect_args={"connect_timeout": 5},
+                connect_args={"connect_timeout": CONNECT_TIMEOUT_S},
                 pool_size=POOL_SIZE,
             )
             _setup_postgresql(engine)
@@ -218,6 +219,60 @@ def _sqlstate(err: BaseException) -> str | None:
 def _sqlite_error(err: BaseException) -> str:
     """SQLITE_BUSY, SQLITE_READONLY_..., SQLITE_CANTOPEN (Python 3.11+), or ""."""
     return str(getattr(getattr(err, "orig", None), "sqlite_errorname", "") or "")
+
+
+# Free space below which a SQLite I/O error on the store's file system is taken to be a full disk
+# (SQLite reports ENOSPC as SQLITE_FULL when writing pages, but as SQLITE_IOERR_SHMSIZE, _WRITE or
+# _TRUNCATE when it grows the -shm or -wal file beside the store).
+_NEARLY_FULL = 1 << 20
+# A PostgreSQL session the server ended: an administrator (pg_terminate_backend), a shutdown, a
+# crash; and psycopg's words when the socket closed without a message.
+_PG_GONE_STATES = {"57P01", "57P02", "57P03"}
+_PG_GONE_WORDS = ("server closed the connection", "consuming input failed", "connection is lost",
+                  "the connection is closed", "terminating connection")  # fmt: skip
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(getattr(err, "orig", None) or err).strip().splitlines()
+    return text[0].strip() if text else type(err).__name__
+
+
+def _free_bytes(folder: Path) -> int | None:
+    """Bytes this process may still write on the file system of `folder` (root may use the
+    blocks reserved for it), or None when it cannot be told."""
+    try:
+        fs = os.statvfs(folder)
+    except OSError:
+        return None
+    blocks = fs.f_bfree if os.geteuid() == 0 else fs.f_bavail
+    return blocks * fs.f_frsize
+
+
+def _read_only_file_system(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def _file_size_limit(path: Path) -> int | None:
+    """This process's file size limit (`ulimit -f`, RLIMIT_FSIZE) when it is what stopped a
+    write: finite, and the store or a file beside it has grown to within 64 KiB of it. Python
+    ignores SIGXFSZ, so the write fails with EFBIG, which SQLite reports as SQLITE_IOERR_WRITE."""
+    try:
+        import resource
+    except ImportError:  # not on POSIX
+        return None
+    soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
+    if soft == resource.RLIM_INFINITY:
+        return None
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        try:
+            if path.with_name(path.name + suffix).stat().st_size >= soft - 65536:
+                return soft
+        except OSError:
+            continue
+    return None
 
 
 def describe_db_error(location: StoreLocation, err: BaseException) -> str:
@@ -479,7 +534,9 @@ class Store:
 
     # -- sessions ---------------------------------------------------------------------------
     @contextmanager
-    def _guard(self) -> Iterator[None]:
+    def _guard(self, committing: list[bool] | None = None) -> Iterator[None]:
+        """Database errors inside as one StoreError line. `committing`, when given, is set to
+        [True] by the block once only its COMMIT is left (see `session`)."""
         try:
             yield
         except HwctlError:
@@ -488,7 +545,9 @@ class Store:
             raise  # a constraint: the use case turns it into a Conflict
         except (exc.DatabaseError, exc.InterfaceError) as e:
             # Server down, wrong URL, not a database file, permissions, missing tables...
-            raise StoreError(self._describe(e)) from e
+            raise StoreError(
+                self._describe(e, committing=bool(committing and committing[0]))
+            ) from e
         except exc.ArgumentError as e:  # a URL SQLAlchemy accepts but its dialect does not
             raise StoreError(f"not a database URL: {self.location.masked}") from e
         except ModuleNotFoundError as e:
@@ -496,9 +555,11 @@ class Store:
                 f"PostgreSQL needs psycopg 3, which is not installed ({e.name}): {INSTALL_POSTGRES}"
             ) from e
 
-    def _describe(self, err: BaseException) -> str:
-        """One line for a database error: busy and read-only stores, and SQLite files hwctl
-        cannot open, in words; anything else as the driver says it."""
+    def _describe(self, err: BaseException, *, committing: bool = False) -> str:
+        """One line for a database error: busy, read-only, full, damaged stores, SQLite files
+        hwctl cannot open and PostgreSQL connections lost, in words; anything else as the driver
+        says it. `committing`: the error came from COMMIT, whose outcome a lost connection
+        leaves unknown."""
         masked = self.location.masked
         sqlstate, sqlite = _sqlstate(err), _sqlite_error(err)
         text = str(getattr(err, "orig", None) or err)
@@ -507,7 +568,62 @@ class Store:
                 f"the store {masked} is busy: another session held the lock this command needs "
                 f"for {BUSY_TIMEOUT_MS / 1000:g} s; try again"
             )
+        if sqlstate in _PG_GONE_STATES or (
+            sqlstate is None
+            and self.engine.dialect.name == "postgresql"
+            and any(words in text for words in _PG_GONE_WORDS)
+        ):
+            if committing and getattr(err, "statement", None) is None:  # COMMIT itself
+                return (
+                    f"the connection to the PostgreSQL server of the store {masked} was lost "
+                    f"while committing ({_first_line(err)}): the change may or may not have been "
+                    "saved; look (hwctl show, hwctl audit) before trying again"
+                )
+            return (
+                f"the connection to the PostgreSQL server of the store {masked} was lost "
+                f"({_first_line(err)}), so nothing was changed; try again"
+            )
+        if sqlstate == "53100":
+            return (
+                f"cannot write to the store {masked}: the PostgreSQL server's disk is full "
+                f"({_first_line(err)}), so nothing was changed"
+            )
         path = self.location.sqlite_path
+        if path is not None and sqlite.startswith(("SQLITE_FULL", "SQLITE_IOERR")):
+            free = _free_bytes(path.parent)
+            if sqlite.startswith("SQLITE_FULL") or (free is not None and free < _NEARLY_FULL):
+                return (
+                    f"cannot use the store {masked}: the disk is full (no space left on device "
+                    f"in {path.parent}), so nothing was changed; free some space and try again"
+                )
+            limit = _file_size_limit(path)
+            if limit is not None:
+                return (
+                    f"cannot write to the store {masked}: the file would grow beyond this "
+                    f"process's file size limit (ulimit -f, {limit} bytes), so nothing was "
+                    "changed"
+                )
+        if path is not None and sqlite.startswith("SQLITE_CORRUPT"):
+            return (
+                f"the store {masked} is damaged ({_first_line(err)}), so nothing was changed: "
+                "restore it from a backup"
+            )
+        if (
+            path is not None
+            and (
+                sqlite.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN"))
+                or "unable to open" in text
+            )
+            and self.location.sqlite_query.get("immutable", "0") in ("0", "false")
+            and _read_only_file_system(path.parent)
+        ):
+            # A WAL store is read through -wal and -shm files beside it; on read-only media
+            # only `immutable=1` (no locks, no -shm) reads it.
+            return (
+                f"cannot use the store {path}: it is on a read-only file system (SQLite needs "
+                f"to create {path.name}-wal and {path.name}-shm beside it); to read it there, "
+                f"name it as sqlite:///{path}?immutable=1"
+            )
         if path is not None and (
             sqlite == "SQLITE_READONLY_DIRECTORY"
             or (
@@ -538,6 +654,11 @@ class Store:
             problem = _why_cannot_open(path, self.location.read_only)
             if problem:
                 return f"cannot open the store {path}: {problem}"
+        if sqlstate is None and "connection timeout expired" in text:
+            return (
+                f"cannot use the store {masked}: connection timeout expired (the server did not "
+                f"answer within {CONNECT_TIMEOUT_S} s)"
+            )
         return describe_db_error(self.location, err)
 
     def session_user(self) -> str:
@@ -567,7 +688,8 @@ class Store:
     def session(self, *, write: bool = False) -> Iterator[Session]:
         """One transaction: commit when the block ends, roll back on any exception."""
         self.ensure_schema()
-        with self._guard():
+        committing = [False]
+        with self._guard(committing):
             bind = self.engine.execution_options(hwctl_write=True) if write else self.engine
             with Session(bind, expire_on_commit=False) as session:
                 with session.begin():
@@ -577,6 +699,7 @@ class Store:
                             {"p": self.tenant},
                         )
                     yield session
+                    committing[0] = True  # the block is done: leaving `begin()` commits
 
 
 _stores: dict[str, Store] = {}
