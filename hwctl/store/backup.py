@@ -156,7 +156,10 @@ def write_backup(source: sqlite3.Connection, target: Path) -> Backup:
 
 def pg_dump_command(url: str, target: str) -> str:
     """The `pg_dump` command line that backs up the PostgreSQL store at `url` into `target`:
-    libpq's URL (no `+psycopg`), without the password (pg_dump reads PGPASSWORD or ~/.pgpass)."""
+    libpq's URL (no `+psycopg`), without the password (pg_dump reads PGPASSWORD or ~/.pgpass).
+    `--enable-row-security`: the tables' owner is under the forced row-level security policies
+    (migration 0006) and plain pg_dump refuses such tables; with it the policies apply, and
+    they show every row to a session that sets no platform (a superuser bypasses them)."""
     parsed = make_url(url)
     libpq = URL.create(  # URL.set(password=None) would keep the password
         "postgresql",
@@ -167,4 +170,7 @@ def pg_dump_command(url: str, target: str) -> str:
         query=parsed.query,
     )
     rendered = libpq.render_as_string(hide_password=False)
-    return f"pg_dump --format=custom --file={shlex.quote(target)} {shlex.quote(rendered)}"
+    return (
+        f"pg_dump --format=custom --enable-row-security --file={shlex.quote(target)} "
+        f"{shlex.quote(rendered)}"
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import resource
+import shlex
 import signal
 import sqlite3
 import subprocess
@@ -163,7 +164,7 @@ def test_a_backup_that_fails_halfway_leaves_nothing_under_its_name(tmp_path: Pat
 
 
 def test_a_postgresql_store_is_not_backed_up_and_the_pg_dump_command_is_printed(
-    pg_url: str,
+    pg_url: str, tmp_path: Path
 ) -> None:
     from sqlalchemy.engine import make_url
 
@@ -176,10 +177,16 @@ def test_a_postgresql_store_is_not_backed_up_and_the_pg_dump_command_is_printed(
     libpq = f"postgresql://{plain.username}@{plain.host}:{plain.port}/{plain.database}"
     assert line.endswith(
         "hwctl does not back up a PostgreSQL store, nothing was backed up: use pg_dump: "
-        f"pg_dump --format=custom --file='nightly dump.pgc' {libpq}"
+        f"pg_dump --format=custom --enable-row-security --file='nightly dump.pgc' {libpq}"
     )
     assert "s3cr3t" not in result.stderr
     assert not Path("nightly dump.pgc").exists()
+    # The command works as printed (here as the server's superuser).
+    dump = tmp_path / "nightly.pgc"
+    printed = Cli(pg_url)("db", "backup", str(dump)).stderr.split("use pg_dump: ", 1)[1]
+    done = subprocess.run(shlex.split(printed), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert dump.read_bytes().startswith(b"PGDMP")
 
 
 # -- the backup before an upgrade ---------------------------------------------------------------
