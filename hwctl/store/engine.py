@@ -206,9 +206,7 @@ def _take_migration_lock(conn: Connection) -> None:
     """PostgreSQL: wait (up to MIGRATION_WAIT) for the advisory lock of migrations, held until
     the migration's transaction ends."""
     conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{MIGRATION_WAIT}'")
-    conn.execute(
-        text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": MIGRATION_LOCK_KEY}
-    )
+    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": MIGRATION_LOCK_KEY})
     conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(BUSY_TIMEOUT_MS)}")
 
 
