@@ -174,8 +174,9 @@ def example(epilog: str | None) -> tuple[str | None, list[str]]:
     if not epilog:
         return None, []
     text = " ".join(plain(epilog).split())
-    if text.startswith("Example: "):
-        return text.removeprefix("Example: "), []
+    before, found, command = text.partition("Example: ")
+    if found:
+        return command, [before.strip()] if before.strip() else []
     return None, [text]
 
 

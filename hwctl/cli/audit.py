@@ -35,7 +35,7 @@ audit_app = typer.Typer(
 
 @audit_app.callback(
     invoke_without_command=True,
-    epilog="Examples: hwctl audit --order 7 --format json; hwctl audit verify",
+    epilog="Example: hwctl audit --order 7 --format json",
 )
 def audit(
     ctx: typer.Context,

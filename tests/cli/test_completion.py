@@ -153,7 +153,7 @@ def test_bash_completes_approve_from_ap() -> None:
         ("hwctl report ", ["pending"]),
         ("hwctl report pending --format pr", ["prometheus"]),
         ("hwctl admins ", ["add", "remove", "list"]),
-        ("hwctl db ", ["path", "upgrade"]),
+        ("hwctl db ", ["path", "upgrade", "backup"]),
         ("hwctl completion ", ["bash", "zsh", "fish"]),
         ("hwctl --d", ["--db", "--debug"]),
     ],
