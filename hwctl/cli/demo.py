@@ -59,14 +59,16 @@ def demo(
             ["list", "--status", "all"],
         ]
         steps += _fulfil_steps(folder)
-        steps += [["audit"]]
+        steps += [["audit"], ["audit", "verify"]]
         for step in steps:
             code = _run(step, folder)
             if code != 0:
                 render.error(f"demo step failed with exit code {code}: hwctl {' '.join(step)}")
                 raise typer.Exit(1)
         render.result("")
-        render.result("# Done. Every decision above is in the audit log.")
+        render.result(
+            "# Done. Every decision above is in the audit log, and its hash chain verifies."
+        )
     finally:
         for k, v in saved.items():
             if v is None:

@@ -26,8 +26,10 @@ def test_the_demo_runs_every_step_through_fulfilment_and_leaves_no_store(
         "$ hwctl fulfill 1 --csv shipped.csv --yes",
         "$ hwctl devices --account 'Globex Corporation'",
         "$ hwctl audit",
+        "$ hwctl audit verify",
     ):
         assert step in out, step
+    assert re.search(r"^ok: 11 entries, head 11 [0-9a-f]{64}$", out, re.M)
     # Five new devices, the phone registered beforehand linked, three handsets on the base.
     assert "order 1: fulfilled · 5 created, 1 linked, 0 skipped, 3 handset(s) paired" in out
     assert "order 1: already fulfilled" in out  # the retry at the end of the walk
