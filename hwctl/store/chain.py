@@ -77,6 +77,14 @@ def payload_fields(
     }
 
 
+FIELDS = ("id", "at", "actor", "actor_kind", "action", "order_id", "reason", "details")
+
+
+def row_fields(row: Any) -> dict[str, Any]:  # noqa: ANN401
+    """`payload_fields` of a stored row (anything with the FIELDS as attributes)."""
+    return payload_fields(**{name: getattr(row, name) for name in FIELDS})
+
+
 def canonical(fields: dict[str, Any]) -> str:
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
@@ -128,27 +136,19 @@ def append(
             raise RuntimeError("audit entries are appended only in store.session(write=True)")
         last = head(session)
         new_id = (last.id or 0) + 1
-    payload = canonical(
-        payload_fields(
-            id=new_id,
-            at=at,
-            actor=actor,
-            actor_kind=actor_kind,
-            action=action,
-            order_id=order_id,
-            reason=reason,
-            details=details,
-        )
-    )
+    columns: dict[str, Any] = {
+        "id": new_id,
+        "at": at,
+        "actor": actor,
+        "actor_kind": actor_kind,
+        "action": action,
+        "order_id": order_id,
+        "reason": reason,
+        "details": details,
+    }
+    payload = canonical(payload_fields(**columns))
     entry = AuditEntry(
-        id=new_id,
-        at=at,
-        actor=actor,
-        actor_kind=actor_kind,
-        action=action,
-        order_id=order_id,
-        reason=reason,
-        details=details,
+        **columns,
         payload=payload,
         prev_hash=last.hash,
         hash=chain_hash(last.hash, payload),
@@ -194,16 +194,7 @@ def _fields_differ(row: Any) -> list[str]:
     """The fields whose stored value is not the one in the payload."""
     try:
         stored = json.loads(row.payload)
-        mine = payload_fields(
-            id=row.id,
-            at=row.at,
-            actor=row.actor,
-            actor_kind=row.actor_kind,
-            action=row.action,
-            order_id=row.order_id,
-            reason=row.reason,
-            details=row.details,
-        )
+        mine = row_fields(row)
     except (ValueError, TypeError):
         return ["payload"]
     if not isinstance(stored, dict):
@@ -303,27 +294,12 @@ def chain_existing(conn: Connection) -> int:
     table = AuditEntry.__table__
     prev = GENESIS
     batch: list[dict[str, Any]] = []
-    count = 0
-    rows = conn.execute(
-        select(*_COLUMNS[:8]).order_by(col(AuditEntry.id)).execution_options(yield_per=BATCH)
-    ).fetchall()
+    rows = conn.execute(select(*_COLUMNS[:8]).order_by(col(AuditEntry.id))).fetchall()
     for row in rows:
-        payload = canonical(
-            payload_fields(
-                id=row.id,
-                at=row.at,
-                actor=row.actor,
-                actor_kind=row.actor_kind,
-                action=row.action,
-                order_id=row.order_id,
-                reason=row.reason,
-                details=row.details,
-            )
-        )
+        payload = canonical(row_fields(row))
         digest = chain_hash(prev, payload)
         batch.append({"row_id": row.id, "p": payload, "ph": prev, "h": digest})
         prev = digest
-        count += 1
     if batch:
         conn.execute(
             update(table)
@@ -331,4 +307,4 @@ def chain_existing(conn: Connection) -> int:
             .values(payload=bindparam("p"), prev_hash=bindparam("ph"), hash=bindparam("h")),
             batch,
         )
-    return count
+    return len(batch)
