@@ -119,7 +119,8 @@ def authorise(
         registered = is_registered(session, principal.name)
         admins_exist = registered or session.exec(select(SuperAdmin.id)).first() is not None
     platform = None
-    if row is not None and not principal.is_super_admin:
+    if row is not None and not principal.is_super_admin and principal.platform_id is None:
+        # A principal that knows its platform's id (a token's) is matched by id, no lookup.
         platform = session.exec(select(Platform.name).where(Platform.id == row.platform_id)).one()
     rule(
         principal,
@@ -128,6 +129,7 @@ def authorise(
         admins_exist=admins_exist,
         order_id=row.id if row is not None else None,
         order_platform=platform,
+        order_platform_id=row.platform_id if row is not None else None,
     )
     return row
 

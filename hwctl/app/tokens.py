@@ -149,15 +149,15 @@ def revoke(ctx: Context, token_id: int) -> TokenView:
 def _by_hash():
     """The lookup of every request (built once: building it costs more than running it)."""
     return (
-        select(ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, Platform.name)
+        select(ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, Platform.name, Platform.id)
         .join(Platform, col(Platform.id) == ApiToken.platform_id)
         .where(col(ApiToken.token_hash) == bindparam("digest"))
     )
 
 
 def authenticate(store: Store, token: str | None, now: datetime) -> Principal | None:
-    """The platform principal of a bearer token, or None when it is missing, unknown or
-    revoked. Notes when it was last used (to the minute)."""
+    """The platform principal of a bearer token (its platform's name and id), or None when it
+    is missing, unknown or revoked. Notes when it was last used (to the minute)."""
     if not token or not token.startswith(PREFIX) or len(token) > 200:
         return None
     digest = hash_token(token)
@@ -165,7 +165,7 @@ def authenticate(store: Store, token: str | None, now: datetime) -> Principal | 
         found = session.exec(_by_hash(), params={"digest": digest}).first()
     if found is None:
         return None
-    token_id, revoked_at, last_used_at, platform = found
+    token_id, revoked_at, last_used_at, platform, platform_id = found
     if revoked_at is not None:
         return None
     if last_used_at is None or now - last_used_at >= LAST_USED_RESOLUTION:
@@ -176,7 +176,7 @@ def authenticate(store: Store, token: str | None, now: datetime) -> Principal | 
                 .values(last_used_at=now)
                 .execution_options(synchronize_session=False)
             )
-    return Principal.platform(platform, token_id)
+    return Principal.platform(platform, token_id, platform_id)
 
 
 def parse_token_id(text: str) -> int:

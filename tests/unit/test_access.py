@@ -56,3 +56,34 @@ def test_the_audit_actor_names_the_principal_and_the_token() -> None:
     assert ADMIN.actor == "dana"
     assert ACME.actor == "platform:Acme Voice#3"
     assert Principal.platform("Blue Sky").actor == "platform:Blue Sky"
+
+
+# A token's principal knows its platform's id: an order is matched by the id, never the name.
+ACME_BY_ID = Principal.platform("Acme Voice", token_id=3, platform_id=1)
+
+
+@pytest.mark.parametrize("use", sorted(PLATFORM_USES))
+def test_a_platform_known_by_id_may_use_the_orders_of_that_id(use: Use) -> None:
+    authorise(ACME_BY_ID, use, registered=False, order_id=7, order_platform_id=1)
+
+
+@pytest.mark.parametrize("use", sorted(PLATFORM_USES))
+def test_an_order_of_another_platform_id_is_not_found_whatever_the_name_says(use: Use) -> None:
+    with pytest.raises(NotFound) as caught:
+        authorise(ACME_BY_ID, use, registered=False, order_id=7, order_platform="Acme Voice",
+                  order_platform_id=2)  # fmt: skip
+    assert str(caught.value) == "order 7 does not exist"
+
+
+def test_without_the_orders_platform_a_platforms_order_is_not_found() -> None:
+    for principal in (ACME, ACME_BY_ID):
+        with pytest.raises(NotFound):
+            authorise(principal, Use.READ, registered=False, order_id=7)
+
+
+def test_a_principal_without_an_id_is_matched_by_name_alone() -> None:
+    authorise(ACME, Use.READ, registered=False, order_id=7, order_platform="Acme Voice",
+              order_platform_id=2)  # fmt: skip
+    with pytest.raises(NotFound):
+        authorise(ACME, Use.READ, registered=False, order_id=7, order_platform="Blue Sky",
+                  order_platform_id=1)  # fmt: skip
