@@ -26,13 +26,13 @@ def record(
     order_id: int | None = None,
     reason: str | None = None,
     details: dict[str, Any] | None = None,
-) -> AuditEntry:
+) -> None:
     """Add an audit entry to the caller's transaction (never commits): who acted (the
     principal's name and kind), when (the context's clock), on what, and why; chained to the
     entry before it (hwctl/store/chain.py). The caller's session must be a write one
     (`store.session(write=True)`): on SQLite that holds the write lock before the head is read."""
     assert action in ACTIONS, action
-    return chain.append(
+    chain.append(
         session,
         at=ctx.now(),
         actor=ctx.actor,

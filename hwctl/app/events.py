@@ -10,6 +10,7 @@ gets one delivery row. The payload is the exact body sent: `{"type", "timestamp"
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -25,20 +26,34 @@ def subscribers(session: Session, platform_id: int, event: EventType) -> list[We
     return [h for h in hooks if event.value in json.loads(h.events)]
 
 
-def emit(session: Session, ctx: Context, order_id: int, event: EventType) -> WebhookEvent | None:
+def emit(
+    session: Session,
+    ctx: Context,
+    order_id: int,
+    event: EventType,
+    *,
+    created: tuple[int, dict[str, Any]] | None = None,
+) -> WebhookEvent | None:
     """Write `event` for the order (as it is now, inside the caller's transaction) and one
-    pending delivery per webhook of its platform that takes that type."""
-    order = session.get(HardwareOrder, order_id)
-    if order is None:
-        return None
-    session.refresh(order)  # conditional UPDATEs bypass the identity map
-    hooks = subscribers(session, order.platform_id, event)
+    pending delivery per webhook of its platform that takes that type. `created`: the platform
+    id and resource of an order this transaction has just created (nothing to read back)."""
+    if created is not None:
+        platform_id, resource = created
+    else:
+        order = session.get(HardwareOrder, order_id)
+        if order is None:
+            return None
+        session.refresh(order)  # conditional UPDATEs bypass the identity map
+        platform_id, resource = order.platform_id, None
+    hooks = subscribers(session, platform_id, event)
     if not hooks:
         return None
+    if resource is None:
+        resource = order_resource(session, order)
     now = ctx.now()
-    payload = {"type": event.value, "timestamp": iso(now), "data": order_resource(session, order)}
+    payload = {"type": event.value, "timestamp": iso(now), "data": resource}
     row = WebhookEvent(
-        platform_id=order.platform_id,
+        platform_id=platform_id,
         order_id=order_id,
         type=event.value,
         payload=json.dumps(payload, separators=(",", ":"), ensure_ascii=False),

@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import func, insert, or_, update
 from sqlmodel import Session, col, select
 
 from hwctl.app import audit, events
 from hwctl.app.context import Context, authorise, platform_scope
 from hwctl.app.queries import get_order, order_views_with_texts, unit_views
+from hwctl.app.resources import NewLine, NewUnit, new_order_resource
 from hwctl.app.views import LineView, OrderDetail, OrderPage, OrderView, Outcome, iso
 from hwctl.domain import status as lifecycle
 from hwctl.domain.access import Use
@@ -70,12 +72,34 @@ def submit(ctx: Context, data: str | bytes, source: str) -> list[OrderView]:
 
 
 def _submit_one(session: Session, ctx: Context, o: OrderIn, where: str) -> HardwareOrder:
+    new = insert_order(session, ctx, o, where)
+    announce_and_record(session, ctx, new)
+    return new.order
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    """An order inserted in this transaction: its row, what a platform sees of it (the
+    resource `GET /v1/orders/{id}` would show) and its submit entry's details, not yet
+    written: `announce_and_record` writes the event and then the audit entry."""
+
+    order: HardwareOrder
+    resource: dict[str, Any]
+    details: dict[str, Any]
+
+
+def insert_order(
+    session: Session, ctx: Context, o: OrderIn, where: str, platform: Platform | None = None
+) -> NewOrder:
+    """Insert a pending order with its lines and units (`platform`: the row of `o.platform`,
+    when the caller has read it already). InvalidInput names what is wrong."""
     if not ctx.principal.is_super_admin and o.platform != ctx.principal.name:
         raise NotAuthorised(
             f"{where}: platform {ctx.principal.name!r} may submit only its own orders",
             principal=ctx.principal.name,
         )
-    platform = session.exec(select(Platform).where(Platform.name == o.platform)).first()
+    if platform is None or platform.name != o.platform:
+        platform = session.exec(select(Platform).where(Platform.name == o.platform)).first()
     if platform is None:
         raise InvalidInput(f"{where}: unknown platform {o.platform!r}", platform=o.platform)
     account = session.exec(
@@ -101,13 +125,17 @@ def _submit_one(session: Session, ctx: Context, o: OrderIn, where: str) -> Hardw
     order = HardwareOrder(
         platform_id=platform.id,
         account_id=account.id,
-        status=OrderStatus.PENDING,
+        status=OrderStatus.PENDING.value,
         ordered_at=(o.ordered_at or now).replace(microsecond=0),
         submitted_at=now,
     )
     session.add(order)
     session.flush()
     seen: set[str] = set()
+    lines: list[dict[str, Any]] = []
+    intents: list[list[tuple[int | None, int | None]]] = []
+    shown_lines: list[NewLine] = []
+    shown_units: list[NewUnit] = []
     for n, item in enumerate(o.items):
         at = f"{where}: items[{n}]"
         entry = catalog.get(item.sku)
@@ -122,55 +150,81 @@ def _submit_one(session: Session, ctx: Context, o: OrderIn, where: str) -> Hardw
                 field=f"items[{n}].sku",
             )
         seen.add(item.sku)
-        line = OrderLine(
-            order_id=order.id,
-            line_no=n + 1,
-            catalog_item_id=entry.id,
-            quantity=item.quantity,
+        lines.append(
+            {
+                "order_id": order.id,
+                "line_no": n + 1,
+                "catalog_item_id": entry.id,
+                "quantity": item.quantity,
+            }
         )
-        session.add(line)
-        session.flush()
+        shown_lines.append(NewLine(n + 1, entry.sku, entry.name, entry.kind, item.quantity))
+        line_units: list[tuple[int | None, int | None]] = []
         for seq in range(1, item.quantity + 1):
             intent = item.units[seq - 1] if seq <= len(item.units) else None
             user_id = location_id = None
+            user = location = None
             if intent is not None and intent.user is not None:
                 if intent.user not in users:
                     raise InvalidInput(
                         f"{at}: unknown user {intent.user!r} on {o.account!r}",
                         field=f"items[{n}].units[{seq - 1}].user",
                     )
-                user_id = users[intent.user]
+                user, user_id = intent.user, users[intent.user]
             if intent is not None and intent.location is not None:
                 if intent.location not in locations:
                     raise InvalidInput(
                         f"{at}: unknown location {intent.location!r} on {o.account!r}",
                         field=f"items[{n}].units[{seq - 1}].location",
                     )
-                location_id = locations[intent.location]
-            session.add(
-                OrderUnit(
-                    order_id=order.id,
-                    line_id=line.id,
-                    seq=seq,
-                    user_id=user_id,
-                    location_id=location_id,
-                )
-            )
-    session.flush()
-    audit.record(
-        session,
-        ctx,
-        action=AuditAction.SUBMIT,
-        order_id=order.id,
-        details={
-            "platform": o.platform,
-            "account": o.account,
-            "items": [{"sku": i.sku, "quantity": i.quantity} for i in o.items],
-        },
+                location, location_id = intent.location, locations[intent.location]
+            line_units.append((user_id, location_id))
+            shown_units.append(NewUnit(n + 1, entry.sku, entry.kind, user, location))
+        intents.append(line_units)
+    # Plain inserts, one statement each for all the lines and all the units (the ORM would
+    # build an object per row and flush the lines one by one to learn their ids).
+    conn = session.connection()
+    line_ids = (
+        dict(
+            conn.execute(
+                insert(OrderLine.__table__).returning(  # type: ignore[attr-defined]
+                    col(OrderLine.line_no), col(OrderLine.id)
+                ),
+                lines,
+            ).all()
+        )
+        if lines
+        else {}
     )
-    session.flush()
-    events.emit(session, ctx, order.id, EventType.ORDER_CREATED)
-    return order
+    units = [
+        {
+            "order_id": order.id,
+            "line_id": line_ids[n + 1],
+            "seq": seq,
+            "user_id": user_id,
+            "location_id": location_id,
+        }
+        for n, line_units in enumerate(intents)
+        for seq, (user_id, location_id) in enumerate(line_units, start=1)
+    ]
+    if units:
+        conn.execute(insert(OrderUnit.__table__), units)  # type: ignore[attr-defined]
+    details = {
+        "platform": o.platform,
+        "account": o.account,
+        "items": [{"sku": i.sku, "quantity": i.quantity} for i in o.items],
+    }
+    resource = new_order_resource(order, account.name, shown_lines, shown_units)
+    return NewOrder(order, resource, details)
+
+
+def announce_and_record(session: Session, ctx: Context, new: NewOrder) -> None:
+    """The order-created event, then the submit audit entry: the entry last, so the audit
+    chain's lock (held until COMMIT on PostgreSQL) is taken as late as the caller allows."""
+    order_id = new.order.id or 0
+    created = (new.order.platform_id, new.resource)
+    events.emit(session, ctx, order_id, EventType.ORDER_CREATED, created=created)
+    audit.record(session, ctx, action=AuditAction.SUBMIT, order_id=order_id, details=new.details)
 
 
 # -- reading -----------------------------------------------------------------------------------

@@ -202,7 +202,7 @@ def create_order(ctx: Context, payload: Any, idempotency_key: str | None = None)
         name = account if isinstance(account, str) else account.name
         if not isinstance(account, str):
             _ensure_account(session, platform, name, account)
-        order = orders._submit_one(
+        new = orders.insert_order(
             session,
             ctx,
             OrderIn(
@@ -212,9 +212,9 @@ def create_order(ctx: Context, payload: Any, idempotency_key: str | None = None)
                 items=order_in.items,
             ),
             "body",
+            platform,
         )
-        session.flush()
-        body = order_resource(session, order)
+        order, body = new.order, new.resource
         if idempotency_key is not None:
             # Keys older than the window are forgotten (this one included, if it was reused
             # after it): the table holds two days of keys, not the whole history.
@@ -237,6 +237,8 @@ def create_order(ctx: Context, payload: Any, idempotency_key: str | None = None)
                     created_at=ctx.now(),
                 )
             )
+        # Last: the audit entry takes the chain's lock, held until COMMIT on PostgreSQL.
+        orders.announce_and_record(session, ctx, new)
         return Created(201, body, order.id)
 
 

@@ -9,7 +9,7 @@ unit's intent and, once delivered, its device.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Row
 from sqlmodel import Session
@@ -26,7 +26,29 @@ from hwctl.store.models import HardwareOrder
 from hwctl.vocabulary import OrderStatus
 
 
-def _unit(number: int, u: Row) -> dict[str, Any]:
+class NewLine(NamedTuple):
+    """A line of an order being created, as `accounts_and_lines` would read it back."""
+
+    line: int
+    sku: str
+    name: str
+    kind: str
+    quantity: int
+
+
+class NewUnit(NamedTuple):
+    """A unit of an order being created, as `units_with_devices` would read it back: its line,
+    its intent, and no device yet."""
+
+    line: int
+    sku: str
+    kind: str
+    user: str | None
+    location: str | None
+    device_id: None = None
+
+
+def _unit(number: int, u: Row | NewUnit) -> dict[str, Any]:
     """Unit `number` of the order (a row of `units_with_devices`): its line, its intent (who and
     where), and once delivered its device: the identifier in the stored forms, who and where,
     and its base."""
@@ -54,7 +76,7 @@ def _unit(number: int, u: Row) -> dict[str, Any]:
     }
 
 
-def _summary(o: HardwareOrder, account: str, lines: list[Row], reason: str | None,
+def _summary(o: HardwareOrder, account: str, lines: list[Row] | list[NewLine], reason: str | None,
              done: int, total: int) -> dict[str, Any]:  # fmt: skip
     """An order without its units (the list's items)."""
     return {
@@ -108,4 +130,15 @@ def order_resources(
 def order_resource(session: Session, order: HardwareOrder) -> dict[str, Any]:
     """The order in full, as the platform sees it."""
     (data,) = order_resources(session, [order], units=True)
+    return data
+
+
+def new_order_resource(
+    order: HardwareOrder, account: str, lines: list[NewLine], units: list[NewUnit]
+) -> dict[str, Any]:
+    """`order_resource` of an order created in this transaction, from what its creation wrote
+    (`lines` in line order, `units` in (line, seq) order) instead of reading it back: a pending
+    order, nothing cancelled, no unit delivered. The same shape, built by the same functions."""
+    data = _summary(order, account, lines, None, 0, len(units))
+    data["units"] = [_unit(n, u) for n, u in enumerate(units, start=1)]
     return data

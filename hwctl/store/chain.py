@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, insert, text
 from sqlmodel import Session, col, select
 
 from hwctl.store.models import AuditEntry
@@ -108,6 +108,16 @@ def head(session: Session) -> Head:
     return Head(None, GENESIS) if row is None else Head(row[0], row[1])
 
 
+# PostgreSQL, once the lock is held: the new entry's id and the head, in one statement (a
+# statement's snapshot is taken when it starts, after the lock: it sees the last holder's entry).
+_PG_ID_AND_HEAD = text(
+    "SELECT nextval(pg_get_serial_sequence('audit_entry', 'id')), head.id, head.hash "
+    "FROM (SELECT 1) AS one LEFT JOIN "
+    "(SELECT id, hash FROM audit_entry ORDER BY id DESC LIMIT 1) AS head ON true"
+)
+_PG_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
+
 def append(
     session: Session,
     *,
@@ -118,18 +128,19 @@ def append(
     order_id: int | None = None,
     reason: str | None = None,
     details: str | None = None,
-) -> AuditEntry:
-    """Add the next entry of the chain to the caller's transaction (flushed, never committed)."""
-    session.flush()  # entries this transaction added before: the head may be one of them
+) -> None:
+    """Add the next entry of the chain to the caller's transaction (written, never committed).
+    On PostgreSQL the chain's lock is held from here until the transaction ends: append last."""
+    session.flush()  # the rows the entry names (its order), and entries added before it
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         # Held until the transaction ends: the next appender reads the head this one commits.
+        # The lock is its own statement, before the head is read: read in the statement that
+        # waited, the head would be the one before the last holder's (READ COMMITTED).
         # (The audit log has no row-level security: a platform's transaction sees every entry.)
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
-        new_id = session.execute(
-            text("SELECT nextval(pg_get_serial_sequence('audit_entry', 'id'))")
-        ).scalar_one()
-        last = head(session)
+        conn.execute(_PG_LOCK, {"key": LOCK_KEY})
+        new_id, head_id, head_hash = conn.execute(_PG_ID_AND_HEAD).one()
+        last = Head(None, GENESIS) if head_id is None else Head(head_id, head_hash)
     else:
         if not conn.get_execution_options().get("hwctl_write"):
             # A deferred transaction may have read an older head: the chain would fork.
@@ -147,15 +158,11 @@ def append(
         "details": details,
     }
     payload = canonical(payload_fields(**columns))
-    entry = AuditEntry(
-        **columns,
-        payload=payload,
-        prev_hash=last.hash,
-        hash=chain_hash(last.hash, payload),
-    )
-    session.add(entry)
-    session.flush()
-    return entry
+    conn.execute(
+        insert(AuditEntry.__table__),  # type: ignore[attr-defined]
+        {**columns, "payload": payload, "prev_hash": last.hash,
+         "hash": chain_hash(last.hash, payload)},
+    )  # fmt: skip
 
 
 # -- verifying ------------------------------------------------------------------------------------

@@ -1,0 +1,142 @@
+"""What creating and reading an order costs the store, and that the shortcuts taken for it change
+nothing a platform sees: the body of a created order is the one a GET reads back and the one its
+`order.created` event carries, and the audit chain's lock is the last thing the creation's
+transaction takes. On SQLite and PostgreSQL. Statements are counted as the driver receives
+them (SQLAlchemy's `before_cursor_execute`), BEGIN and COMMIT apart."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlmodel import col, select
+
+from hwctl.store.chain import LOCK_KEY
+from tests.api.conftest import GLOBEX_ORDER, Api
+from tests.conftest import act
+
+# A POST (an order for an existing account) and a GET, request and use case together: the
+# token's lookup, then on PostgreSQL the tenant's setting and the statements of the use case.
+POST_STATEMENTS = {"sqlite": 12, "postgresql": 14}
+GET_STATEMENTS = {"sqlite": 4, "postgresql": 5}
+
+ORDERS: list[dict[str, Any]] = [
+    GLOBEX_ORDER,
+    {  # three lines, intents on some units only, an ordered_at of its own
+        "account": "Globex Corporation",
+        "ordered_at": "2026-11-20T09:30:00+01:00",
+        "items": [
+            {"sku": "W70B", "quantity": 1, "units": [{"location": "Warehouse"}]},
+            {"sku": "T54W", "quantity": 3, "units": [{}, {"user": "bob@globex.example"}]},
+            {"sku": "W73H", "quantity": 2},
+        ],
+    },
+    {  # an account created with the order, with its users and locations
+        "account": {"name": "Initech", "users": ["peter@initech.example"],
+                    "locations": ["Basement"]},
+        "items": [{"sku": "T54W", "quantity": 2, "units": [
+            {"user": "peter@initech.example", "location": "Basement"}]}],
+    },
+]  # fmt: skip
+
+
+@dataclass
+class Seen:
+    """The statements the store received, and where each transaction ended."""
+
+    statements: list[tuple[str, Any]] = field(default_factory=list)
+    commits: list[int] = field(default_factory=list)  # how many statements before each COMMIT
+
+    def transactions(self) -> list[list[tuple[str, Any]]]:
+        out, start = [], 0
+        for end in self.commits:
+            out.append(self.statements[start:end])
+            start = end
+        return out
+
+
+@contextmanager
+def watching(store) -> Iterator[Seen]:  # noqa: ANN001
+    seen = Seen()
+
+    def statement(conn, cursor, text, params, context, many) -> None:  # noqa: ANN001
+        word = text.strip().upper()
+        if not (word.startswith("BEGIN") or word == "COMMIT"):  # SQLite's BEGIN: a statement
+            seen.statements.append((text, params))
+
+    def commit(conn) -> None:  # noqa: ANN001
+        seen.commits.append(len(seen.statements))
+
+    event.listen(store.engine, "before_cursor_execute", statement)
+    event.listen(store.engine, "commit", commit)
+    try:
+        yield seen
+    finally:
+        event.remove(store.engine, "before_cursor_execute", statement)
+        event.remove(store.engine, "commit", commit)
+
+
+def add_webhook(store) -> None:  # noqa: ANN001
+    from hwctl.app import webhooks
+
+    webhooks.add(act(store), "Acme Voice", "http://127.0.0.1:9/acme", None, insecure=True)
+
+
+def created_event(store, order_id: int) -> dict[str, Any]:  # noqa: ANN001
+    from hwctl.store.models import WebhookEvent
+
+    with store.session() as session:
+        (payload,) = session.exec(
+            select(WebhookEvent.payload).where(
+                col(WebhookEvent.order_id) == order_id, WebhookEvent.type == "order.created"
+            )
+        ).all()
+    return json.loads(payload)
+
+
+@pytest.mark.parametrize("body", ORDERS, ids=["globex", "three-lines", "new-account"])
+def test_a_created_order_is_what_a_get_reads_back_and_what_its_event_carries(
+    api: Api, body: dict[str, Any]
+) -> None:
+    add_webhook(api.store)
+    created = api.create(body, headers={"Idempotency-Key": "k1"})
+    assert api.get(f"/v1/orders/{created['id']}").json() == created
+    assert created_event(api.store, created["id"])["data"] == created
+    replayed = api.post("/v1/orders", body, headers={"Idempotency-Key": "k1"})
+    assert replayed.json() == created
+
+
+def test_creating_and_reading_an_order_take_few_statements(api: Api) -> None:
+    api.create()  # the first request of a process reads the schema's revision
+    dialect = api.store.engine.dialect.name
+    with watching(api.store) as post:
+        order = api.create()
+    with watching(api.store) as get:
+        assert api.get(f"/v1/orders/{order['id']}").status_code == 200
+    assert len(post.statements) == POST_STATEMENTS[dialect], post.statements
+    assert len(get.statements) == GET_STATEMENTS[dialect], get.statements
+
+
+@pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_the_audit_chains_lock_is_the_last_thing_a_creation_takes(api: Api) -> None:
+    """Held until COMMIT, the lock serialises every change: after it, only the new entry's id
+    and the head are read and the entry written. With a webhook and an Idempotency-Key, so the
+    event, the delivery and the key are written too (before the lock)."""
+    add_webhook(api.store)
+    with watching(api.store) as seen:
+        api.create(headers={"Idempotency-Key": "k2"})
+    creation = seen.transactions()[-1]
+    locks = [n for n, (_, p) in enumerate(creation) if p == {"key": LOCK_KEY}]
+    assert len(locks) == 1, creation
+    after = [text for text, _ in creation[locks[0] + 1 :]]
+    assert len(after) == 2, after
+    assert "nextval" in after[0] and "audit_entry" in after[0]
+    assert after[1].startswith("INSERT INTO audit_entry")
+    written = " ".join(text for text, _ in creation[: locks[0]])
+    for table in ("hw_order", "order_line", "order_unit", "webhook_event", "idempotency"):
+        assert f"INSERT INTO {table}" in written, table
