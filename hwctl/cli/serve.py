@@ -21,7 +21,11 @@ def serve(
     ] = 1,
 ) -> None:
     """Serve the platform API (needs pip install 'hwctl[api]'). Run it behind a reverse proxy
-    that terminates TLS; see the README's "Platform API"."""
+    that terminates TLS; see the README's "Platform API".
+
+    Each worker listens on its own socket of the port; a worker that dies is started again.
+    SIGINT or SIGTERM stops the server gracefully (exit 0); a port in use exits 2, a worker
+    whose application cannot start 1."""
     import importlib.util
     import os
 
@@ -40,22 +44,29 @@ def serve(
     store.ensure_schema()
     if not store_answers(store):
         raise UsageError(f"the store {location.masked} does not answer")
+    from hwctl import serving
+
+    options = serving.Options(
+        "hwctl.api.server:app",
+        host,
+        port,
+        {
+            "log_level": "warning",
+            "access_log": False,
+            "proxy_headers": True,
+            "server_header": False,
+        },
+    )
+    try:
+        sockets = serving.bind_sockets(host, port, workers)
+    except serving.BindError as error:
+        raise UsageError(str(error)) from None
     # The workers are new processes: they find the store through the environment.
     os.environ["HWCTL_DATABASE_URL"] = location.url
     render.info(f"serving {location.masked} on http://{host}:{port} ({workers} worker(s))")
-    import uvicorn
-
-    uvicorn.run(
-        "hwctl.api.server:app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-        access_log=False,
-        proxy_headers=True,
-        server_header=False,
-    )
+    code = serving.supervise(options, sockets)
+    if code:
+        raise typer.Exit(code)
 
 
 def register(app: typer.Typer) -> None:
