@@ -341,7 +341,7 @@ def accounts_and_lines(
     out: dict[int, tuple[str, list[Row]]] = {}
     for start in range(0, len(order_ids), _CHUNK):
         ids = list(order_ids[start : start + _CHUNK])
-        for row in session.execute(_lines_statement(), {"ids": ids}):
+        for row in session.connection().execute(_lines_statement(), {"ids": ids}):
             lines = out.setdefault(row.order_id, (row.account, []))[1]
             if row.line is not None:  # an order without lines has one row of NULLs
                 lines.append(row)
@@ -391,7 +391,7 @@ def units_with_devices(session: Session, order_id: int) -> list[Row]:
     `kind`), its intent (`user`, `location`) and its device if it has one (`device_id`,
     `device_kind`, `device_sku`, `mac`, `ipei`, `device_user`, `device_location`, `base`, the
     paired base's MAC). One query; a unit has at most one device."""
-    return list(session.execute(_units_statement(), {"order_id": order_id}))
+    return list(session.connection().execute(_units_statement(), {"order_id": order_id}))
 
 
 def with_platform(session: Session, model: type[M], row_id: int, noun: str) -> tuple[M, str]:

@@ -161,8 +161,7 @@ def authenticate(store: Store, token: str | None, now: datetime) -> Principal | 
     if not token or not token.startswith(PREFIX) or len(token) > 200:
         return None
     digest = hash_token(token)
-    with store.session() as session:
-        found = session.exec(_by_hash(), params={"digest": digest}).first()
+    found = store.first_row(_by_hash(), {"digest": digest})
     if found is None:
         return None
     token_id, revoked_at, last_used_at, platform, platform_id = found

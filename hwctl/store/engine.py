@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from sqlalchemy import Connection, Engine, create_engine, event, exc, text
+from sqlalchemy import Connection, Engine, Executable, Row, create_engine, event, exc, text
 from sqlalchemy.engine import URL, make_url
 from sqlmodel import Session
 
@@ -681,6 +681,27 @@ class Store:
             scoped.tenant = platform
             self._tenants[platform] = scoped
         return scoped
+
+    def first_row(self, statement: Executable, params: dict[str, object]) -> Row | None:
+        """The first row of one read that needs no transaction of its own (a lookup by a unique
+        key), on a plain connection: no ORM session. On PostgreSQL it is sent alone, in
+        autocommit: one round trip, not three (BEGIN, the SELECT, COMMIT); every API
+        request's token lookup is one. A tenant's reads run in its transactions (`session`),
+        which set its platform first."""
+        if self.tenant is not None:
+            with self.session() as session:
+                return session.connection().execute(statement, params).first()
+        self.ensure_schema()
+        postgresql = self.engine.dialect.name == "postgresql"
+        with self._guard(), (self._autocommit() if postgresql else self.engine).connect() as c:
+            return c.execute(statement, params).first()
+
+    def _autocommit(self) -> Engine:
+        engine = self.__dict__.get("_autocommit_engine")
+        if engine is None:  # the same pool; each connection lent in autocommit, then reset
+            engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            self.__dict__["_autocommit_engine"] = engine
+        return engine
 
     @contextmanager
     def session(self, *, write: bool = False) -> Iterator[Session]:

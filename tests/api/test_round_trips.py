@@ -24,6 +24,9 @@ from tests.conftest import act
 # token's lookup, then on PostgreSQL the tenant's setting and the statements of the use case.
 POST_STATEMENTS = {"sqlite": 12, "postgresql": 14}
 GET_STATEMENTS = {"sqlite": 4, "postgresql": 5}
+# A GET commits one transaction, the use case's: the token is looked up before it on a plain
+# connection, which on PostgreSQL is in autocommit (no BEGIN, no COMMIT: two round trips fewer).
+GET_COMMITS = 1
 
 ORDERS: list[dict[str, Any]] = [
     GLOBEX_ORDER,
@@ -50,6 +53,7 @@ class Seen:
     """The statements the store received, and where each transaction ended."""
 
     statements: list[tuple[str, Any]] = field(default_factory=list)
+    autocommit: list[bool] = field(default_factory=list)  # per statement: sent in autocommit?
     commits: list[int] = field(default_factory=list)  # how many statements before each COMMIT
 
     def transactions(self) -> list[list[tuple[str, Any]]]:
@@ -68,6 +72,8 @@ def watching(store) -> Iterator[Seen]:  # noqa: ANN001
         word = text.strip().upper()
         if not (word.startswith("BEGIN") or word == "COMMIT"):  # SQLite's BEGIN: a statement
             seen.statements.append((text, params))
+            level = conn.get_execution_options().get("isolation_level")
+            seen.autocommit.append(level == "AUTOCOMMIT")
 
     def commit(conn) -> None:  # noqa: ANN001
         seen.commits.append(len(seen.statements))
@@ -120,6 +126,10 @@ def test_creating_and_reading_an_order_take_few_statements(api: Api) -> None:
         assert api.get(f"/v1/orders/{order['id']}").status_code == 200
     assert len(post.statements) == POST_STATEMENTS[dialect], post.statements
     assert len(get.statements) == GET_STATEMENTS[dialect], get.statements
+    assert len(get.commits) == GET_COMMITS, get.commits
+    token_lookup = get.statements[0][0]
+    assert "FROM api_token" in token_lookup, token_lookup
+    assert get.autocommit == [dialect == "postgresql"] + [False] * (len(get.statements) - 1)
 
 
 @pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)])

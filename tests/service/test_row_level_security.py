@@ -128,3 +128,12 @@ def test_the_super_admins_door_sees_every_platform_through_the_same_role(stores)
     _, api_store, ids = stores
     page = orders.list_orders(Context(api_store, Principal.super_admin("dana")), status="all")
     assert sorted(o.id for o in page.orders) == sorted(ids.values())
+
+
+def test_a_single_row_read_of_a_tenant_runs_under_its_platform(stores):
+    """`Store.first_row` sends a lookup alone, in autocommit, for the super-admins' door (the
+    token lookup); a tenant's runs in its transaction, after its platform is set."""
+    _, api_store, _ = stores
+    everything = text("SELECT count(*) FROM platform")
+    assert api_store.first_row(everything, {})[0] == 2
+    assert api_store.for_tenant("Acme Voice").first_row(everything, {})[0] == 1
