@@ -19,6 +19,7 @@ import string, and it imports nothing of hwctl.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import multiprocessing
 import multiprocessing.connection
@@ -102,15 +103,25 @@ class Options:
     uvicorn: dict[str, Any] = field(default_factory=dict)
 
 
+def _stopped(signum: int, frame: object) -> None:
+    """A stop request outside uvicorn's own handlers: nothing is being served, so exit now."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # closed, or its reader went away
+            stream.flush()
+    os._exit(0)
+
+
 def _worker(options: Options, sock: socket.socket, supervisor: int) -> None:
     """A worker process: one uvicorn server on `sock` until SIGTERM (exit 0), or until the
     supervisor is gone (so a killed supervisor leaves no workers behind)."""
     import uvicorn
 
     # Until uvicorn takes the signals over (and after it gives them back, when it raises the
-    # signal that stopped it again) a stop request ends the worker with 0, not -15.
+    # signal that stopped it again) a stop request ends the worker with 0, not -15. Not with
+    # SystemExit: raised inside whatever runs then (a weakref callback while the application
+    # is imported, say), Python would print it as an ignored exception with a traceback.
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: sys.exit(0))
+        signal.signal(signum, _stopped)
     config = uvicorn.Config(
         options.app,
         factory=True,

@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, insert, or_, update
+from sqlalchemy import CompoundSelect, Select, bindparam, func, insert, literal, or_, update
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from hwctl.app import audit, events
@@ -88,6 +90,35 @@ class NewOrder:
     details: dict[str, Any]
 
 
+@cache
+def _account_statement() -> Select:
+    return core_select(col(Account.id), col(Account.name)).where(
+        col(Account.platform_id) == bindparam("platform_id"),
+        col(Account.name) == bindparam("name"),
+    )
+
+
+@cache
+def _catalog_statement() -> Select:
+    return core_select(
+        col(CatalogItem.id), col(CatalogItem.sku), col(CatalogItem.name), col(CatalogItem.kind)
+    ).where(col(CatalogItem.platform_id) == bindparam("platform_id"))
+
+
+@cache
+def _people_statement() -> CompoundSelect:
+    """An account's users and locations: (`user` or `location`, name, id)."""
+    return (
+        core_select(literal("user").label("kind"), col(AccountUser.name), col(AccountUser.id))
+        .where(col(AccountUser.account_id) == bindparam("account_id"))
+        .union_all(
+            core_select(literal("location"), col(Location.name), col(Location.id)).where(
+                col(Location.account_id) == bindparam("account_id")
+            )
+        )
+    )
+
+
 def insert_order(
     session: Session, ctx: Context, o: OrderIn, where: str, platform: Platform | None = None
 ) -> NewOrder:
@@ -102,25 +133,20 @@ def insert_order(
         platform = session.exec(select(Platform).where(Platform.name == o.platform)).first()
     if platform is None:
         raise InvalidInput(f"{where}: unknown platform {o.platform!r}", platform=o.platform)
-    account = session.exec(
-        select(Account).where(Account.platform_id == platform.id, Account.name == o.account)
+    # Plain rows, not ORM objects: the lookups an order's creation needs, in three statements.
+    conn = session.connection()
+    account = conn.execute(
+        _account_statement(), {"platform_id": platform.id, "name": o.account}
     ).first()
     if account is None:
         raise InvalidInput(
             f"{where}: platform {o.platform!r} has no account {o.account!r}", field="account"
         )
-    catalog = {
-        i.sku: i
-        for i in session.exec(select(CatalogItem).where(CatalogItem.platform_id == platform.id))
-    }
-    users = {
-        u.name: u.id
-        for u in session.exec(select(AccountUser).where(AccountUser.account_id == account.id))
-    }
-    locations = {
-        loc.name: loc.id
-        for loc in session.exec(select(Location).where(Location.account_id == account.id))
-    }
+    catalog = {i.sku: i for i in conn.execute(_catalog_statement(), {"platform_id": platform.id})}
+    users: dict[str, int] = {}
+    locations: dict[str, int] = {}
+    for kind, name, row_id in conn.execute(_people_statement(), {"account_id": account.id}):
+        (users if kind == "user" else locations)[name] = row_id
     now = ctx.now().replace(microsecond=0)
     order = HardwareOrder(
         platform_id=platform.id,
@@ -183,7 +209,6 @@ def insert_order(
         intents.append(line_units)
     # Plain inserts, one statement each for all the lines and all the units (the ORM would
     # build an object per row and flush the lines one by one to learn their ids).
-    conn = session.connection()
     line_ids = (
         dict(
             conn.execute(
