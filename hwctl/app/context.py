@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from sqlalchemy import Row
 from sqlmodel import Session, select
 
 from hwctl.config import (
@@ -104,10 +105,11 @@ def is_registered(session: Session, name: str) -> bool:
 
 
 def authorise(
-    ctx: Context, session: Session, use: Use, *, order: HardwareOrder | int | None = None
+    ctx: Context, session: Session, use: Use, *, order: HardwareOrder | Row | int | None = None
 ) -> HardwareOrder | None:
     """The one authorisation rule (`hwctl.domain.access.authorise`) with what it needs from the
-    store: whether the super-admin is registered, and whose the order (a row or an id) is.
+    store: whether the super-admin is registered, and whose the order (an object, a plain row
+    of its columns, or an id) is.
     Returns the order row when one was named; NotFound when it does not exist, or belongs to
     another platform when a platform asks."""
     principal = ctx.principal

@@ -349,6 +349,37 @@ def accounts_and_lines(
 
 
 @cache
+def _order_statement():
+    return (
+        core_select(
+            *HardwareOrder.__table__.columns,  # type: ignore[attr-defined]
+            col(Account.name).label("account"),
+            col(OrderLine.line_no).label("line"),
+            col(CatalogItem.sku).label("sku"),
+            col(CatalogItem.name).label("name"),
+            col(CatalogItem.kind).label("kind"),
+            col(OrderLine.quantity).label("quantity"),
+        )
+        .select_from(HardwareOrder)
+        .join(Account, col(Account.id) == HardwareOrder.account_id)
+        .outerjoin(OrderLine, col(OrderLine.order_id) == HardwareOrder.id)
+        .outerjoin(CatalogItem, col(CatalogItem.id) == OrderLine.catalog_item_id)
+        .where(col(HardwareOrder.id) == bindparam("order_id"))
+        .order_by(col(OrderLine.line_no))
+    )
+
+
+def order_with_lines(session: Session, order_id: int) -> tuple[Row, str, list[Row]] | None:
+    """One order's row (its columns as attributes, as on a `HardwareOrder`), its account's name
+    and its lines (`line`, `sku`, `name`, `kind`, `quantity`) in line order: one query, plain
+    rows. None when there is no such order (or the tenant's policies hide it)."""
+    rows = list(session.connection().execute(_order_statement(), {"order_id": order_id}))
+    if not rows:
+        return None
+    return rows[0], rows[0].account, [r for r in rows if r.line is not None]
+
+
+@cache
 def _units_statement():
     device_item, device_user, device_location = (
         aliased(CatalogItem),

@@ -76,8 +76,8 @@ def _unit(number: int, u: Row | NewUnit) -> dict[str, Any]:
     }
 
 
-def _summary(o: HardwareOrder, account: str, lines: list[Row] | list[NewLine], reason: str | None,
-             done: int, total: int) -> dict[str, Any]:  # fmt: skip
+def _summary(o: HardwareOrder | Row, account: str, lines: list[Row] | list[NewLine],
+             reason: str | None, done: int, total: int) -> dict[str, Any]:  # fmt: skip
     """An order without its units (the list's items)."""
     return {
         "id": o.id or 0,
@@ -119,18 +119,36 @@ def order_resources(
             out.append(_summary(o, *heads[o.id or 0], reasons.get(o.id or 0), done, total))
         return out
     for o in orders:
-        rows = units_with_devices(session, o.id or 0)
-        done = sum(1 for u in rows if u.device_id is not None)
-        data = _summary(o, *heads[o.id or 0], reasons.get(o.id or 0), done, len(rows))
-        data["units"] = [_unit(n, u) for n, u in enumerate(rows, start=1)]
-        out.append(data)
+        account, lines = heads[o.id or 0]
+        out.append(_with_units(session, o, account, lines, reasons.get(o.id or 0)))
     return out
+
+
+def _with_units(session: Session, o: HardwareOrder | Row, account: str, lines: list[Row],
+                reason: str | None) -> dict[str, Any]:  # fmt: skip
+    rows = units_with_devices(session, o.id or 0)
+    done = sum(1 for u in rows if u.device_id is not None)
+    data = _summary(o, account, lines, reason, done, len(rows))
+    data["units"] = [_unit(n, u) for n, u in enumerate(rows, start=1)]
+    return data
 
 
 def order_resource(session: Session, order: HardwareOrder) -> dict[str, Any]:
     """The order in full, as the platform sees it."""
     (data,) = order_resources(session, [order], units=True)
     return data
+
+
+def order_resource_of(
+    session: Session, order: Row, account: str, lines: list[Row]
+) -> dict[str, Any]:
+    """`order_resource` of an order read with its account and lines already
+    (`queries.order_with_lines`): one query more for its units, and one for its cancellation
+    reason if it was cancelled."""
+    reason = None
+    if order.status == OrderStatus.CANCELLED:
+        reason = cancel_reasons(session, [order.id]).get(order.id)
+    return _with_units(session, order, account, lines, reason)
 
 
 def new_order_resource(
