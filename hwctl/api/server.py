@@ -9,13 +9,15 @@ from fastapi import FastAPI
 from hwctl.api.app import create_app
 from hwctl.app.context import serving
 
-# Requests a worker runs at once in its thread pool (the endpoints are sync). Few: a thread back
-# from the database waits for the GIL while the others run Python, up to the 5 ms switch
-# interval per statement, so more threads make each request slower, not more of them at once
-# (measured with scripts/bench_api.py, 2 workers, 32 connections: GET on PostgreSQL ~200 req/s
-# with AnyIO's default of 40 or with 16 threads, ~420-480 with 2-4). The store's pool keeps
-# more connections than this (hwctl.store.engine.POOL_SIZE), so no request opens one.
-THREADS = 4
+# Requests a worker runs at once in its thread pool (the endpoints are sync). Few: every
+# statement hands the GIL to another thread and back, and each handoff costs CPU, so more
+# threads make each request dearer, not more of them at once. scripts/bench_api.py, 2 workers,
+# 32 connections, PostgreSQL: 1 thread GET 568 req/s (3.4 ms of server CPU each), POST 173/s;
+# 2 threads 537 (3.6 ms), 160/s; 4 threads 456 (4.1 ms), 142/s; AnyIO's default of 40 ~200.
+# On SQLite 1, 2 and 4 threads are alike (GET 1,130-1,630 req/s, run to run). Two, not one, so
+# that a request waiting on a lock (up to the busy timeout) does not stop its worker. The
+# store's pool keeps more connections than this (hwctl.store.engine.POOL_SIZE).
+THREADS = 2
 
 
 def app() -> FastAPI:

@@ -91,11 +91,33 @@ class NewOrder:
 
 
 @cache
-def _account_statement() -> Select:
-    return core_select(col(Account.id), col(Account.name)).where(
-        col(Account.platform_id) == bindparam("platform_id"),
-        col(Account.name) == bindparam("name"),
-    )
+def _account_statement() -> CompoundSelect:
+    """An account (by platform and name) with its users and locations: (`id`, `name`, `kind`,
+    `person`, `person_id`) per user or location, or one row of NULL `person` for an account
+    with no users; no row when there is no such account."""
+
+    def named(kind: str, model: type[AccountUser] | type[Location], outer: bool) -> Select:
+        join = Account.__table__.join(  # type: ignore[attr-defined]
+            model.__table__,  # type: ignore[attr-defined]
+            col(model.account_id) == col(Account.id),
+            isouter=outer,
+        )
+        return (
+            core_select(
+                col(Account.id).label("id"),
+                col(Account.name).label("name"),
+                literal(kind).label("kind"),
+                col(model.name).label("person"),
+                col(model.id).label("person_id"),
+            )
+            .select_from(join)
+            .where(
+                col(Account.platform_id) == bindparam("platform_id"),
+                col(Account.name) == bindparam("name"),
+            )
+        )
+
+    return named("user", AccountUser, True).union_all(named("location", Location, False))
 
 
 @cache
@@ -103,20 +125,6 @@ def _catalog_statement() -> Select:
     return core_select(
         col(CatalogItem.id), col(CatalogItem.sku), col(CatalogItem.name), col(CatalogItem.kind)
     ).where(col(CatalogItem.platform_id) == bindparam("platform_id"))
-
-
-@cache
-def _people_statement() -> CompoundSelect:
-    """An account's users and locations: (`user` or `location`, name, id)."""
-    return (
-        core_select(literal("user").label("kind"), col(AccountUser.name), col(AccountUser.id))
-        .where(col(AccountUser.account_id) == bindparam("account_id"))
-        .union_all(
-            core_select(literal("location"), col(Location.name), col(Location.id)).where(
-                col(Location.account_id) == bindparam("account_id")
-            )
-        )
-    )
 
 
 def insert_order(
@@ -133,20 +141,21 @@ def insert_order(
         platform = session.exec(select(Platform).where(Platform.name == o.platform)).first()
     if platform is None:
         raise InvalidInput(f"{where}: unknown platform {o.platform!r}", platform=o.platform)
-    # Plain rows, not ORM objects: the lookups an order's creation needs, in three statements.
+    # Plain rows, not ORM objects: what an order's creation looks up, in two statements.
     conn = session.connection()
-    account = conn.execute(
-        _account_statement(), {"platform_id": platform.id, "name": o.account}
-    ).first()
+    rows = conn.execute(_account_statement(), {"platform_id": platform.id, "name": o.account})
+    account = None
+    users: dict[str, int] = {}
+    locations: dict[str, int] = {}
+    for row in rows:
+        account = row
+        if row.person is not None:
+            (users if row.kind == "user" else locations)[row.person] = row.person_id
     if account is None:
         raise InvalidInput(
             f"{where}: platform {o.platform!r} has no account {o.account!r}", field="account"
         )
     catalog = {i.sku: i for i in conn.execute(_catalog_statement(), {"platform_id": platform.id})}
-    users: dict[str, int] = {}
-    locations: dict[str, int] = {}
-    for kind, name, row_id in conn.execute(_people_statement(), {"account_id": account.id}):
-        (users if kind == "user" else locations)[name] = row_id
     now = ctx.now().replace(microsecond=0)
     order = HardwareOrder(
         platform_id=platform.id,

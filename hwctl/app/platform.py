@@ -90,7 +90,11 @@ def order_body_schema() -> dict[str, Any]:
 
 
 def _platform(session: Session, ctx: Context) -> Platform:
+    """The principal's platform: as its token's lookup read it in this request (id and name, not
+    added to the session), else read by name."""
     name = ctx.principal.name
+    if ctx.principal.platform_id is not None:
+        return Platform(id=ctx.principal.platform_id, name=name)
     found = session.exec(select(Platform).where(Platform.name == name)).first()
     if found is None:  # the platform was removed from the directory after its token was made
         raise NotFound(f"unknown platform {name!r}", platform=name)

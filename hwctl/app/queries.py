@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import TypeVar
 
-from sqlalchemy import Row, bindparam, func
+from sqlalchemy import ColumnElement, Row, Select, bindparam, func
 from sqlalchemy import select as core_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -312,11 +312,13 @@ def order_views_with_texts(session: Session, orders: Iterable[HardwareOrder]) ->
 # it takes, with statements built once (plain columns: no ORM identity map on this read path).
 
 
-@cache
-def _lines_statement():
+def _with_lines(*columns: ColumnElement) -> Select:
+    """Orders with their account's name and their lines: `columns`, then `account`, `line`,
+    `sku`, `name`, `kind`, `quantity`; a row per line, one of NULL line columns for an order
+    without lines."""
     return (
         core_select(
-            col(HardwareOrder.id).label("order_id"),
+            *columns,
             col(Account.name).label("account"),
             col(OrderLine.line_no).label("line"),
             col(CatalogItem.sku).label("sku"),
@@ -328,6 +330,13 @@ def _lines_statement():
         .join(Account, col(Account.id) == HardwareOrder.account_id)
         .outerjoin(OrderLine, col(OrderLine.order_id) == HardwareOrder.id)
         .outerjoin(CatalogItem, col(CatalogItem.id) == OrderLine.catalog_item_id)
+    )
+
+
+@cache
+def _lines_statement() -> Select:
+    return (
+        _with_lines(col(HardwareOrder.id).label("order_id"))
         .where(col(HardwareOrder.id).in_(bindparam("ids", expanding=True)))
         .order_by(col(HardwareOrder.id), col(OrderLine.line_no))
     )
@@ -349,21 +358,9 @@ def accounts_and_lines(
 
 
 @cache
-def _order_statement():
+def _order_statement() -> Select:
     return (
-        core_select(
-            *HardwareOrder.__table__.columns,  # type: ignore[attr-defined]
-            col(Account.name).label("account"),
-            col(OrderLine.line_no).label("line"),
-            col(CatalogItem.sku).label("sku"),
-            col(CatalogItem.name).label("name"),
-            col(CatalogItem.kind).label("kind"),
-            col(OrderLine.quantity).label("quantity"),
-        )
-        .select_from(HardwareOrder)
-        .join(Account, col(Account.id) == HardwareOrder.account_id)
-        .outerjoin(OrderLine, col(OrderLine.order_id) == HardwareOrder.id)
-        .outerjoin(CatalogItem, col(CatalogItem.id) == OrderLine.catalog_item_id)
+        _with_lines(*HardwareOrder.__table__.columns)  # type: ignore[attr-defined]
         .where(col(HardwareOrder.id) == bindparam("order_id"))
         .order_by(col(OrderLine.line_no))
     )

@@ -22,7 +22,7 @@ from tests.conftest import act
 
 # A POST (an order for an existing account) and a GET, request and use case together: the
 # token's lookup, then on PostgreSQL the tenant's setting and the statements of the use case.
-POST_STATEMENTS = {"sqlite": 11, "postgresql": 13}
+POST_STATEMENTS = {"sqlite": 9, "postgresql": 11}
 GET_STATEMENTS = {"sqlite": 3, "postgresql": 4}
 # A GET commits one transaction, the use case's: the token is looked up before it on a plain
 # connection, which on PostgreSQL is in autocommit (no BEGIN, no COMMIT: two round trips fewer).
