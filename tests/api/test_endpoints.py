@@ -223,6 +223,12 @@ def test_a_refused_order_creates_no_account_user_or_location(api: Api) -> None:
             "items[0].units[0].user",
         ),
         (order_with(items=[line(units=[{"location": "Moon"}])]), "items[0].units[0].location"),
+        # the account's own location named as a user, and its user as a location
+        (order_with(items=[line(units=[{"user": "Warehouse"}])]), "items[0].units[0].user"),
+        (
+            order_with(items=[line(units=[{"location": "ann@globex.example"}])]),
+            "items[0].units[0].location",
+        ),
         # another account's user
         (
             order_with(items=[line(units=[{"user": "peter@initech.example"}])]),
