@@ -696,6 +696,22 @@ class Store:
         with self._guard(), (self._autocommit() if postgresql else self.engine).connect() as c:
             return c.execute(statement, params).first()
 
+    def _tenant_begin(self, conn: Connection) -> str:
+        """`BEGIN; SELECT set_config('hwctl.platform', <platform>, true)`: one simple query,
+        one round trip instead of two, with the platform as a literal quoted by the driver
+        (a simple query takes no parameters)."""
+        statement = self.__dict__.get("_tenant_begin_sql")
+        if statement is None:
+            from psycopg import sql
+
+            literal = sql.Literal(self.tenant).as_string(conn.connection.dbapi_connection)
+            statement = f"BEGIN; SELECT set_config('hwctl.platform', {literal}, true)"
+            # SQLAlchemy hands the driver an empty parameter list, so psycopg reads the text
+            # for placeholders (then sends it as a simple query): a literal % is written %%.
+            statement = statement.replace("%", "%%")
+            self.__dict__["_tenant_begin_sql"] = statement
+        return statement
+
     def _autocommit(self) -> Engine:
         engine = self.__dict__.get("_autocommit_engine")
         if engine is None:  # the same pool; each connection lent in autocommit, then reset
@@ -708,15 +724,23 @@ class Store:
         """One transaction: commit when the block ends, roll back on any exception."""
         self.ensure_schema()
         committing = [False]
+        tenant = self.tenant is not None and self.engine.dialect.name == "postgresql"
         with self._guard(committing):
-            bind = self.engine.execution_options(hwctl_write=True) if write else self.engine
+            if tenant:
+                # The driver in autocommit sends no BEGIN of its own: the transaction's first
+                # round trip both begins it and sets the platform (see `_tenant_begin`); the
+                # driver's commit and rollback still end it (psycopg acts on the server's
+                # transaction status), and the pool rolls back whatever is left open.
+                bind = self._autocommit()
+            elif write:
+                bind = self.engine.execution_options(hwctl_write=True)
+            else:
+                bind = self.engine
             with Session(bind, expire_on_commit=False) as session:
                 with session.begin():
-                    if self.tenant is not None and self.engine.dialect.name == "postgresql":
-                        session.execute(
-                            text("SELECT set_config('hwctl.platform', :p, true)"),
-                            {"p": self.tenant},
-                        )
+                    if tenant:
+                        conn = session.connection()
+                        conn.exec_driver_sql(self._tenant_begin(conn))
                     yield session
                     committing[0] = True  # the block is done: leaving `begin()` commits
 

@@ -137,3 +137,20 @@ def test_a_single_row_read_of_a_tenant_runs_under_its_platform(stores):
     everything = text("SELECT count(*) FROM platform")
     assert api_store.first_row(everything, {})[0] == 2
     assert api_store.for_tenant("Acme Voice").first_row(everything, {})[0] == 1
+
+
+def test_a_tenant_name_is_set_exactly_however_it_is_spelt(stores):
+    """The tenant's transaction begins with its setting in one simple query, the platform as a
+    literal quoted by the driver: quotes, semicolons, percent signs and backslashes arrive as
+    written, and run nothing."""
+    _, api_store, _ = stores
+    name = "O'Brien'); DROP TABLE platform; -- 100% \\ %s"
+    with api_store.for_tenant(name).session() as session:
+        assert session.execute(text("SELECT current_setting('hwctl.platform')")).scalar() == name
+        assert session.execute(text("SELECT count(*) FROM platform")).scalar() == 0
+    with api_store.session() as session:  # the super-admins' door: every row, table intact
+        assert session.execute(text("SELECT count(*) FROM platform")).scalar() == 2
+        assert session.execute(text("SELECT current_setting('hwctl.platform', true)")).scalar() in {
+            "",
+            None,
+        }
