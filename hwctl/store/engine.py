@@ -322,6 +322,20 @@ def _why_cannot_open(path: Path, read_only: bool) -> str | None:
     return None
 
 
+def _begin_as(platform: str) -> str:
+    """`BEGIN; SELECT set_config('hwctl.platform', <platform>, true)`: one simple query, one
+    round trip instead of two, the platform a literal quoted by the driver (a simple query
+    takes no parameters)."""
+    from psycopg import sql
+
+    statement = (
+        f"BEGIN; SELECT set_config('hwctl.platform', {sql.Literal(platform).as_string(None)}, true)"
+    )
+    # SQLAlchemy hands the driver an empty parameter list, so psycopg reads the text for
+    # placeholders (then sends it as a simple query): a literal % is written %%.
+    return statement.replace("%", "%%")
+
+
 class Store:
     """A resolved store: its engine, schema checks and sessions."""
 
@@ -337,6 +351,9 @@ class Store:
         ):
             _prepare_sqlite_file(location.sqlite_path, create_folder=location.is_default)
         self.engine = _engine_for(location.url)
+        # The same pool, each connection lent in autocommit and reset when it comes back: for
+        # reads that need no transaction and for a tenant's (see `first_row`, `session`).
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     # -- schema -----------------------------------------------------------------------------
     def _alembic_config(self):
@@ -670,6 +687,8 @@ class Store:
     # The platform whose rows alone a session may see (PostgreSQL row-level security, see
     # migration 0006); None: every row (the super-admins' door).
     tenant: str | None = None
+    # PostgreSQL: the simple query that begins each of the tenant's transactions.
+    _tenant_begin: str | None = None
 
     def for_tenant(self, platform: str) -> Store:
         """This store as seen by `platform`: on PostgreSQL each transaction first sets
@@ -679,6 +698,8 @@ class Store:
         if scoped is None:
             scoped = copy.copy(self)  # the same engine and pool; its own tenant
             scoped.tenant = platform
+            if self.engine.dialect.name == "postgresql":
+                scoped._tenant_begin = _begin_as(platform)
             self._tenants[platform] = scoped
         return scoped
 
@@ -693,54 +714,30 @@ class Store:
                 return session.connection().execute(statement, params).first()
         self.ensure_schema()
         postgresql = self.engine.dialect.name == "postgresql"
-        with self._guard(), (self._autocommit() if postgresql else self.engine).connect() as c:
+        with self._guard(), (self._autocommit if postgresql else self.engine).connect() as c:
             return c.execute(statement, params).first()
-
-    def _tenant_begin(self, conn: Connection) -> str:
-        """`BEGIN; SELECT set_config('hwctl.platform', <platform>, true)`: one simple query,
-        one round trip instead of two, with the platform as a literal quoted by the driver
-        (a simple query takes no parameters)."""
-        statement = self.__dict__.get("_tenant_begin_sql")
-        if statement is None:
-            from psycopg import sql
-
-            literal = sql.Literal(self.tenant).as_string(conn.connection.dbapi_connection)
-            statement = f"BEGIN; SELECT set_config('hwctl.platform', {literal}, true)"
-            # SQLAlchemy hands the driver an empty parameter list, so psycopg reads the text
-            # for placeholders (then sends it as a simple query): a literal % is written %%.
-            statement = statement.replace("%", "%%")
-            self.__dict__["_tenant_begin_sql"] = statement
-        return statement
-
-    def _autocommit(self) -> Engine:
-        engine = self.__dict__.get("_autocommit_engine")
-        if engine is None:  # the same pool; each connection lent in autocommit, then reset
-            engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
-            self.__dict__["_autocommit_engine"] = engine
-        return engine
 
     @contextmanager
     def session(self, *, write: bool = False) -> Iterator[Session]:
         """One transaction: commit when the block ends, roll back on any exception."""
         self.ensure_schema()
         committing = [False]
-        tenant = self.tenant is not None and self.engine.dialect.name == "postgresql"
+        tenant = self._tenant_begin
         with self._guard(committing):
-            if tenant:
+            if tenant is not None:
                 # The driver in autocommit sends no BEGIN of its own: the transaction's first
-                # round trip both begins it and sets the platform (see `_tenant_begin`); the
+                # round trip both begins it and sets the platform (`_begin_as`); the
                 # driver's commit and rollback still end it (psycopg acts on the server's
                 # transaction status), and the pool rolls back whatever is left open.
-                bind = self._autocommit()
+                bind = self._autocommit
             elif write:
                 bind = self.engine.execution_options(hwctl_write=True)
             else:
                 bind = self.engine
             with Session(bind, expire_on_commit=False) as session:
                 with session.begin():
-                    if tenant:
-                        conn = session.connection()
-                        conn.exec_driver_sql(self._tenant_begin(conn))
+                    if tenant is not None:
+                        session.connection().exec_driver_sql(tenant)
                     yield session
                     committing[0] = True  # the block is done: leaving `begin()` commits
 
