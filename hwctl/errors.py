@@ -54,6 +54,13 @@ class NotAuthorised(HwctlError):
     code = "not_authorised"
 
 
+class TokenRevoked(HwctlError):
+    """The API token a platform acts through was revoked (or removed) since it was looked up:
+    the platform door answers 401."""
+
+    code = "unauthorized"
+
+
 class UsageError(HwctlError):
     """The command line cannot be carried out as given (a confirmation without a terminal...)."""
 

@@ -15,7 +15,7 @@ from hwctl import __version__
 from hwctl.api import problems, schemas
 from hwctl.app import platform, tokens
 from hwctl.app.context import Context, Store, for_platform, store_answers, system_clock
-from hwctl.errors import HwctlError, InvalidInput
+from hwctl.errors import HwctlError, InvalidInput, StoreError, TokenRevoked
 
 MAX_ID = 2**31 - 1  # ids are 32-bit INTEGERs on PostgreSQL
 
@@ -91,9 +91,11 @@ def create_app(store: Store) -> FastAPI:
             raise Unauthorised("this API needs an Authorization: Bearer <token> header")
         return token
 
+    authenticator = tokens.Authenticator(store)
+
     def principal(token: str) -> Context:
         """The request's context: the platform principal of its bearer token, or a 401."""
-        found = tokens.authenticate(store, token, system_clock())
+        found = authenticator.principal(token, system_clock())
         if found is None:
             raise Unauthorised(UNKNOWN_TOKEN)
         return for_platform(store, found)
@@ -106,7 +108,25 @@ def create_app(store: Store) -> FastAPI:
             401, exc.detail, kind="unauthorized", headers={"WWW-Authenticate": "Bearer"}
         )
 
-    api.add_exception_handler(HwctlError, problems.on_hwctl_error)
+    @api.exception_handler(HwctlError)
+    async def _error(request: Request, exc: HwctlError) -> JSONResponse:
+        token = bearer_of(request.headers.get("authorization"))
+        if isinstance(exc, TokenRevoked):  # revoked since the authenticator looked it up
+            authenticator.forget(token)
+            return await _unauthorised(request, Unauthorised(UNKNOWN_TOKEN))
+        if not isinstance(exc, StoreError) and authenticator.remembers(token):
+            # The token was not looked up for this request, and the error may have come before
+            # the use case's first transaction (which checks it): a body that is not JSON. A
+            # revoked token's holder learns no more than a 401.
+            try:
+                found = await run_in_threadpool(tokens.authenticate, store, token, system_clock())
+                revoked = found is None
+            except HwctlError:
+                revoked = False  # the store failed now: the request's own error stands
+            if revoked:
+                authenticator.forget(token)
+                return await _unauthorised(request, Unauthorised(UNKNOWN_TOKEN))
+        return await problems.on_hwctl_error(request, exc)
 
     @api.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -158,8 +158,9 @@ def serving(db: str | None) -> Store:
 
 def for_platform(store: Store, principal: Principal) -> Context:
     """The API's context: the store as the platform of a request's token sees it (on
-    PostgreSQL, row-level security hides every other platform's rows), acted on by it."""
-    return Context(store.for_tenant(principal.name), principal)
+    PostgreSQL, row-level security hides every other platform's rows, and each transaction
+    checks that the token is not revoked), acted on by it."""
+    return Context(store.for_tenant(principal.name, principal.token_id), principal)
 
 
 def store_answers(store: Store) -> bool:

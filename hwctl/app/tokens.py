@@ -1,7 +1,7 @@
 """API tokens: one per platform client. A super-admin creates one (shown once, only its
 SHA-256 kept), lists them, revokes one; each audited. The API turns a bearer token into a
-platform principal here (`authenticate`), on every request, so a revocation takes effect on the
-next request.
+platform principal here (`authenticate`, or `Authenticator` which remembers it where the store
+checks the token again in each transaction), so a revocation takes effect on the next request.
 """
 
 from __future__ import annotations
@@ -176,6 +176,48 @@ def authenticate(store: Store, token: str | None, now: datetime) -> Principal | 
                 .execution_options(synchronize_session=False)
             )
     return Principal.platform(platform, token_id, platform_id)
+
+
+class Authenticator:
+    """A server's token lookups. Where the store checks a platform's token again in every
+    transaction it runs for it (PostgreSQL, `Store.rechecks_tokens`: in the round trip that
+    begins the transaction, a revoked token a TokenRevoked), a token found is remembered for
+    LAST_USED_RESOLUTION, then looked up again (which notes when it was last used): a request
+    then costs no lookup of its own, and a revocation still takes effect on the next request.
+    Elsewhere (SQLite) every request looks its token up."""
+
+    SIZE = 4096  # tokens remembered at most: a server's clients, with room to spare
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        # SHA-256 of the token -> (its principal, when it was looked up)
+        self._known: dict[str, tuple[Principal, datetime]] = {}
+
+    def principal(self, token: str | None, now: datetime) -> Principal | None:
+        """The platform principal of a bearer token, or None (missing, unknown or revoked)."""
+        if not self.store.rechecks_tokens or not token:
+            return authenticate(self.store, token, now)
+        digest = hash_token(token)
+        known = self._known.get(digest)
+        if known is not None and now - known[1] < LAST_USED_RESOLUTION:
+            return known[0]
+        found = authenticate(self.store, token, now)
+        if found is None:
+            self._known.pop(digest, None)
+        else:
+            if len(self._known) >= self.SIZE:
+                self._known.clear()
+            self._known[digest] = (found, now)
+        return found
+
+    def remembers(self, token: str | None) -> bool:
+        """Whether `principal` would answer for this token without looking it up."""
+        return token is not None and hash_token(token) in self._known
+
+    def forget(self, token: str | None) -> None:
+        """A token the store found revoked: looked up again on its next request."""
+        if token is not None:
+            self._known.pop(hash_token(token), None)
 
 
 def parse_token_id(text: str) -> int:

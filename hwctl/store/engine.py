@@ -30,7 +30,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlmodel import Session
 
 from hwctl.config import StoreLocation, mask_password
-from hwctl.errors import HwctlError, SchemaBehind, StoreError
+from hwctl.errors import HwctlError, SchemaBehind, StoreError, TokenRevoked
 from hwctl.store.backup import Backup
 
 BUSY_TIMEOUT_MS = 10_000  # SQLite's busy timeout and PostgreSQL's lock_timeout
@@ -322,18 +322,26 @@ def _why_cannot_open(path: Path, read_only: bool) -> str | None:
     return None
 
 
-def _begin_as(platform: str) -> str:
-    """`BEGIN; SELECT set_config('hwctl.platform', <platform>, true)`: one simple query, one
+def _begin_as(platform: str, token_id: int | None = None) -> str:
+    """`SELECT set_config('hwctl.platform', <platform>, true); BEGIN`: one simple query, one
     round trip instead of two, the platform a literal quoted by the driver (a simple query
-    takes no parameters)."""
+    takes no parameters). The statements before a BEGIN in one simple query are part of the
+    transaction it opens (PostgreSQL's protocol, "Multiple Statements in a Simple Query"), so
+    the setting lasts until its COMMIT; the SELECT's row is the query's first result, which the
+    driver returns. With `token_id`, the platform is set, and the row returned, only while that
+    API token is not revoked: its check costs no round trip of its own."""
     from psycopg import sql
 
-    statement = (
-        f"BEGIN; SELECT set_config('hwctl.platform', {sql.Literal(platform).as_string(None)}, true)"
-    )
+    from hwctl.store.models import ApiToken
+
+    literal = sql.Literal(platform).as_string(None)
+    setting = f"SELECT set_config('hwctl.platform', {literal}, true)"
+    if token_id is not None:
+        token = f"id = {int(token_id)} AND revoked_at IS NULL"
+        setting += f" FROM {ApiToken.__tablename__} WHERE {token}"
     # SQLAlchemy hands the driver an empty parameter list, so psycopg reads the text for
     # placeholders (then sends it as a simple query): a literal % is written %%.
-    return statement.replace("%", "%%")
+    return f"{setting}; BEGIN".replace("%", "%%")
 
 
 class Store:
@@ -343,7 +351,7 @@ class Store:
         self.location = location
         self.auto_migrate = location.is_sqlite if auto_migrate is None else auto_migrate
         self._checked = False
-        self._tenants: dict[str, Store] = {}
+        self._tenants: dict[tuple[str, int | None], Store] = {}
         if (
             location.sqlite_path is not None
             and not location.read_only
@@ -690,18 +698,27 @@ class Store:
     # PostgreSQL: the simple query that begins each of the tenant's transactions.
     _tenant_begin: str | None = None
 
-    def for_tenant(self, platform: str) -> Store:
+    def for_tenant(self, platform: str, token_id: int | None = None) -> Store:
         """This store as seen by `platform`: on PostgreSQL each transaction first sets
         `hwctl.platform`, and the row-level security policies hide every other platform's rows
-        (a second wall behind the application's own rule). SQLite has no such thing."""
-        scoped = self._tenants.get(platform)
+        (a second wall behind the application's own rule). SQLite has no such thing. With
+        `token_id` (the API token the platform acts through), each of its transactions on
+        PostgreSQL also checks, in the same round trip, that the token is not revoked, and
+        raises TokenRevoked when it is (`rechecks_tokens`)."""
+        key = (platform, token_id)
+        scoped = self._tenants.get(key)
         if scoped is None:
             scoped = copy.copy(self)  # the same engine and pool; its own tenant
             scoped.tenant = platform
             if self.engine.dialect.name == "postgresql":
-                scoped._tenant_begin = _begin_as(platform)
-            self._tenants[platform] = scoped
+                scoped._tenant_begin = _begin_as(platform, token_id)
+            self._tenants[key] = scoped
         return scoped
+
+    @property
+    def rechecks_tokens(self) -> bool:
+        """Whether a tenant's transactions check its token (`for_tenant`): PostgreSQL's do."""
+        return self.engine.dialect.name == "postgresql"
 
     def first_row(self, statement: Executable, params: dict[str, object]) -> Row | None:
         """The first row of one read that needs no transaction of its own (a lookup by a unique
@@ -736,8 +753,11 @@ class Store:
                 bind = self.engine
             with Session(bind, expire_on_commit=False) as session:
                 with session.begin():
-                    if tenant is not None:
-                        session.connection().exec_driver_sql(tenant)
+                    if (
+                        tenant is not None
+                        and session.connection().exec_driver_sql(tenant).first() is None
+                    ):
+                        raise TokenRevoked("the token is unknown or revoked")
                     yield session
                     committing[0] = True  # the block is done: leaving `begin()` commits
 

@@ -20,13 +20,15 @@ from hwctl.store.chain import LOCK_KEY
 from tests.api.conftest import GLOBEX_ORDER, Api
 from tests.conftest import act
 
-# A POST (an order for an existing account) and a GET, request and use case together: the
-# token's lookup, then on PostgreSQL the tenant's setting and the statements of the use case.
-POST_STATEMENTS = {"sqlite": 9, "postgresql": 11}
-GET_STATEMENTS = {"sqlite": 3, "postgresql": 4}
-# A GET commits one transaction, the use case's: the token is looked up before it on a plain
-# connection, which on PostgreSQL is in autocommit (no BEGIN, no COMMIT: two round trips fewer),
-# and the use case's BEGIN goes with its platform's setting (one more).
+# A POST (an order for an existing account) and a GET, request and use case together, by a
+# client whose token the server has seen: on SQLite the token's lookup, then the statements of
+# the use case; on PostgreSQL the tenant's setting, which checks the token (its lookup is
+# remembered, `tokens.Authenticator`), then the use case's.
+POST_STATEMENTS = {"sqlite": 9, "postgresql": 10}
+GET_STATEMENTS = {"sqlite": 3, "postgresql": 3}
+# A GET commits one transaction, the use case's: on SQLite the token is looked up before it on
+# a plain connection; on PostgreSQL the use case's BEGIN goes with its platform's setting and
+# the token's check, in one round trip.
 GET_COMMITS = 1
 
 ORDERS: list[dict[str, Any]] = [
@@ -130,14 +132,16 @@ def test_creating_and_reading_an_order_take_few_statements(api: Api) -> None:
     assert len(post.statements) == POST_STATEMENTS[dialect], post.statements
     assert len(get.statements) == GET_STATEMENTS[dialect], get.statements
     assert len(get.commits) == GET_COMMITS, get.commits
-    token_lookup = get.statements[0][0]
-    assert "FROM api_token" in token_lookup, token_lookup
+    first = get.statements[0][0]
+    assert "FROM api_token" in first, first
     if dialect == "postgresql":
-        # the lookup alone, in autocommit; the use case's transaction begun in the round trip
-        # that sets its platform
-        assert get.autocommit[0]
-        assert get.statements[1][0].startswith("BEGIN; SELECT set_config('hwctl.platform', ")
-        assert not any(text.upper().startswith("BEGIN") for text, _ in get.statements[2:])
+        # the use case's transaction begun in the round trip that sets its platform and checks
+        # the token; no lookup of its own
+        assert first.startswith("SELECT set_config('hwctl.platform', 'Acme Voice', true) FROM")
+        assert first.endswith("AND revoked_at IS NULL; BEGIN"), first
+        assert post.statements[0][0] == first
+        texts = [text for text, _ in get.statements[1:] + post.statements[1:]]
+        assert not any("FROM api_token" in text or "BEGIN" in text.upper() for text in texts)
     else:
         assert not any(get.autocommit)
 

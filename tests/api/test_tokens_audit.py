@@ -220,3 +220,46 @@ def test_token_revoke_marks_it_revoked_and_says_so(api: Api, cli) -> None:  # no
 @pytest.mark.parametrize("token_id", ["999", "abc", "1.0", "9" * 30])
 def test_token_revoke_of_no_such_token_is_one_line_and_exit_1(seeded, cli, token_id: str) -> None:  # noqa: ANN001
     assert token_id in one_error(cli("token", "revoke", token_id))
+
+
+# -- the server's token lookups ----------------------------------------------------------------
+
+
+def test_a_server_remembers_a_token_only_where_each_transaction_checks_it(api: Api, cli) -> None:  # noqa: ANN001
+    """PostgreSQL checks a platform's token in the round trip that begins each of its
+    transactions, so the server looks a token up once a minute (noting when it was last used)
+    and not on every request; SQLite checks nothing of the kind: every request looks it up."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import event
+
+    from hwctl.app import tokens
+
+    lookups: list[str] = []
+
+    def seen(conn, cursor, text, params, context, many) -> None:  # noqa: ANN001
+        if "token_hash" in text:
+            lookups.append(text)
+
+    auth = tokens.Authenticator(api.store)
+    token, start = api.tokens["A"].token, datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+    remembered = api.store.engine.dialect.name == "postgresql"
+    event.listen(api.store.engine, "before_cursor_execute", seen)
+    try:
+        for seconds, looked_up in (
+            (0, 1),
+            (30, 1 if remembered else 2),
+            (61, 2 if remembered else 3),
+        ):
+            found = auth.principal(token, start + timedelta(seconds=seconds))
+            assert (found.name, found.token_id) == ("Acme Voice", api.tokens["A"].id)
+            assert len(lookups) == looked_up, (seconds, lookups)
+        assert auth.remembers(token) is remembered
+        assert auth.principal("hwp_" + "x" * 43, start) is None
+        assert not auth.remembers("hwp_" + "x" * 43)
+    finally:
+        event.remove(api.store.engine, "before_cursor_execute", seen)
+    (listed,) = [t for t in cli.json("token", "list", "--format", "json")
+                 if t["id"] == api.tokens["A"].id]  # fmt: skip
+    # the minute's lookup noted it
+    assert datetime.fromisoformat(listed["last_used"]) == start + timedelta(seconds=61)

@@ -257,13 +257,14 @@ from tests.service.test_row_level_security import stores  # noqa: E402, F401 - t
 def test_platform_sessions_under_row_level_security_chain_onto_the_global_head(stores) -> None:  # noqa: ANN001, F811
     """Each platform's transaction sees only its own rows, but the audit log is one chain: an
     entry a platform appends follows the super-admins' and the other platform's entries."""
-    from hwctl.app import platform
+    from hwctl.app import platform, tokens
     from hwctl.app.context import for_platform
     from hwctl.domain.access import Principal
 
     owner, api_store, ids = stores
-    acme = for_platform(api_store, Principal.platform("Acme Voice", 1))
-    blue = for_platform(api_store, Principal.platform("Blue Sky", 2))
+    acme_token, blue_token = (tokens.create(act(owner), p).id for p in ("Acme Voice", "Blue Sky"))
+    acme = for_platform(api_store, Principal.platform("Acme Voice", acme_token))
+    blue = for_platform(api_store, Principal.platform("Blue Sky", blue_token))
     platform.cancel_order(blue, ids["Blue Sky"])
     make_order(owner, "approved")
     platform.cancel_order(acme, ids["Acme Voice"])

@@ -92,7 +92,7 @@ def test_every_tenant_table_is_under_a_forced_policy(stores):
 
 def test_with_the_rule_off_another_platforms_order_is_still_not_found(stores, rule_off):
     _, api_store, ids = stores
-    acme = for_platform(api_store, Principal.platform("Acme Voice", 1))
+    acme = for_platform(api_store, Principal.platform("Acme Voice"))
     assert platform.get_order(acme, ids["Acme Voice"])["id"] == ids["Acme Voice"]
     with pytest.raises(NotFound):
         platform.get_order(acme, ids["Blue Sky"])
@@ -104,7 +104,7 @@ def test_with_the_rule_off_another_platforms_order_is_still_not_found(stores, ru
 
 def test_with_the_rule_off_another_platforms_order_cannot_be_cancelled(stores, rule_off):
     owner, api_store, ids = stores
-    acme = for_platform(api_store, Principal.platform("Acme Voice", 1))
+    acme = for_platform(api_store, Principal.platform("Acme Voice"))
     with pytest.raises(NotFound):
         platform.cancel_order(acme, ids["Blue Sky"])
     assert orders.show_order(act(owner), ids["Blue Sky"]).order.status == "pending"
@@ -154,3 +154,28 @@ def test_a_tenant_name_is_set_exactly_however_it_is_spelt(stores):
             "",
             None,
         }
+
+
+def test_a_tokens_transactions_check_that_it_is_not_revoked(stores):
+    """A tenant store for an API token checks the token in the round trip that begins each of
+    its transactions: once it is revoked the next transaction fails before it runs anything,
+    and the platform's other tokens still work."""
+    from hwctl.app import tokens
+    from hwctl.errors import TokenRevoked
+
+    owner, api_store, ids = stores
+    kept = tokens.create(act(owner), "Acme Voice", "kept")
+    doomed = tokens.create(act(owner), "Acme Voice", "doomed")
+    acme = for_platform(api_store, Principal.platform("Acme Voice", doomed.id))
+    assert platform.get_order(acme, ids["Acme Voice"])["status"] == "pending"
+    tokens.revoke(act(owner), doomed.id)
+    with pytest.raises(TokenRevoked):
+        platform.get_order(acme, ids["Acme Voice"])
+    with pytest.raises(TokenRevoked):
+        with acme.store.session() as session:
+            session.execute(text("SELECT 1"))
+    with pytest.raises(TokenRevoked):  # a token that never was
+        with api_store.for_tenant("Acme Voice", 999_999).session():
+            pass
+    still = for_platform(api_store, Principal.platform("Acme Voice", kept.id))
+    assert platform.get_order(still, ids["Acme Voice"])["status"] == "pending"
