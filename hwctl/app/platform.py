@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 from hwctl.app import devices as devices_uc
 from hwctl.app import orders
 from hwctl.app.context import Context, authorise, platform_scope
-from hwctl.app.queries import order_with_lines
+from hwctl.app.queries import order_in_full
 from hwctl.app.resources import order_resource, order_resource_of, order_resources
 from hwctl.domain.access import Use
 from hwctl.domain.status import Action, OrderStatus, decision_text
@@ -313,15 +313,15 @@ def list_orders(
 
 
 def get_order(ctx: Context, order_id: int) -> dict[str, Any]:
-    """The order as the platform sees it: its row, account and lines in one query, then (once
-    the rule allows) its units."""
+    """The order as the platform sees it: its row, account, lines and units in one query; shown
+    once the rule allows (until then nothing read leaves this function)."""
     with ctx.store.session() as session:
-        found = order_with_lines(session, order_id)
+        found = order_in_full(session, order_id)
         if found is None:
             raise NotFound(f"order {order_id} does not exist", order=order_id)
-        order, account, lines = found
+        order, account, lines, units = found
         authorise(ctx, session, Use.READ, order=order)
-        return order_resource_of(session, order, account, lines)
+        return order_resource_of(session, order, account, lines, units)
 
 
 def cancel_order(ctx: Context, order_id: int, reason: str | None = None) -> dict[str, Any]:

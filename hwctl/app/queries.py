@@ -357,37 +357,18 @@ def accounts_and_lines(
     return out
 
 
-@cache
-def _order_statement() -> Select:
-    return (
-        _with_lines(*HardwareOrder.__table__.columns)  # type: ignore[attr-defined]
-        .where(col(HardwareOrder.id) == bindparam("order_id"))
-        .order_by(col(OrderLine.line_no))
-    )
-
-
-def order_with_lines(session: Session, order_id: int) -> tuple[Row, str, list[Row]] | None:
-    """One order's row (its columns as attributes, as on a `HardwareOrder`), its account's name
-    and its lines (`line`, `sku`, `name`, `kind`, `quantity`) in line order: one query, plain
-    rows. None when there is no such order (or the tenant's policies hide it)."""
-    rows = list(session.connection().execute(_order_statement(), {"order_id": order_id}))
-    if not rows:
-        return None
-    return rows[0], rows[0].account, [r for r in rows if r.line is not None]
-
-
-@cache
-def _units_statement():
+def _with_unit_columns(query: Select) -> Select:
+    """`query`, which reads OrderUnit rows, with each unit's intent (`user`, `location`) and
+    its device if it has one (`device_id`, `device_kind`, `device_sku`, `mac`, `ipei`,
+    `device_user`, `device_location`, `base`, the paired base's MAC); a unit has at most one
+    device."""
     device_item, device_user, device_location = (
         aliased(CatalogItem),
         aliased(AccountUser),
         aliased(Location),
     )
     return (
-        core_select(
-            col(OrderLine.line_no).label("line"),
-            col(CatalogItem.sku).label("sku"),
-            col(CatalogItem.kind).label("kind"),
+        query.add_columns(
             col(AccountUser.name).label("user"),
             col(Location.name).label("location"),
             col(Device.id).label("device_id"),
@@ -399,9 +380,6 @@ def _units_statement():
             col(device_location.name).label("device_location"),
             col(_Base.mac).label("base"),
         )
-        .select_from(OrderUnit)
-        .join(OrderLine, col(OrderLine.id) == OrderUnit.line_id)
-        .join(CatalogItem, col(CatalogItem.id) == OrderLine.catalog_item_id)
         .outerjoin(AccountUser, col(AccountUser.id) == OrderUnit.user_id)
         .outerjoin(Location, col(Location.id) == OrderUnit.location_id)
         .outerjoin(Device, col(Device.order_unit_id) == OrderUnit.id)
@@ -409,6 +387,53 @@ def _units_statement():
         .outerjoin(device_user, col(device_user.id) == Device.user_id)
         .outerjoin(device_location, col(device_location.id) == Device.location_id)
         .outerjoin(_Base, col(_Base.id) == Device.base_id)
+    )
+
+
+@cache
+def _order_statement() -> Select:
+    lines = _with_lines(
+        *HardwareOrder.__table__.columns,  # type: ignore[attr-defined]
+        col(OrderUnit.seq).label("unit_seq"),
+    ).outerjoin(OrderUnit, col(OrderUnit.line_id) == OrderLine.id)
+    return (
+        _with_unit_columns(lines)
+        .where(col(HardwareOrder.id) == bindparam("order_id"))
+        .order_by(col(OrderLine.line_no), col(OrderUnit.seq))
+    )
+
+
+def order_in_full(session: Session, order_id: int) -> tuple[Row, str, list[Row], list[Row]] | None:
+    """One order's row (its columns as attributes, as on a `HardwareOrder`), its account's name,
+    its lines (`line`, `sku`, `name`, `kind`, `quantity`) in line order and its units as
+    `units_with_devices` reads them: one query (a row per unit, or per line without units, or
+    one for an order without lines), plain rows. None when there is no such order (or the
+    tenant's policies hide it)."""
+    rows = list(session.connection().execute(_order_statement(), {"order_id": order_id}))
+    if not rows:
+        return None
+    lines: list[Row] = []
+    for row in rows:
+        if row.line is not None and (not lines or lines[-1].line != row.line):
+            lines.append(row)
+    units = [row for row in rows if row.unit_seq is not None]
+    return rows[0], rows[0].account, lines, units
+
+
+@cache
+def _units_statement():
+    units = (
+        core_select(
+            col(OrderLine.line_no).label("line"),
+            col(CatalogItem.sku).label("sku"),
+            col(CatalogItem.kind).label("kind"),
+        )
+        .select_from(OrderUnit)
+        .join(OrderLine, col(OrderLine.id) == OrderUnit.line_id)
+        .join(CatalogItem, col(CatalogItem.id) == OrderLine.catalog_item_id)
+    )
+    return (
+        _with_unit_columns(units)
         .where(col(OrderUnit.order_id) == bindparam("order_id"))
         .order_by(col(OrderLine.line_no), col(OrderUnit.seq))
     )

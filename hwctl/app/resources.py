@@ -125,8 +125,9 @@ def order_resources(
 
 
 def _with_units(session: Session, o: HardwareOrder | Row, account: str, lines: list[Row],
-                reason: str | None) -> dict[str, Any]:  # fmt: skip
-    rows = units_with_devices(session, o.id or 0)
+                reason: str | None, rows: list[Row] | None = None) -> dict[str, Any]:  # fmt: skip
+    if rows is None:
+        rows = units_with_devices(session, o.id or 0)
     done = sum(1 for u in rows if u.device_id is not None)
     data = _summary(o, account, lines, reason, done, len(rows))
     data["units"] = [_unit(n, u) for n, u in enumerate(rows, start=1)]
@@ -140,15 +141,14 @@ def order_resource(session: Session, order: HardwareOrder) -> dict[str, Any]:
 
 
 def order_resource_of(
-    session: Session, order: Row, account: str, lines: list[Row]
+    session: Session, order: Row, account: str, lines: list[Row], units: list[Row]
 ) -> dict[str, Any]:
-    """`order_resource` of an order read with its account and lines already
-    (`queries.order_with_lines`): one query more for its units, and one for its cancellation
-    reason if it was cancelled."""
+    """`order_resource` of an order read in full already (`queries.order_in_full`): one query
+    more for its cancellation reason if it was cancelled, none otherwise."""
     reason = None
     if order.status == OrderStatus.CANCELLED:
         reason = cancel_reasons(session, [order.id]).get(order.id)
-    return _with_units(session, order, account, lines, reason)
+    return _with_units(session, order, account, lines, reason, units)
 
 
 def new_order_resource(

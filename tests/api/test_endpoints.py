@@ -507,6 +507,34 @@ def test_a_cursor_past_the_largest_order_id_is_a_422_not_a_store_error(
 # -- one order -------------------------------------------------------------------------------
 
 
+def stored_resource(store, order_id: int) -> dict[str, Any]:  # noqa: ANN001
+    """The order as `resources.order_resource` builds it (the webhooks' path): one query per
+    part, from the ORM row."""
+    from hwctl.app.resources import order_resource
+    from hwctl.store.models import HardwareOrder
+
+    with store.session() as session:
+        return order_resource(session, session.get(HardwareOrder, order_id))
+
+
+@pytest.mark.parametrize("state", ["pending", "approved", "rejected", "cancelled", "edited"])
+def test_get_reads_an_order_in_one_query_as_the_webhooks_see_it(api: Api, cli, state: str) -> None:  # noqa: ANN001
+    """`GET /v1/orders/{id}` reads the order, its lines and units in one query: what it shows is
+    what the webhooks' payload (built part by part) shows, in every state, and after an edit
+    that grows a line and removes another."""
+    body = {"account": "Globex Corporation", "items": ITEMS}
+    oid = api.create(body)["id"] if state == "edited" else make_order(api.store, state)
+    if state == "edited":
+        edit = cli("review", str(oid), "--set", "1=3", "--remove", "2", "--yes")
+        assert edit.exit_code == 0, edit.stderr
+    got = api.get(f"/v1/orders/{oid}").json()
+    assert got == stored_resource(api.store, oid)
+    assert got["status"] == ("pending" if state == "edited" else state)
+    if state == "edited":
+        assert [(i["line"], i["quantity"]) for i in got["items"]] == [(1, 3), (3, 2)]
+        assert [u["line"] for u in got["units"]] == [1, 1, 1, 3, 3]
+
+
 def test_an_order_shows_its_units_and_after_a_cli_fulfilment_their_devices(api: Api, cli) -> None:  # noqa: ANN001
     created = api.create({"account": "Globex Corporation", "items": ITEMS})
     oid = created["id"]
@@ -518,6 +546,7 @@ def test_an_order_shows_its_units_and_after_a_cli_fulfilment_their_devices(api: 
     order = r.json()
     assert set(order) == ORDER_KEYS
     assert (order["status"], order["units_done"], order["units_total"]) == ("fulfilled", 5, 5)
+    assert order == stored_resource(api.store, oid)
     assert order["fulfilled_at"] and order["decided_at"]
     assert order["rejection_reason"] is None and order["rejection_code"] is None
     assert [(i["sku"], i["quantity"]) for i in order["items"]] == [("T54W", 2), ("W70B", 1),

@@ -25,7 +25,7 @@ from tests.conftest import act
 # the use case; on PostgreSQL the tenant's setting, which checks the token (its lookup is
 # remembered, `tokens.Authenticator`), then the use case's.
 POST_STATEMENTS = {"sqlite": 9, "postgresql": 10}
-GET_STATEMENTS = {"sqlite": 3, "postgresql": 3}
+GET_STATEMENTS = {"sqlite": 2, "postgresql": 2}
 # A GET commits one transaction, the use case's: on SQLite the token is looked up before it on
 # a plain connection; on PostgreSQL the use case's BEGIN goes with its platform's setting and
 # the token's check, in one round trip.
