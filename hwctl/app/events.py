@@ -10,9 +10,13 @@ gets one delivery row. The payload is the exact body sent: `{"type", "timestamp"
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import Select, bindparam
+from sqlalchemy import select as core_select
+from sqlmodel import Session, col
 
 from hwctl.app.context import Context
 from hwctl.app.resources import order_resource
@@ -21,9 +25,38 @@ from hwctl.store.models import HardwareOrder, Webhook, WebhookDelivery, WebhookE
 from hwctl.vocabulary import DeliveryStatus, EventType
 
 
-def subscribers(session: Session, platform_id: int, event: EventType) -> list[Webhook]:
-    hooks = session.exec(select(Webhook).where(Webhook.platform_id == platform_id)).all()
-    return [h for h in hooks if event.value in json.loads(h.events)]
+@dataclass(frozen=True)
+class Hook:
+    """A webhook of the platform, as much of it as an event needs: its id and the event types
+    it takes (stored as a JSON list)."""
+
+    id: int
+    events: str
+
+    def takes(self, event: EventType) -> bool:
+        return event.value in json.loads(self.events)
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the caller knows already of an order its transaction has just created: its
+    platform, its resource and the platform's webhooks (read with the creation's lookups)."""
+
+    platform_id: int
+    resource: dict[str, Any]
+    hooks: list[Hook]
+
+
+@cache
+def _hooks_statement() -> Select:
+    return core_select(col(Webhook.id), col(Webhook.events)).where(
+        col(Webhook.platform_id) == bindparam("platform_id")
+    )
+
+
+def subscribers(session: Session, platform_id: int, event: EventType) -> list[Hook]:
+    rows = session.connection().execute(_hooks_statement(), {"platform_id": platform_id})
+    return [hook for hook in (Hook(*row) for row in rows) if hook.takes(event)]
 
 
 def emit(
@@ -32,20 +65,21 @@ def emit(
     order_id: int,
     event: EventType,
     *,
-    created: tuple[int, dict[str, Any]] | None = None,
+    created: Known | None = None,
 ) -> WebhookEvent | None:
     """Write `event` for the order (as it is now, inside the caller's transaction) and one
-    pending delivery per webhook of its platform that takes that type. `created`: the platform
-    id and resource of an order this transaction has just created (nothing to read back)."""
+    pending delivery per webhook of its platform that takes that type. `created`: what is
+    known of an order this transaction has just created (nothing to read back)."""
     if created is not None:
-        platform_id, resource = created
+        platform_id, resource = created.platform_id, created.resource
+        hooks = [hook for hook in created.hooks if hook.takes(event)]
     else:
         order = session.get(HardwareOrder, order_id)
         if order is None:
             return None
         session.refresh(order)  # conditional UPDATEs bypass the identity map
         platform_id, resource = order.platform_id, None
-    hooks = subscribers(session, platform_id, event)
+        hooks = subscribers(session, platform_id, event)
     if not hooks:
         return None
     if resource is None:

@@ -13,7 +13,20 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Select, bindparam, func, insert, literal, or_, update
+from sqlalchemy import (
+    CompoundSelect,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    cast,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    update,
+)
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -51,6 +64,7 @@ from hwctl.store.models import (
     OrderLine,
     OrderUnit,
     Platform,
+    Webhook,
 )
 from hwctl.vocabulary import AuditAction, EventType, RejectionCode
 
@@ -88,15 +102,22 @@ class NewOrder:
     order: HardwareOrder
     resource: dict[str, Any]
     details: dict[str, Any]
+    hooks: list[events.Hook]  # the platform's webhooks, read with the creation's lookups
 
 
 @cache
-def _account_statement() -> CompoundSelect:
-    """An account (by platform and name) with its users and locations: (`id`, `name`, `kind`,
-    `person`, `person_id`) per user or location, or one row of NULL `person` for an account
-    with no users; no row when there is no such account."""
+def _lookups_statement() -> CompoundSelect:
+    """Everything an order's creation reads, in one statement, a row per thing (`what`, `id`,
+    `name`, `key`, `key_id`, `extra`): the account, by platform and name, with each of its
+    users and locations (`user` / `location`: the account's `id` and `name`, the person's or
+    place's name as `key` and id as `key_id`; one `user` row of NULL `key` for an account
+    without users; none when there is no such account); each item of the platform's catalog
+    (`catalog`: `id`, `name`, the SKU as `key`, the kind as `extra`); each of its webhooks
+    (`webhook`: `id`, the event types it takes as `extra`)."""
+    platform_is = bindparam("platform_id")
+    no_text, no_id = cast(null(), String), cast(null(), Integer)
 
-    def named(kind: str, model: type[AccountUser] | type[Location], outer: bool) -> Select:
+    def named(what: str, model: type[AccountUser] | type[Location], outer: bool) -> Select:
         join = Account.__table__.join(  # type: ignore[attr-defined]
             model.__table__,  # type: ignore[attr-defined]
             col(model.account_id) == col(Account.id),
@@ -104,27 +125,35 @@ def _account_statement() -> CompoundSelect:
         )
         return (
             core_select(
+                literal(what).label("what"),
                 col(Account.id).label("id"),
                 col(Account.name).label("name"),
-                literal(kind).label("kind"),
-                col(model.name).label("person"),
-                col(model.id).label("person_id"),
+                col(model.name).label("key"),
+                col(model.id).label("key_id"),
+                no_text.label("extra"),
             )
             .select_from(join)
-            .where(
-                col(Account.platform_id) == bindparam("platform_id"),
-                col(Account.name) == bindparam("name"),
-            )
+            .where(col(Account.platform_id) == platform_is, col(Account.name) == bindparam("name"))
         )
 
-    return named("user", AccountUser, True).union_all(named("location", Location, False))
+    catalog = core_select(
+        literal("catalog"), col(CatalogItem.id), col(CatalogItem.name), col(CatalogItem.sku),
+        no_id, col(CatalogItem.kind),
+    ).where(col(CatalogItem.platform_id) == platform_is)  # fmt: skip
+    hooks = core_select(
+        literal("webhook"), col(Webhook.id), no_text, no_text, no_id, col(Webhook.events)
+    ).where(col(Webhook.platform_id) == platform_is)
+    return named("user", AccountUser, True).union_all(
+        named("location", Location, False), catalog, hooks
+    )
 
 
-@cache
-def _catalog_statement() -> Select:
-    return core_select(
-        col(CatalogItem.id), col(CatalogItem.sku), col(CatalogItem.name), col(CatalogItem.kind)
-    ).where(col(CatalogItem.platform_id) == bindparam("platform_id"))
+@dataclass(frozen=True)
+class _Item:
+    id: int
+    sku: str
+    name: str
+    kind: str
 
 
 def insert_order(
@@ -141,21 +170,27 @@ def insert_order(
         platform = session.exec(select(Platform).where(Platform.name == o.platform)).first()
     if platform is None:
         raise InvalidInput(f"{where}: unknown platform {o.platform!r}", platform=o.platform)
-    # Plain rows, not ORM objects: what an order's creation looks up, in two statements.
+    # Plain rows, not ORM objects: what an order's creation looks up, in one statement.
     conn = session.connection()
-    rows = conn.execute(_account_statement(), {"platform_id": platform.id, "name": o.account})
+    rows = conn.execute(_lookups_statement(), {"platform_id": platform.id, "name": o.account})
     account = None
     users: dict[str, int] = {}
     locations: dict[str, int] = {}
+    catalog: dict[str, _Item] = {}
+    hooks: list[events.Hook] = []
     for row in rows:
-        account = row
-        if row.person is not None:
-            (users if row.kind == "user" else locations)[row.person] = row.person_id
+        if row.what == "catalog":
+            catalog[row.key] = _Item(row.id, row.key, row.name, row.extra)
+        elif row.what == "webhook":
+            hooks.append(events.Hook(row.id, row.extra))
+        else:
+            account = row
+            if row.key is not None:
+                (users if row.what == "user" else locations)[row.key] = row.key_id
     if account is None:
         raise InvalidInput(
             f"{where}: platform {o.platform!r} has no account {o.account!r}", field="account"
         )
-    catalog = {i.sku: i for i in conn.execute(_catalog_statement(), {"platform_id": platform.id})}
     now = ctx.now().replace(microsecond=0)
     order = HardwareOrder(
         platform_id=platform.id,
@@ -249,14 +284,14 @@ def insert_order(
         "items": [{"sku": i.sku, "quantity": i.quantity} for i in o.items],
     }
     resource = new_order_resource(order, account.name, shown_lines, shown_units)
-    return NewOrder(order, resource, details)
+    return NewOrder(order, resource, details, hooks)
 
 
 def announce_and_record(session: Session, ctx: Context, new: NewOrder) -> None:
     """The order-created event, then the submit audit entry: the entry last, so the audit
     chain's lock (held until COMMIT on PostgreSQL) is taken as late as the caller allows."""
     order_id = new.order.id or 0
-    created = (new.order.platform_id, new.resource)
+    created = events.Known(new.order.platform_id, new.resource, new.hooks)
     events.emit(session, ctx, order_id, EventType.ORDER_CREATED, created=created)
     audit.record(session, ctx, action=AuditAction.SUBMIT, order_id=order_id, details=new.details)
 

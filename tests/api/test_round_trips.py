@@ -24,7 +24,7 @@ from tests.conftest import act
 # client whose token the server has seen: on SQLite the token's lookup, then the statements of
 # the use case; on PostgreSQL the tenant's setting, which checks the token (its lookup is
 # remembered, `tokens.Authenticator`), then the use case's.
-POST_STATEMENTS = {"sqlite": 9, "postgresql": 10}
+POST_STATEMENTS = {"sqlite": 7, "postgresql": 8}
 GET_STATEMENTS = {"sqlite": 2, "postgresql": 2}
 # A GET commits one transaction, the use case's: on SQLite the token is looked up before it on
 # a plain connection; on PostgreSQL the use case's BEGIN goes with its platform's setting and
