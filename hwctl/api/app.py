@@ -67,6 +67,13 @@ class Unauthorised(Exception):
         self.detail = detail
 
 
+def unauthorised(detail: str = UNKNOWN_TOKEN) -> JSONResponse:
+    """401 with `WWW-Authenticate: Bearer`."""
+    return problems.problem(
+        401, detail, kind="unauthorized", headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
 def create_app(store: Store) -> FastAPI:
     api = FastAPI(
         title="hwctl platform API",
@@ -104,28 +111,33 @@ def create_app(store: Store) -> FastAPI:
 
     @api.exception_handler(Unauthorised)
     async def _unauthorised(request: Request, exc: Unauthorised) -> JSONResponse:
-        return problems.problem(
-            401, exc.detail, kind="unauthorized", headers={"WWW-Authenticate": "Bearer"}
-        )
+        return unauthorised(exc.detail)
+
+    async def refusal(token: str | None) -> JSONResponse | None:
+        """The answer to a request that failed for another reason when its token, looked up
+        now, is unknown or revoked (401), or cannot be looked up (the store's 503); None when
+        the token is valid and the request's own error stands."""
+        try:
+            found = await run_in_threadpool(authenticator.look_up, token, system_clock())
+        except HwctlError as e:
+            return problems.from_error(e)
+        if found is None:
+            return unauthorised()
+        return None
 
     @api.exception_handler(HwctlError)
     async def _error(request: Request, exc: HwctlError) -> JSONResponse:
         token = bearer_of(request.headers.get("authorization"))
         if isinstance(exc, TokenRevoked):  # revoked since the authenticator looked it up
             authenticator.forget(token)
-            return await _unauthorised(request, Unauthorised(UNKNOWN_TOKEN))
+            return unauthorised()
+        # A remembered token was not looked up for this request, and the error may have come
+        # before the use case's first transaction (which checks it): a body that is not JSON.
+        # A revoked token's holder learns no more than a 401.
         if not isinstance(exc, StoreError) and authenticator.remembers(token):
-            # The token was not looked up for this request, and the error may have come before
-            # the use case's first transaction (which checks it): a body that is not JSON. A
-            # revoked token's holder learns no more than a 401.
-            try:
-                found = await run_in_threadpool(tokens.authenticate, store, token, system_clock())
-                revoked = found is None
-            except HwctlError:
-                revoked = False  # the store failed now: the request's own error stands
-            if revoked:
-                authenticator.forget(token)
-                return await _unauthorised(request, Unauthorised(UNKNOWN_TOKEN))
+            refused = await refusal(token)
+            if refused is not None:
+                return refused
         return await problems.on_hwctl_error(request, exc)
 
     @api.exception_handler(RequestValidationError)
@@ -133,11 +145,8 @@ def create_app(store: Store) -> FastAPI:
         # FastAPI checks the path and query before the endpoint (where the token is looked
         # up) runs: a request with an unknown or revoked token is a 401 first.
         token = bearer_of(request.headers.get("authorization"))
-        if token is not None:
-            found = await run_in_threadpool(tokens.authenticate, store, token, system_clock())
-            if found is None:
-                return await _unauthorised(request, Unauthorised(UNKNOWN_TOKEN))
-        return await problems.on_validation_error(request, exc)
+        refused = None if token is None else await refusal(token)
+        return refused or await problems.on_validation_error(request, exc)
 
     api.add_exception_handler(StarletteHTTPException, problems.on_http_error)
     api.add_exception_handler(Exception, problems.on_unexpected)

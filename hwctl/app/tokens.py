@@ -210,12 +210,17 @@ class Authenticator:
             self._known[digest] = (found, now)
         return found
 
+    def look_up(self, token: str | None, now: datetime) -> Principal | None:
+        """`principal`, looked up now whether or not it is remembered."""
+        self.forget(token)
+        return self.principal(token, now)
+
     def remembers(self, token: str | None) -> bool:
         """Whether `principal` would answer for this token without looking it up."""
         return token is not None and hash_token(token) in self._known
 
     def forget(self, token: str | None) -> None:
-        """A token the store found revoked: looked up again on its next request."""
+        """A token the store found revoked: looked up on its next request."""
         if token is not None:
             self._known.pop(hash_token(token), None)
 

@@ -102,6 +102,18 @@ def test_a_request_with_a_token_on_a_store_that_does_not_answer_is_503_not_500(d
     assert "postgres" not in r.text and "sqlite" not in r.text.lower()  # no URL, no driver text
 
 
+def test_an_invalid_request_with_a_token_on_a_store_that_does_not_answer_is_503_not_500(
+    dead_store,  # noqa: ANN001
+) -> None:
+    """The token of a request FastAPI refuses (an id that is no number) is looked up before the
+    422 is chosen; when the store cannot say whether it is valid, the answer is the store's."""
+    from hwctl.api.app import create_app
+
+    client = make_client(create_app(dead_store))
+    r = client.get("/v1/orders/abc", headers=bearer("hwp_" + "x" * 43))
+    assert problem(r, 503)["detail"] == "the store cannot be reached; try again later"
+
+
 def test_the_openapi_document_describes_every_route_and_the_bearer_scheme(shared: Api) -> None:
     r = shared.get("/openapi.json", as_=None)
     assert r.status_code == 200
