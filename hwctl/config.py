@@ -16,7 +16,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 from hwctl.errors import InvalidInput, UsageError
 
@@ -26,6 +26,9 @@ ENV_ADMIN = "HWCTL_ADMIN"
 ENV_CONFIG = "HWCTL_CONFIG"
 
 
+# The most a config file may hold: three short keys need well under a KiB; a bound on what
+# `HWCTL_CONFIG=/dev/zero`-like mistakes could make hwctl read.
+CONFIG_MAX = 256 << 10
 CONFIG_KEYS = ("database_url", "admin", "identity")
 # `identity`: who the acting super-admin is. "default": --as, $HWCTL_ADMIN, `admin`, the OS
 # account, in that order. "database": the PostgreSQL login (session user) of the store, and
@@ -95,23 +98,23 @@ def default_store_path() -> Path:
 
 
 def load_config() -> dict[str, object]:
-    """The parsed config file, or {} when there is none. A malformed file, or a key hwctl does
-    not know (a typo would otherwise be ignored silently), is one clear line."""
+    """The parsed config file, or {} when there is none. A malformed file, a key hwctl does
+    not know (a typo would otherwise be ignored silently), anything but a regular file, or a
+    file larger than CONFIG_MAX, is one clear line."""
     path = config_path()
     if path is None:  # no HOME: there is no per-user config file
         return {}
+    from hwctl.reading import Unreadable, read_regular
+
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        if os.environ.get(ENV_CONFIG):  # named explicitly: a typo must not fall back silently
+        raw = read_regular(path, limit=CONFIG_MAX)
+    except Unreadable as exc:
+        if exc.missing and not os.environ.get(ENV_CONFIG):
+            return {}
+        if exc.missing:  # named explicitly: a typo must not fall back silently
             raise InvalidInput(f"${ENV_CONFIG} names {path}, which does not exist") from None
-        return {}
-    except PermissionError as exc:
-        raise InvalidInput(f"cannot read the config file {path}: permission denied") from exc
-    except IsADirectoryError as exc:
-        raise InvalidInput(f"cannot read the config file {path}: it is a directory") from exc
-    except OSError as exc:
-        raise InvalidInput(f"cannot read the config file {path}: {exc.strerror}") from exc
+        reason = f"it {exc.reason}" if exc.reason.startswith("is ") else exc.reason
+        raise InvalidInput(f"cannot read the config file {path}: {reason}") from exc
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -159,7 +162,8 @@ class StoreLocation:
             return None
         rest = self.url.split(":///", 1)[1] if ":///" in self.url else ""
         rest = rest.split("?", 1)[0]
-        rest = rest.removeprefix("file:")
+        if rest.startswith("file:"):  # a SQLite URI's name, which SQLite percent-decodes
+            rest = unquote(rest.removeprefix("file:"))
         if not rest or rest == ":memory:":
             return None
         return Path(rest)

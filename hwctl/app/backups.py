@@ -46,7 +46,7 @@ def backup_store(location: StoreLocation, target: Path) -> Backup:
             store=location.masked,
         )
     try:
-        exists = path.is_file()
+        exists = path.exists()  # anything but a regular file: refused by Store below
     except OSError:
         exists = False
     if not exists:

@@ -17,7 +17,7 @@ def open_order_ids(limit: int = 200, db: str | None = None) -> list[str]:
 
         location = resolve_store(db)
         path = location.sqlite_path
-        if path is None or not path.exists():
+        if path is None or not path.is_file():  # a FIFO would block the open below
             return []
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.2)
         try:

@@ -227,8 +227,11 @@ INPUT_MAX = 256 << 20
 
 
 def read_input(path: str) -> tuple[bytes, str]:
-    """The bytes of FILE, or of standard input for `-`; with the name to use in messages."""
+    """The bytes of FILE, or of standard input for `-`; with the name to use in messages. FILE
+    must be a regular file (or the name of an open pipe, `<(...)`); either way at most
+    INPUT_MAX bytes are read (`hwctl.reading.read_regular`)."""
     from hwctl.errors import InvalidInput
+    from hwctl.reading import read_regular, too_large
 
     if path == "-":
         if sys.stdin is None or _is_terminal(sys.stdin):
@@ -237,24 +240,10 @@ def read_input(path: str) -> tuple[bytes, str]:
         stream = getattr(sys.stdin, "buffer", sys.stdin)
         data = stream.read(INPUT_MAX + 1)
         data = data.encode() if isinstance(data, str) else data
-        return _within_limit(data, "<stdin>"), "<stdin>"
-    try:
-        with open(path, "rb") as fh:
-            return _within_limit(fh.read(INPUT_MAX + 1), path), path
-    except FileNotFoundError as e:
-        raise InvalidInput(f"{path}: no such file") from e
-    except IsADirectoryError as e:
-        raise InvalidInput(f"{path}: is a directory") from e
-    except OSError as e:
-        raise InvalidInput(f"{path}: {e.strerror}") from e
-
-
-def _within_limit(data: bytes, source: str) -> bytes:
-    from hwctl.errors import InvalidInput
-
-    if len(data) > INPUT_MAX:
-        raise InvalidInput(f"{source}: larger than {INPUT_MAX >> 20} MiB, more than hwctl reads")
-    return data
+        if len(data) > INPUT_MAX:
+            raise too_large("<stdin>", INPUT_MAX)
+        return data, "<stdin>"
+    return read_regular(path, limit=INPUT_MAX, streams=True), path
 
 
 def parse_edit_pair(text: str, option: str, key_is_int: bool) -> tuple[int | str, int]:

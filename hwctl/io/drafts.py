@@ -13,6 +13,7 @@ from pathlib import Path
 
 from hwctl.config import StoreLocation, state_dir
 from hwctl.errors import InvalidInput
+from hwctl.reading import Unreadable, read_regular
 
 
 def store_key(location: StoreLocation) -> str:
@@ -28,13 +29,29 @@ def draft_path(location: StoreLocation, order_id: int) -> Path:
     return state_dir() / "drafts" / f"order-{order_id}-{store_key(location)}.json"
 
 
+# The most a draft may hold: one short identifier per unit typed, ~40 bytes each in JSON; far
+# beyond any order (10,000 units a line), and a bound on what a draft replaced by something
+# else (a link to /dev/zero) makes hwctl read.
+DRAFT_MAX = 16 << 20
+
+
 def load(location: StoreLocation, order_id: int) -> dict[int, str]:
-    """The saved answers (unit number -> text), or {} when there is no usable draft."""
+    """The saved answers (unit number -> text), or {} when there is no usable draft (none, or
+    not JSON of a draft). A draft that is not a regular file, or larger than DRAFT_MAX, is
+    refused (InvalidInput, one line) and left where it is: it is not one hwctl wrote."""
     path = draft_path(location, order_id)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        raw = read_regular(path, limit=DRAFT_MAX)
+    except Unreadable as e:
+        if e.missing:
+            return {}
+        if e.reason.startswith("is "):
+            raise InvalidInput(f"the draft {path} {e.reason}; remove it to start afresh") from e
+        return {}  # unreadable (permission...): as before, no usable draft
+    try:
+        data = json.loads(raw.decode("utf-8"))
         return {int(k): str(v) for k, v in data.get("answers", {}).items() if str(v).strip()}
-    except (OSError, ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):  # RecursionError: nested too deep
         return {}
 
 

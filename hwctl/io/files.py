@@ -18,31 +18,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import stat
 import tempfile
 from pathlib import Path
 
 from hwctl.errors import InvalidInput
-
-_DESCRIPTOR_FOLDER = re.compile(r"^/proc/[^/]+/(task/[^/]+/)?fd$")
-_MAX_LINKS = 40  # the kernel's own limit before ELOOP
-
-
-def names_a_descriptor(path: str | os.PathLike[str]) -> bool:
-    """Whether `path`, or a symlink on the way to its target, is an entry of a process's fd folder
-    (/dev/stdout -> /proc/self/fd/1; /dev/fd/2 lives in /proc/self/fd)."""
-    current = os.path.abspath(path)
-    for _ in range(_MAX_LINKS):
-        folder = os.path.realpath(os.path.dirname(current))
-        if _DESCRIPTOR_FOLDER.match(folder):
-            return True
-        try:
-            link = os.readlink(current)
-        except OSError:  # not a symlink, or not there: the end of the chain
-            return False
-        current = os.path.join(folder, link)
-    return False
+from hwctl.reading import names_a_descriptor
 
 
 def write_output(path: str | os.PathLike[str], text: str, *, label: str | None = None) -> None:

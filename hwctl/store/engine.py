@@ -18,6 +18,7 @@ import logging
 import os
 import re
 import sqlite3
+import stat
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -31,6 +32,7 @@ from sqlmodel import Session
 
 from hwctl.config import StoreLocation, mask_password
 from hwctl.errors import HwctlError, SchemaBehind, StoreError, TokenRevoked
+from hwctl.reading import file_kind
 from hwctl.store.backup import Backup
 
 BUSY_TIMEOUT_MS = 10_000  # SQLite's busy timeout and PostgreSQL's lock_timeout
@@ -54,6 +56,30 @@ def _not_a_folder(folder: Path) -> Path | None:
         if candidate.exists():
             return None if candidate.is_dir() else candidate
     return None
+
+
+def _refuse_what_is_no_store(path: Path, *, read_only: bool) -> None:
+    """A SQLite store's path names a regular file (a symlink is followed) or nothing. Anything
+    else (/dev/null, a FIFO, a folder) is refused before SQLite opens it: it would read it as an
+    empty database and write a `-journal` beside it (`/dev/null-journal`). Nothing is created
+    for a store named read-only (`?mode=ro`, `?immutable=1`): a missing one is refused."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        if read_only:
+            raise StoreError(
+                f"cannot open the store {path}: the file does not exist (the store is named "
+                "read-only, so hwctl does not create it)"
+            ) from None
+        return
+    except OSError:
+        return  # a folder that cannot be entered...: said when the file is opened
+    if stat.S_ISDIR(info.st_mode):
+        raise StoreError(f"cannot open the store {path}: it is a directory")
+    if not stat.S_ISREG(info.st_mode):
+        raise StoreError(
+            f"cannot open the store {path}: it is not a regular file ({file_kind(info.st_mode)})"
+        )
 
 
 def _prepare_sqlite_file(path: Path, *, create_folder: bool) -> None:
@@ -352,6 +378,8 @@ class Store:
         self.auto_migrate = location.is_sqlite if auto_migrate is None else auto_migrate
         self._checked = False
         self._tenants: dict[tuple[str, int | None], Store] = {}
+        if location.sqlite_path is not None:
+            _refuse_what_is_no_store(location.sqlite_path, read_only=location.read_only)
         if (
             location.sqlite_path is not None
             and not location.read_only
