@@ -36,7 +36,8 @@ from typing import Any
 GRACE_SECONDS = 30
 #: How long the supervisor waits before starting a worker again in place of one that died.
 RESTART_DELAY = 1.0
-#: uvicorn's exit code for a worker whose application failed to start.
+#: A worker's exit code when its application failed to start (uvicorn's own since 0.50; a
+#: worker gives it whatever uvicorn exits with before it started, 1 before 0.50).
 STARTUP_FAILURE = 3
 
 
@@ -138,7 +139,12 @@ def _worker(options: Options, sock: socket.socket, supervisor: int) -> None:
         server.should_exit = True
 
     threading.Thread(target=orphaned, daemon=True, name="supervisor-watch").start()
-    server.run(sockets=[sock])
+    try:
+        server.run(sockets=[sock])
+    except SystemExit:
+        if server.started:
+            raise
+        sys.exit(STARTUP_FAILURE)
     if not server.started:
         sys.exit(STARTUP_FAILURE)
 

@@ -106,14 +106,9 @@ def paragraphs(help_text: str | None) -> list[str]:
 
 
 def _click():  # noqa: ANN202
-    try:  # Typer 0.26+ carries its own Click
-        from typer import _click
+    from typer import _click  # Typer carries its own Click (pyproject's lower bound)
 
-        return _click
-    except ImportError:  # pragma: no cover
-        import click
-
-        return click
+    return _click
 
 
 def walk(command, ctx, path: list[str]):  # noqa: ANN001, ANN201

@@ -750,8 +750,3 @@ def decide(
             seen.append(oid)
     preflight(ctx, seen, action)
     return [_decide_one(ctx, oid, action, reason=reason, note=note, code=rejection) for oid in seen]
-
-
-def last_decision(ctx: Context, order_id: int) -> datetime | None:
-    with ctx.store.session() as session:
-        return authorise(ctx, session, Use.READ, order=order_id).decided_at

@@ -201,10 +201,6 @@ def _row(table: Table, *cells: object) -> None:
     table.add_row(*(Text(clean(c)) for c in cells))
 
 
-def key_values(title: str, pairs: Sequence[tuple[str, object]]) -> None:
-    plain_table(title, ("Field", "Value"), pairs)
-
-
 def plain_table(
     title: str | None,
     columns: Sequence[str],

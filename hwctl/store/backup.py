@@ -1,7 +1,7 @@
 """Backups of a SQLite store: SQLite's online backup API into a temporary file in the target's
 folder, flushed to disk, then published under its name with a hard link, which fails instead of
 replacing a file that is already there. A crash or a full disk leaves at most the temporary
-file's name behind (`.NAME.…​.partial`, removed when the failure can be caught), never a half
+file's name behind (`.NAME.….partial`, removed when the failure can be caught), never a half
 backup under the final name.
 
 The copy is one step of `sqlite3_backup_step(-1)`: it reads the store in one read transaction,

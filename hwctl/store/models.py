@@ -44,10 +44,6 @@ NAMING = {
 SQLModel.metadata.naming_convention = NAMING
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class UTCDateTime(TypeDecorator):
     """Aware UTC in Python, naive UTC in the database (same on SQLite and PostgreSQL)."""
 

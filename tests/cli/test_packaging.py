@@ -63,6 +63,7 @@ def test_the_sdist_carries_completions_man_scripts_and_tests(dists: tuple[Path, 
     with tarfile.open(sdist) as tar:
         names = {n.split("/", 1)[1] for n in tar.getnames() if "/" in n}
     for rel in ["MANIFEST.in", "pyproject.toml", "README.md", *INSTALLED.values(),
+                "ARCHITECTURE.md", ".importlinter",  # the README links the one, CI runs the other
                 "scripts/generate.py", "tests/conftest.py", "tests/cli/test_packaging.py",
                 "hwctl/store/migrations/script.py.mako"]:  # fmt: skip
         assert rel in names, rel
@@ -94,3 +95,24 @@ def test_the_wheel_names_its_licence_as_an_spdx_expression(dists: tuple[Path, Pa
         headers = zf.read(meta).decode().split("\n\n", 1)[0].splitlines()
     assert "License-Expression: LicenseRef-Proprietary" in headers
     assert not [h for h in headers if h.startswith("License:")]
+
+
+def test_the_metadata_names_its_authors_and_classifiers_and_is_never_uploaded(
+    dists: tuple[Path, Path],
+) -> None:
+    sdist, wheel = dists
+    with zipfile.ZipFile(wheel) as zf:
+        (meta,) = [n for n in zf.namelist() if n.endswith(".dist-info/METADATA")]
+        wheel_headers = zf.read(meta).decode().split("\n\n", 1)[0].splitlines()
+    with tarfile.open(sdist) as tar:
+        (pkg_info,) = [n for n in tar.getnames() if n.count("/") == 1 and n.endswith("/PKG-INFO")]
+        sdist_headers = tar.extractfile(pkg_info).read().decode().split("\n\n", 1)[0].splitlines()
+    for headers in (wheel_headers, sdist_headers):
+        assert "Author: hwctl developers" in headers
+        classifiers = [
+            h.removeprefix("Classifier: ") for h in headers if h.startswith("Classifier:")
+        ]
+        assert "Private :: Do Not Upload" in classifiers
+        assert "Programming Language :: Python :: 3.11" in classifiers
+        assert "Environment :: Console" in classifiers
+        assert not [c for c in classifiers if c.startswith("License ::")]  # the SPDX expression

@@ -1,8 +1,10 @@
 """README's "A tour" works when pasted line by line into a fresh shell: its commands (the first
 ```sh block under "## A tour") run in one real `bash`, in a temporary folder holding a copy of the
-repository's `examples/`, with a fresh SQLite store, the venv's `bin` on PATH, HOME in a
-temporary folder, no terminal and nothing on stdin. Every line must exit 0, and the orders it
-names must end up where the tour says."""
+repository's `examples/` and a `.venv` (this test's venv, as the quick start made it), with a
+fresh SQLite store, HOME in a temporary folder, no terminal and nothing on stdin. The shell's
+PATH is a newcomer's: the system's folders, none of which holds hwctl, so the tour itself must
+put hwctl on PATH (the quick start installs it into `.venv` only). Every line must exit 0, and
+the orders it names must end up where the tour says."""
 
 from __future__ import annotations
 
@@ -53,8 +55,7 @@ def run_tour(commands: list[str], folder: Path, after: str = "") -> list[dict]:
     (folder / "tmp").mkdir()
     (folder / "home").mkdir()
     env = {
-        "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/local/bin", "/usr/bin",
-                                 "/bin"]),
+        "PATH": newcomers_path(),
         "HOME": str(folder / "home"),
         "TMPDIR": str(folder / "tmp"),
         "LANG": "C.UTF-8",
@@ -85,15 +86,25 @@ def run_tour(commands: list[str], folder: Path, after: str = "") -> list[dict]:
     return results
 
 
+def newcomers_path() -> str:
+    """A fresh login shell's PATH without any folder holding an `hwctl` (one installed for the
+    whole system would hide a tour that forgets to put the venv's on PATH)."""
+    folders = ["/usr/local/bin", "/usr/bin", "/bin"]
+    return os.pathsep.join(d for d in folders if not (Path(d) / "hwctl").exists())
+
+
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
+    """A clone's stand-in: `examples/`, and `.venv`, the venv this test runs in (its activate
+    script names its real place)."""
     shutil.copytree(REPO / "examples", tmp_path / "examples")
+    (tmp_path / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)
     return tmp_path
 
 
 def test_the_tour_s_commands_are_found():
     commands = tour_commands((REPO / "README.md").read_text(encoding="utf-8"))
-    assert commands[0].startswith("export HWCTL_DATABASE_URL=")
+    assert any(c.startswith("export HWCTL_DATABASE_URL=") for c in commands)
     assert any(c.startswith("export HWCTL_ADMIN=dana") for c in commands)
     assert not any(re.fullmatch(r"hwctl (fulfill|review) \d+\s*(#.*)?", c) for c in commands), (
         "a line that prompts cannot run unattended: make it a comment or give its flags"
@@ -101,9 +112,20 @@ def test_the_tour_s_commands_are_found():
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_a_newcomer_s_shell_has_no_hwctl_until_the_tour_puts_it_there(folder):
+    """The premise of the tour test: without the tour's own first line, `hwctl` is not found."""
+    results = run_tour(["command -v hwctl", "hwctl --version"], folder)
+    assert [r["rc"] for r in results] == [1, 127]
+    assert "hwctl: command not found" in results[1]["stderr"]
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 def test_every_line_of_the_readme_tour_succeeds_in_a_fresh_shell(folder):
     commands = tour_commands((REPO / "README.md").read_text(encoding="utf-8"))
-    check = 'hwctl list --status all --format json >"$TOUR_OUT/final.json"'
+    check = (  # a failing line is reported below, by its command
+        'hwctl list --status all --format json >"$TOUR_OUT/final.json" || true\n'
+        'command -v hwctl >"$TOUR_OUT/which" || true'
+    )
     results = run_tour(commands, folder, after=check)
     for r in results:
         assert r["rc"] == 0, (
@@ -127,5 +149,8 @@ def test_every_line_of_the_readme_tour_succeeds_in_a_fresh_shell(folder):
     assert (first["note"], first["units_done"], first["units_total"]) == ("PO 4711", 7, 7)
     assert second["rejection_reason"] == "duplicate of #1"
     assert (third["cancel_reason"], third["decided_by"]) == ("the customer withdrew it", "dana")
+    # the hwctl the tour ran is the venv's, put on PATH by the tour itself
+    which = (folder / ".tour" / "which").read_text().strip()
+    assert Path(which).resolve() == (Path(sys.prefix) / "bin" / "hwctl").resolve()
     # the tour's store is a throwaway one: nothing under HOME
     assert not (folder / "home" / ".local").exists()
