@@ -68,6 +68,20 @@ def _check_mode_args(args: list[str]) -> bool:
     return False
 
 
+def check_command_line(args: list[str]) -> bool:
+    """Whether a whole hwctl command line (global options included) asks for a check: `report`,
+    then a check option. The root command asks, so that a usage error before `report pending`
+    (`hwctl --bogus report pending -w 5`, `hwctl report pendin -w 5`) is UNKNOWN too."""
+    return "report" in args and _check_mode_args(args[args.index("report") + 1 :])
+
+
+def unknown_usage(message: str) -> None:
+    """A usage error of a check: one UNKNOWN line on stdout, exit 3 (never Click's 2, which a
+    monitor reads as CRITICAL)."""
+    render.result(render.check_unknown(message))
+    raise typer.Exit(UNKNOWN)
+
+
 class CheckCommand(TyperCommand):
     """A usage error in check mode is UNKNOWN (exit 3) with a check line, not exit 2."""
 
@@ -78,8 +92,8 @@ class CheckCommand(TyperCommand):
         except ClickUsageError as e:
             if not check:
                 raise
-            render.result(render.check_unknown(e.format_message()))
-            raise typer.Exit(UNKNOWN) from None
+            unknown_usage(e.format_message())
+            raise  # unknown_usage always exits
 
 
 def _duration(value: str) -> int:

@@ -271,6 +271,29 @@ def test_a_usage_error_in_check_mode_is_one_unknown_line(
     assert result.stderr == ""
 
 
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--bogus", "report", "pending", "-w", "5"], "No such option: --bogus"),
+        (["report", "pendin", "-w", "5", "-c", "20"], "No such command 'pendin'"),
+    ],
+)
+def test_a_usage_error_before_the_check_command_is_unknown_too(
+    cli: Cli,
+    seeded,
+    args: list[str],
+    says: str,  # noqa: ANN001
+) -> None:
+    result = cli(*args)
+    assert result.exit_code == 3
+    assert result.stdout.startswith(f"PENDING UNKNOWN - {says}")
+    assert result.stdout.count("\n") == 1
+    assert result.stderr == ""
+    outside = cli(*[a for a in args if a not in ("-w", "-c", "5", "20")])
+    assert outside.exit_code == 2  # not a check: a usage error as always
+    assert outside.stdout == ""
+
+
 def test_a_bad_value_outside_check_mode_stays_a_usage_error(cli: Cli, seeded) -> None:  # noqa: ANN001
     result = cli("report", "pending", "--format", "yaml")
     assert result.exit_code == 2
