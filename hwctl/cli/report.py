@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
@@ -143,7 +144,7 @@ def deadline(seconds: int | None, check: bool) -> Iterator[None]:
         with lock:
             if finished:
                 return
-            sys.stdout.write(render.check_unknown(timed_out_message(seconds)) + "\n")
+            render.result(render.check_unknown(timed_out_message(seconds)))
             sys.stdout.flush()
             os._exit(UNKNOWN)
 
@@ -152,12 +153,15 @@ def deadline(seconds: int | None, check: bool) -> Iterator[None]:
     if watchdog is not None:
         watchdog.daemon = True
         watchdog.start()
-    signal.alarm(seconds)
+    started = time.monotonic()
+    pending_alarm = signal.alarm(seconds)  # an embedding program's own alarm, put back after
     try:
         yield
     finally:
         signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)
+        if pending_alarm:
+            signal.alarm(max(1, pending_alarm - int(time.monotonic() - started)))
         if watchdog is not None:
             with lock:
                 finished = True

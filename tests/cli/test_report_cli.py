@@ -389,6 +389,25 @@ def test_a_report_on_a_server_that_never_answers_fails_after_the_timeout() -> No
     assert took < 4
 
 
+WAITS_IN_C = """
+import signal, time
+from hwctl.cli.report import deadline
+with deadline(1, check=True):
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})  # a wait no signal interrupts
+    time.sleep(30)
+print("not reached")
+"""
+
+
+def test_a_check_stuck_where_no_signal_reaches_still_answers_unknown() -> None:
+    started = time.monotonic()
+    run = subprocess.run([sys.executable, "-c", WAITS_IN_C], capture_output=True, text=True,
+                         timeout=60)  # fmt: skip
+    assert run.returncode == 3, run.stdout + run.stderr
+    assert run.stdout == f"PENDING UNKNOWN - {TIMED_OUT}\n"
+    assert time.monotonic() - started < 10
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("backend", ["postgres"])
 def test_a_check_waiting_on_a_locked_table_is_unknown_after_the_timeout(
