@@ -93,7 +93,6 @@ class HwctlGroup(TyperGroup):
             if not ctx.meta["hwctl.check"] or type(e).__name__ == "NoArgsIsHelpError":
                 raise
             report.unknown_usage(e.format_message())
-            raise
 
     def invoke(self, ctx: Any) -> Any:
         try:

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperCommand
@@ -76,7 +76,7 @@ def check_command_line(args: list[str]) -> bool:
     return "report" in args and _check_mode_args(args[args.index("report") + 1 :])
 
 
-def unknown_usage(message: str) -> None:
+def unknown_usage(message: str) -> NoReturn:
     """A usage error of a check: one UNKNOWN line on stdout, exit 3 (never Click's 2, which a
     monitor reads as CRITICAL)."""
     render.result(render.check_unknown(message))
@@ -94,7 +94,6 @@ class CheckCommand(TyperCommand):
             if not check:
                 raise
             unknown_usage(e.format_message())
-            raise  # unknown_usage always exits
 
 
 def _duration(value: str) -> int:
