@@ -33,6 +33,7 @@ TABLE_ROWS = 50  # the rows a table shows unless --limit says otherwise (JSON an
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _LINE_BREAKS = re.compile(r"[\t\n\x0b\x0c\r\x85\u2028\u2029]+")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_TRAILING = re.compile(r"[ \t]+((?:\x1b\[[0-9;]*m)*)$")  # spaces at a line's end, colour codes kept
 
 
 def clean(value: object) -> str:
@@ -319,7 +320,7 @@ def plain_table(
     with console.capture() as captured:
         console.print(table)
     stream = sys.stderr if stderr else sys.stdout
-    text = "\n".join(line.rstrip() for line in captured.get().split("\n"))
+    text = "\n".join(_TRAILING.sub(r"\1", line) for line in captured.get().split("\n"))
     stream.write(printable(text, stream))
     stream.flush()
 

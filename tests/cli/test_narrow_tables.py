@@ -130,3 +130,18 @@ def test_piped_tables_take_columns_when_it_is_set(cli: Cli, globex: int, db_url:
     assert max(map(len, lines)) <= 100
     assert [line for line in lines if line != line.rstrip()] == []
     whole(lines, *MACS, IPEI)
+
+
+def test_on_an_80_column_terminal_identifiers_stay_whole_and_no_line_ends_in_spaces(
+    globex: int, db_url: str
+) -> None:
+    import re
+
+    from tests.cli.test_machine_output import on_a_terminal
+
+    out = on_a_terminal("--db", db_url, "--as", ADMIN, "devices", "--account",
+                        "Globex Corporation", COLUMNS="80")  # fmt: skip
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in out.splitlines()]
+    assert lines[0] == "Devices · Acme Voice · Globex Corporation"
+    assert all(len(line) <= 80 and line == line.rstrip() for line in lines), out
+    whole(lines, *MACS, IPEI)
