@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from hwctl.app.reports import PendingReport
 from hwctl.app.views import iso
-from hwctl.domain.monitoring import Thresholds, format_age
+from hwctl.domain.monitoring import Range, Thresholds, format_age
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _LINE_BREAKS = re.compile(r"[\t\n\x0b\x0c\r\x85\u2028\u2029]+")
@@ -115,8 +115,11 @@ def _prometheus(report: PendingReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _limit(value: int | None) -> str:
-    return "" if value is None else str(value)
+def _limit(value: int | Range | None) -> str:
+    """A threshold in the performance data: as given (`5`, `10:20`, `@~:3`), empty when none."""
+    if value is None:
+        return ""
+    return value.text if isinstance(value, Range) else str(value)
 
 
 def check_line(verdict: object, report: PendingReport, limits: Thresholds) -> str:

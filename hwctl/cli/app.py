@@ -82,6 +82,18 @@ GLOBAL_OPTIONS = ("--db", "--as", "--debug", "--version")
 class HwctlGroup(TyperGroup):
     """Runs a command and turns HwctlError (and any bug) into one line and an exit code."""
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        from hwctl.cli import report
+
+        # A monitoring check (`report pending -w 5`) answers any usage error with UNKNOWN (3)
+        ctx.meta["hwctl.check"] = report.check_command_line(args)
+        try:
+            return super().parse_args(ctx, args)
+        except TyperException as e:
+            if not ctx.meta["hwctl.check"] or type(e).__name__ == "NoArgsIsHelpError":
+                raise
+            report.unknown_usage(e.format_message())
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
@@ -100,6 +112,10 @@ class HwctlGroup(TyperGroup):
         except TyperException as e:  # a usage error (bad value, missing option): one line, exit 2
             if type(e).__name__ == "NoArgsIsHelpError":  # `hwctl admins` shows its help
                 raise
+            if ctx.meta.get("hwctl.check"):
+                from hwctl.cli import report
+
+                report.unknown_usage(e.format_message())
             message = e.format_message()
             option = getattr(e, "option_name", None)
             if option in GLOBAL_OPTIONS:

@@ -40,7 +40,12 @@ def devices(
         platform=platform,
         order=parse_order_id(order) if order is not None else None,
     )
-    sink.for_format(fmt).rows(sink.DEVICES, rows, limit=limit)
+    # The filter fixes these columns: a table leaves them out (and names them in its title)
+    fixed = [
+        *(["Platform"] if platform is not None or account is not None else []),
+        *(["Account"] if account is not None else []),
+    ]
+    sink.for_format(fmt).rows(sink.DEVICES, rows, limit=limit, fixed=fixed)
 
 
 def register(app: typer.Typer) -> None:

@@ -19,7 +19,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:  # Rich and the views are imported where used: --help and TAB stay fast
@@ -33,6 +33,7 @@ TABLE_ROWS = 50  # the rows a table shows unless --limit says otherwise (JSON an
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _LINE_BREAKS = re.compile(r"[\t\n\x0b\x0c\r\x85\u2028\u2029]+")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_TRAILING = re.compile(r"[ \t]+((?:\x1b\[[0-9;]*m)*)$")  # spaces at a line's end, colour codes kept
 
 
 def clean(value: object) -> str:
@@ -103,14 +104,19 @@ class _Printable:
         return getattr(self._stream, name)
 
 
+PIPE_WIDTH = 100_000  # a pipe has no width: a table there is as wide as its widest row needs
+
+
 def _console(stderr: bool = False) -> Console:
+    """A Rich console on stdout (or stderr): a terminal's own width; COLUMNS, or no limit for a
+    pipe or a file, where nothing is wrapped and a row stays one line (grep, diff)."""
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
     is_tty = hasattr(stream, "isatty") and stream.isatty()
     width = None
     if not is_tty:
-        width = int(os.environ.get("COLUMNS", "0") or 0) or 200
+        width = int(os.environ.get("COLUMNS", "0") or 0) or PIPE_WIDTH
     return Console(
         # Rich sees the stream's encoding and draws ASCII box lines when it is not UTF-8
         file=stream if _encoding(stream).startswith("utf") else _Printable(stream),
@@ -186,12 +192,100 @@ def emit_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
 
 
 # -- tables ------------------------------------------------------------------------------------
-def _table(*columns: str, title: str | None = None, caption: str | None = None) -> Table:
+# How a table is drawn, widest first; a narrower one only when the table does not fit: (Rich
+# Table options, the columns the lines and padding take for n columns).
+_STYLES: tuple[tuple[dict[str, Any], Callable[[int], int]], ...] = (
+    ({}, lambda n: 3 * n + 1),  # boxed: │ a │ b │
+    ({"box": "SIMPLE_HEAD", "show_edge": False, "padding": (0, 1, 0, 0), "pad_edge": False},
+     lambda n: 2 * (n - 1)),  # a  b, a rule under the header
+    ({"box": "SIMPLE_HEAD", "show_edge": False, "padding": (0, 0), "pad_edge": False},
+     lambda n: n - 1),  # a b
+)  # fmt: skip
+_FOLD_FLOORS = (4, 3)  # how narrow a text column may fold, tried in turn, for tokens kept whole
+
+
+def _fill(widths: list[int], targets: Sequence[int], budget: int, *, whole: bool = False) -> int:
+    """Widen `widths` towards `targets` until `budget` columns are spent; returns what is left.
+    `whole`: the columns nearest their target first, each all the way (so that as many as
+    possible get theirs); else a column at a time, the one furthest from its target first."""
+    if whole:
+        for i in sorted(range(len(widths)), key=lambda i: targets[i] - widths[i]):
+            step = max(0, min(targets[i] - widths[i], budget))
+            widths[i] += step
+            budget -= step
+        return budget
+    while budget > 0:
+        gaps = [t - w for w, t in zip(widths, targets, strict=True)]
+        widest = max(range(len(gaps)), key=gaps.__getitem__, default=None)
+        if widest is None or gaps[widest] <= 0:
+            break
+        widths[widest] += 1
+        budget -= 1
+    return budget
+
+
+def _layout(
+    cells: Sequence[Sequence[str]], no_wrap: Sequence[bool], width: int
+) -> tuple[dict[str, Any], list[int]] | None:
+    """A table style and column widths that fit `width`, or None when the table fits as it
+    is. `cells` are the columns' texts, header first. A no_wrap column keeps its widest text
+    whole; a text column gets at least its longest word, so it wraps between words. Only when
+    no style leaves that much room do the text columns fold their long words (down to
+    _FOLD_FLOORS) - and when even the no_wrap columns do not fit, Rich folds what it must."""
+    from rich.cells import cell_len
+
+    n = len(cells)
+    longest = [max((cell_len(t) for t in column), default=0) for column in cells]
+    if sum(longest) + _STYLES[0][1](n) <= width:
+        return None
+    words = [max((cell_len(w) for t in column for w in t.split()), default=0) for column in cells]
+    kept = sum(w for w, whole in zip(longest, no_wrap, strict=True) if whole)
+    text = [i for i in range(n) if not no_wrap[i]]
+    for floor in (None, *_FOLD_FLOORS):
+        last_resort = floor is not None
+        # Words kept whole: the widest style that allows it. Else the narrowest style, so that
+        # the fewest words fold.
+        for options, lines in reversed(_STYLES) if last_resort else _STYLES:
+            budget = width - lines(n) - kept
+            widths = [longest[i] if no_wrap[i] else 0 for i in range(n)]
+            floors = [min(words[i] if floor is None else floor, longest[i]) for i in text]
+            if budget < sum(floors):
+                continue
+            for i, least in zip(text, floors, strict=True):
+                widths[i] = least
+            budget -= sum(floors)
+            step = [widths[i] for i in text]
+            budget = _fill(step, [words[i] for i in text], budget, whole=True)
+            _fill(step, [longest[i] for i in text], budget)
+            for i, w in zip(text, step, strict=True):
+                widths[i] = w
+            return options, widths
+    # Not even the no_wrap columns fit: Rich shares the width out, folding what it must (with
+    # no_wrap it would squeeze the text columns to nothing)
+    return dict(_STYLES[-1][0]), [0] * n
+
+
+def _table(
+    columns: Sequence[str],
+    no_wrap: Sequence[bool],
+    title: str | None = None,
+    caption: str | None = None,
+    layout: tuple[dict[str, Any], list[int]] | None = None,
+) -> Table:
+    from rich import box
     from rich.table import Table
 
-    table = Table(title=title, caption=caption, title_justify="left", caption_justify="left")
-    for c in columns:
-        table.add_column(c, overflow="fold")
+    options, widths = layout if layout is not None else ({}, [0] * len(columns))
+    if layout is not None and not any(widths):
+        no_wrap = [False] * len(columns)
+    style = {k: getattr(box, v) if k == "box" else v for k, v in options.items()}
+    table = Table(
+        title=title, caption=caption, title_justify="left", caption_justify="left", **style
+    )
+    for i, c in enumerate(columns):
+        # A no_wrap column (an id, a date, a MAC) keeps its width while the text columns wrap
+        # at word boundaries; Rich folds it only when nothing else can give way.
+        table.add_column(c, overflow="fold", no_wrap=no_wrap[i], width=widths[i] or None)
     return table
 
 
@@ -208,14 +302,27 @@ def plain_table(
     stderr: bool = False,
     *,
     caption: str | None = None,
+    no_wrap: Sequence[bool] = (),
 ) -> None:
     """A table on stdout (or stderr): every cell shown literally (never parsed as markup), one
-    line each (`clean`), folded when the column is too narrow. `hwctl.cli.sink` draws every
-    listing and record with it."""
-    table = _table(*columns, title=title, caption=caption)
-    for r in rows:
+    line each (`clean`). Text columns wrap at word boundaries when the terminal is too narrow;
+    the columns `no_wrap` marks (by position) never do. No line ends in spaces (Rich pads the
+    title and the caption to the table's width). `hwctl.cli.sink` draws every listing and
+    record with it."""
+    texts = [[clean(c) for c in r] for r in rows]
+    whole = [i < len(no_wrap) and no_wrap[i] for i in range(len(columns))]
+    console = _console(stderr)
+    cells = [[columns[i], *(r[i] for r in texts)] for i in range(len(columns))]
+    table = _table(columns, whole, title=title, caption=caption,
+                   layout=_layout(cells, whole, console.width))  # fmt: skip
+    for r in texts:
         _row(table, *r)
-    _console(stderr).print(table)
+    with console.capture() as captured:
+        console.print(table)
+    stream = sys.stderr if stderr else sys.stdout
+    text = "\n".join(_TRAILING.sub(r"\1", line) for line in captured.get().split("\n"))
+    stream.write(printable(text, stream))
+    stream.flush()
 
 
 # -- progress (stderr) ---------------------------------------------------------------------------

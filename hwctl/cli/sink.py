@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from operator import attrgetter, itemgetter
@@ -67,10 +67,13 @@ def earlier_entries(left_out: int) -> str:
 
 @dataclass(frozen=True)
 class Column(Generic[R]):
-    """A table column: its header, and how to get its cell from a row (None prints empty)."""
+    """A table column: its header, and how to get its cell from a row (None prints empty).
+    `no_wrap`: the cell is one token (an id, a date, a MAC, a SKU) that a narrow terminal must
+    not break; the text columns wrap at word boundaries instead."""
 
     header: str
     cell: Callable[[R], object]
+    no_wrap: bool = False
 
 
 @dataclass(frozen=True)
@@ -141,10 +144,13 @@ class Sink(ABC):
         limit: int | None = None,
         total: int | None = None,
         title: str | None = None,
+        fixed: Collection[str] = (),
     ) -> None:
         """Show `rows` as `view` says, keeping `limit` of them. `total` is how many rows there
         are in all when a use case fetched only some (the table's caption counts the rest);
-        `title` replaces the view's title."""
+        `title` replaces the view's title. `fixed`: the headers of columns the command's filter
+        fixes (Account under `--account`); a table leaves such a column out when it holds one
+        value, which its title names instead. JSON and CSV keep every field."""
 
     @abstractmethod
     def record(self, record: Record[T], item: T) -> None:
@@ -168,6 +174,7 @@ class TableSink(Sink):
         limit: int | None = None,
         total: int | None = None,
         title: str | None = None,
+        fixed: Collection[str] = (),
     ) -> None:
         total = len(rows) if total is None else total
         shown = view.kept(rows, self.limit(view, limit))
@@ -175,12 +182,23 @@ class TableSink(Sink):
             render.info(view.empty(total))
             return
         left_out = total - len(shown)
+        title = view.title if title is None else title
+        columns: list[Column[R]] = []
+        named: list[str] = []  # the values of the columns left out, for the title
+        for c in view.columns:
+            if c.header in fixed and shown and _one_value(c, shown):
+                named.append(render.clean(c.cell(shown[0])))
+            else:
+                columns.append(c)
+        if named:
+            title = " · ".join([title, *named] if title else named)
         render.plain_table(
-            view.title if title is None else title,
-            [c.header for c in view.columns],
-            ([c.cell(row) for c in view.columns] for row in shown),
+            title,
+            [c.header for c in columns],
+            ([c.cell(row) for c in columns] for row in shown),
             caption=view.left_out(left_out) if left_out > 0 else None,
             stderr=self.stderr,
+            no_wrap=[c.no_wrap for c in columns],
         )
 
     def record(self, record: Record[T], item: T) -> None:
@@ -194,6 +212,11 @@ class TableSink(Sink):
             self.rows(part.view, part.rows(item), title=title)
 
 
+def _one_value(column: Column[R], rows: Sequence[R]) -> bool:
+    first = column.cell(rows[0])
+    return all(column.cell(row) == first for row in rows)
+
+
 class JsonSink(Sink):
     """One JSON document on stdout: a list of the rows' JSON, or the record's."""
 
@@ -205,6 +228,7 @@ class JsonSink(Sink):
         limit: int | None = None,
         total: int | None = None,
         title: str | None = None,
+        fixed: Collection[str] = (),
     ) -> None:
         render.emit_json([view.to_json(row) for row in view.kept(rows, limit)])
 
@@ -223,6 +247,7 @@ class CsvSink(Sink):
         limit: int | None = None,
         total: int | None = None,
         title: str | None = None,
+        fixed: Collection[str] = (),
     ) -> None:
         if view.csv_row is None:
             raise ValueError(f"{view.title or 'this view'} has no CSV form")
@@ -321,12 +346,12 @@ def _order_csv(o: OrderView) -> tuple[object, ...]:
 
 ORDERS: View[OrderView] = View(
     columns=(
-        Column("ID", lambda o: f"#{o.id}"),
+        Column("ID", lambda o: f"#{o.id}", no_wrap=True),
         Column("Status", status_text),
         Column("Platform", attrgetter("platform")),
         Column("Account", attrgetter("account")),
         Column("Items", lambda o: format_items(o.items)),
-        Column("Ordered", lambda o: date(o.ordered_at)),
+        Column("Ordered", lambda o: date(o.ordered_at), no_wrap=True),
     ),
     csv_header=ORDER_CSV,
     csv_row=_order_csv,
@@ -358,11 +383,11 @@ def _audit_csv(e: AuditView) -> tuple[object, ...]:
 # The audit log: a table shows the 50 most recent entries unless --limit says otherwise.
 AUDIT_LOG: View[AuditView] = View(
     columns=(
-        Column("ID", attrgetter("id")),
-        Column("At (UTC)", lambda e: iso(e.at)),
+        Column("ID", attrgetter("id"), no_wrap=True),
+        Column("At (UTC)", lambda e: iso(e.at), no_wrap=True),
         Column("Actor", attrgetter("actor")),
-        Column("Action", attrgetter("action")),
-        Column("Order", lambda e: order_ref(e.order)),
+        Column("Action", attrgetter("action"), no_wrap=True),
+        Column("Order", lambda e: order_ref(e.order), no_wrap=True),
         Column("Reason / note", attrgetter("reason")),
         Column("Details", lambda e: details_text(e.details)),
     ),
@@ -381,16 +406,16 @@ DEVICE_CSV = ("id", "platform", "account", "kind", "sku", "mac", "ipei", "ipui",
 
 DEVICES: View[DeviceView] = View(
     columns=(
-        Column("ID", attrgetter("id")),
+        Column("ID", attrgetter("id"), no_wrap=True),
         Column("Platform", attrgetter("platform")),
         Column("Account", attrgetter("account")),
-        Column("Kind", attrgetter("kind")),
-        Column("SKU", attrgetter("sku")),
-        Column("Identifier", device_identifier),
+        Column("Kind", attrgetter("kind"), no_wrap=True),
+        Column("SKU", attrgetter("sku"), no_wrap=True),
+        Column("Identifier", device_identifier, no_wrap=True),
         Column("User", attrgetter("user")),
         Column("Location", attrgetter("location")),
-        Column("Base", lambda d: mac_text(d.base)),
-        Column("Order", lambda d: order_ref(d.order)),
+        Column("Base", lambda d: mac_text(d.base), no_wrap=True),
+        Column("Order", lambda d: order_ref(d.order), no_wrap=True),
     ),
     csv_header=DEVICE_CSV,
     csv_row=lambda d: [d.to_json()[k] for k in DEVICE_CSV],
@@ -404,7 +429,7 @@ DEVICES: View[DeviceView] = View(
 ADMINS: View[AdminView] = View(
     columns=(
         Column("Name", attrgetter("name")),
-        Column("Added (UTC)", lambda a: iso(a.added_at)),
+        Column("Added (UTC)", lambda a: iso(a.added_at), no_wrap=True),
         Column("Added by", attrgetter("added_by")),
     ),
     csv_header=("name", "added_at", "added_by"),
@@ -415,7 +440,7 @@ ADMINS: View[AdminView] = View(
 
 # -- one order (`show`, and the sheet `review` starts from) ---------------------------------------
 FIELDS: View[tuple[str, object]] = View(
-    columns=(Column("Field", itemgetter(0)), Column("Value", itemgetter(1))),
+    columns=(Column("Field", itemgetter(0), no_wrap=True), Column("Value", itemgetter(1))),
 )
 
 
@@ -458,13 +483,13 @@ def _unit_csv(row: tuple[OrderView, UnitView]) -> tuple[object, ...]:
 # Rows: (order, unit) pairs, so that a CSV row carries its order.
 ORDER_UNITS: View[tuple[OrderView, UnitView]] = View(
     columns=(
-        Column("Unit", lambda r: r[1].unit),
-        Column("Line", lambda r: r[1].line),
-        Column("SKU", lambda r: r[1].sku),
-        Column("Kind", lambda r: r[1].kind),
+        Column("Unit", lambda r: r[1].unit, no_wrap=True),
+        Column("Line", lambda r: r[1].line, no_wrap=True),
+        Column("SKU", lambda r: r[1].sku, no_wrap=True),
+        Column("Kind", lambda r: r[1].kind, no_wrap=True),
         Column("Intent", lambda r: intent_text(r[1].user, r[1].location)),
-        Column("Device", lambda r: device_identifier(r[1].device)),
-        Column("Base", lambda r: mac_text(r[1].device.base) if r[1].device else ""),
+        Column("Device", lambda r: device_identifier(r[1].device), no_wrap=True),
+        Column("Base", lambda r: mac_text(r[1].device.base) if r[1].device else "", no_wrap=True),
     ),
     csv_header=ORDER_UNIT_CSV,
     csv_row=_unit_csv,
@@ -489,7 +514,8 @@ SUBMITTED: Record[Sequence[OrderView]] = Record(
 # -- an edit (`review`: the change shown before the question) ------------------------------------
 LINE_CHANGES: View[tuple[object, ...]] = View(
     columns=tuple(
-        Column(h, itemgetter(i)) for i, h in enumerate(("Line", "SKU", "Before", "After"))
+        Column(h, itemgetter(i), no_wrap=True)
+        for i, h in enumerate(("Line", "SKU", "Before", "After"))
     ),
 )
 
@@ -531,9 +557,9 @@ def _plan_rows(plan: Plan) -> list[tuple[UnitPlan, str]]:
 
 PLAN_UNITS: View[tuple[UnitPlan, str]] = View(
     columns=(
-        Column("Unit", lambda r: r[0].number),
-        Column("SKU", lambda r: r[0].sku),
-        Column("Identifier", lambda r: r[0].shown),
+        Column("Unit", lambda r: r[0].number, no_wrap=True),
+        Column("SKU", lambda r: r[0].sku, no_wrap=True),
+        Column("Identifier", lambda r: r[0].shown, no_wrap=True),
         Column("Device", lambda r: _ACTION_WORDS[r[0].action]),
         Column("User", lambda r: r[0].user),
         Column("Location", lambda r: r[0].location),

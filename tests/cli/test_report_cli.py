@@ -8,12 +8,15 @@ import csv
 import io
 import json
 import os
+import re
 import select
+import socket
 import stat
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -188,6 +191,14 @@ def test_nothing_pending_is_ok_even_with_zero_thresholds(cli: Cli, seeded) -> No
         ["--warn", "3", "--frobnicate"],
         ["--warn", "3", "--format", "json"],
         ["--warn", "3", "--output", "x.prom"],
+        ["-w", "3", "--frobnicate"],
+        ["-w", "3", "-x"],
+        ["-c", "abc"],
+        ["--warn=5:2"],
+        ["-w", "@"],
+        ["-w", "5", "-t", "0"],
+        ["-w", "5", "--timeout", "soon"],
+        ["-qw", "3", "extra"],
     ],
 )
 def test_a_bad_check_command_line_is_unknown_not_a_usage_error(
@@ -197,6 +208,90 @@ def test_a_bad_check_command_line_is_unknown_not_a_usage_error(
     assert result.exit_code == 3
     assert result.stdout.startswith("PENDING UNKNOWN - ")
     assert result.stdout.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "state", "perf"),
+    [
+        (["-w", "5", "-c", "20"], 0, "OK", "pending=4;5;20;0"),
+        (["-w5", "-c20"], 0, "OK", "pending=4;5;20;0"),
+        (["-w", "3", "-c", "20"], 1, "WARNING", "pending=4;3;20;0"),
+        (["-w", "1", "-c", "3"], 2, "CRITICAL", "pending=4;1;3;0"),
+        (["-w", "10:", "-c", "2:"], 1, "WARNING", "pending=4;10:;2:;0"),  # alert below
+        (["-w", "4:"], 0, "OK", "pending=4;4:;;0"),  # the ends are in the range
+        (["-w", "@3:5"], 1, "WARNING", "pending=4;@3:5;;0"),  # alert inside
+        (["-w", "@5:9"], 0, "OK", "pending=4;@5:9;;0"),
+        (["-c", "~:3"], 2, "CRITICAL", "pending=4;;~:3;0"),
+        (["-c", "~:4"], 0, "OK", "pending=4;;~:4;0"),
+        (["-w", "1:10", "-c", "@4"], 2, "CRITICAL", "pending=4;1:10;@4;0"),
+        (["--warn=2:8", "--crit=0:9"], 0, "OK", "pending=4;2:8;0:9;0"),
+        # --crit below --warn is refused only for plain numbers: ranges are taken as given
+        (["-w", "10:20", "-c", "3"], 2, "CRITICAL", "pending=4;10:20;3;0"),
+        (["-w", "10:20", "-c", "30:"], 2, "CRITICAL", "pending=4;10:20;30:;0"),
+    ],
+)
+def test_short_options_and_threshold_ranges_give_the_monitoring_state(
+    cli: Cli, four_pending: str, args: list[str], code: int, state: str, perf: str
+) -> None:
+    result = cli("report", "pending", *args)
+    assert result.exit_code == code, result.stdout
+    assert result.stdout.startswith(f"PENDING {state} - 4 orders pending, oldest 6d | {perf} ")
+    assert re.match(CHECK_LINE, result.stdout)
+    assert result.stderr == ""
+
+
+def test_short_options_in_a_cluster_are_a_check(cli: Cli, four_pending: str) -> None:
+    quiet_ok = cli("report", "pending", "-qw", "10")
+    assert (quiet_ok.exit_code, quiet_ok.stdout) == (0, "")
+    result = cli("report", "pending", "-qw2")
+    assert result.exit_code == 1
+    assert result.stdout.startswith("PENDING WARNING - 4 orders pending")
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["-w", "5", "-c", "3"], "PENDING UNKNOWN - --crit 3 is below --warn 5\n"),
+        (["--warn", "20", "--crit=10"], "PENDING UNKNOWN - --crit 10 is below --warn 20\n"),
+        (["--warn-age", "3d", "--crit-age", "1d"],
+         "PENDING UNKNOWN - --crit-age (86400s) is below --warn-age (259200s)\n"),
+        (["-w", "5", "-x"], "PENDING UNKNOWN - No such option: -x\n"),
+        (["-w", "abc"], "'abc' is not a threshold (use N, N:, ~:N, N:M or @N:M)\n"),
+        (["-c", "5:2"], "'5:2' is not a threshold: its start is above its end\n"),
+    ],
+)  # fmt: skip
+def test_a_usage_error_in_check_mode_is_one_unknown_line(
+    cli: Cli, four_pending: str, args: list[str], says: str
+) -> None:
+    result = cli("report", "pending", *args)
+    assert result.exit_code == 3
+    assert result.stdout.startswith("PENDING UNKNOWN - ")
+    assert result.stdout.endswith(says)
+    assert result.stdout.count("\n") == 1
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--bogus", "report", "pending", "-w", "5"], "No such option: --bogus"),
+        (["report", "pendin", "-w", "5", "-c", "20"], "No such command 'pendin'"),
+    ],
+)
+def test_a_usage_error_before_the_check_command_is_unknown_too(
+    cli: Cli,
+    seeded,
+    args: list[str],
+    says: str,  # noqa: ANN001
+) -> None:
+    result = cli(*args)
+    assert result.exit_code == 3
+    assert result.stdout.startswith(f"PENDING UNKNOWN - {says}")
+    assert result.stdout.count("\n") == 1
+    assert result.stderr == ""
+    outside = cli(*[a for a in args if a not in ("-w", "-c", "5", "20")])
+    assert outside.exit_code == 2  # not a check: a usage error as always
+    assert outside.stdout == ""
 
 
 def test_a_bad_value_outside_check_mode_stays_a_usage_error(cli: Cli, seeded) -> None:  # noqa: ANN001
@@ -233,6 +328,104 @@ def test_a_postgresql_store_without_the_schema_is_unknown(pg_url: str) -> None:
     assert result.exit_code == 3
     assert result.stdout.startswith("PENDING UNKNOWN - ")
     assert "hwctl db upgrade" in result.stdout
+
+
+# -- --timeout: a store that does not answer ---------------------------------------------------
+TIMED_OUT = "timed out: the store did not answer within 1 s (--timeout 1)"
+
+
+def run_installed(*args: str) -> tuple[subprocess.CompletedProcess[str], float]:
+    """The installed hwctl in its own process (a timeout ends a process, not a test runner),
+    and how long it took."""
+    from tests.cli.test_completion import hwctl_bin
+
+    started = time.monotonic()
+    run = subprocess.run([str(hwctl_bin()), *args], capture_output=True, text=True, timeout=60)
+    return run, time.monotonic() - started
+
+
+@contextlib.contextmanager
+def silent_server() -> Iterator[int]:
+    """A TCP port that accepts connections and never answers (a hung server); yields the port."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                accepted.append(listener.accept()[0])
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join()
+        for conn in accepted:
+            conn.close()
+        listener.close()
+
+
+def test_a_check_on_a_server_that_never_answers_is_unknown_after_the_timeout() -> None:
+    with silent_server() as port:
+        url = f"postgresql+psycopg://hwctl@127.0.0.1:{port}/hwctl"
+        run, took = run_installed("--db", url, "report", "pending", "-w", "5", "-t", "1")
+    assert run.returncode == 3, run.stdout + run.stderr
+    assert run.stdout == f"PENDING UNKNOWN - {TIMED_OUT}\n"
+    assert run.stderr == ""
+    assert took < 4  # the connection's own timeout is 5 s
+
+
+def test_a_report_on_a_server_that_never_answers_fails_after_the_timeout() -> None:
+    with silent_server() as port:
+        url = f"postgresql+psycopg://hwctl@127.0.0.1:{port}/hwctl"
+        run, took = run_installed("--db", url, "report", "pending", "--timeout", "1")
+    assert run.returncode == 1
+    assert run.stdout == ""
+    assert run.stderr == f"hwctl: error: {TIMED_OUT}\n"
+    assert took < 4
+
+
+WAITS_IN_C = """
+import signal, time
+from hwctl.cli.report import deadline
+with deadline(1, check=True):
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})  # a wait no signal interrupts
+    time.sleep(30)
+print("not reached")
+"""
+
+
+def test_a_check_stuck_where_no_signal_reaches_still_answers_unknown() -> None:
+    started = time.monotonic()
+    run = subprocess.run([sys.executable, "-c", WAITS_IN_C], capture_output=True, text=True,
+                         timeout=60)  # fmt: skip
+    assert run.returncode == 3, run.stdout + run.stderr
+    assert run.stdout == f"PENDING UNKNOWN - {TIMED_OUT}\n"
+    assert time.monotonic() - started < 10
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_a_check_waiting_on_a_locked_table_is_unknown_after_the_timeout(
+    store,
+    four_pending: str,
+    db_url: str,  # noqa: ANN001
+) -> None:
+    from sqlalchemy import text
+
+    with store.engine.begin() as conn:  # another session holds the orders (lock_timeout is 10 s)
+        conn.execute(text("LOCK TABLE hw_order IN ACCESS EXCLUSIVE MODE"))
+        run, took = run_installed("--db", db_url, "report", "pending", "-w", "5", "-t", "1")
+    assert run.returncode == 3, run.stdout + run.stderr
+    assert run.stdout == f"PENDING UNKNOWN - {TIMED_OUT}\n"
+    assert took < 5
+    after, _ = run_installed("--db", db_url, "report", "pending", "-w", "5", "-t", "5")
+    assert after.returncode == 0
+    assert after.stdout.startswith("PENDING OK - 4 orders pending")
 
 
 # -- --output writes to the path, never replaces what is not a regular file ---------------------

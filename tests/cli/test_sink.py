@@ -1,7 +1,7 @@
 """The output sink (hwctl.cli.sink): one View, three modes. A table keeps its cap (or --limit)
 and says in its caption how many rows were left out; JSON is every row's JSON; CSV is a header
 and one row per row, with cells a spreadsheet would run neutralised. In process, on captured
-stdout and stderr (not a terminal: no colour, 200 columns)."""
+stdout and stderr (not a terminal: no colour, no width unless COLUMNS gives one)."""
 
 from __future__ import annotations
 
@@ -222,3 +222,60 @@ def test_the_sink_is_chosen_once_from_the_format() -> None:
     assert sink.for_format("csv").limit(THINGS, 4) == 4
     with pytest.raises(ValueError, match="no output format 'yaml'"):
         sink.for_format("yaml")
+
+
+GROUPED: sink.View[tuple[int, str, str]] = sink.View(
+    columns=(
+        sink.Column("ID", lambda r: f"#{r[0]}", no_wrap=True),
+        sink.Column("Group", lambda r: r[1]),
+        sink.Column("Name", lambda r: r[2]),
+    ),
+    title="Things",
+)
+
+
+def test_a_column_the_filter_fixes_is_left_out_and_named_in_the_title(capsys) -> None:  # noqa: ANN001
+    wide = "a name wider than the table's title"
+    globex = "Globex Corporation"
+    sink.TableSink().rows(GROUPED, [(1, globex, wide), (2, globex, "b")], fixed=("Group",))
+    shown = lines(capsys.readouterr().out)
+    assert shown[0] == "Things · Globex Corporation"
+    assert shown[2].replace("┃", " ").split() == ["ID", "Name"]
+
+
+def test_a_fixed_column_that_still_differs_stays(capsys) -> None:  # noqa: ANN001
+    # An account name on two platforms: --account does not fix the platform then
+    sink.TableSink().rows(GROUPED, [(1, "Acme Voice", "a"), (2, "Blue Sky", "b")],
+                          fixed=("Group",))  # fmt: skip
+    shown = lines(capsys.readouterr().out)
+    assert shown[0] == "Things"
+    assert shown[2].replace("┃", " ").split() == ["ID", "Group", "Name"]
+
+
+def test_json_and_csv_keep_a_fixed_column(capsys) -> None:  # noqa: ANN001
+    view = replace(GROUPED, csv_header=("id", "group"), csv_row=lambda r: r[:2],
+                   to_json=lambda r: {"id": r[0], "group": r[1]})  # fmt: skip
+    sink.JsonSink().rows(view, [(1, "g", "a")], fixed=("Group",))
+    assert json.loads(capsys.readouterr().out) == [{"id": 1, "group": "g"}]
+    sink.CsvSink().rows(view, [(1, "g", "a")], fixed=("Group",))
+    assert capsys.readouterr().out == "id,group\n1,g\n"
+
+
+@pytest.mark.parametrize("columns", [34, 40, 60, 80])
+def test_a_narrow_table_wraps_text_between_words_and_keeps_no_wrap_cells_whole(
+    capsys,
+    monkeypatch,
+    columns: int,  # noqa: ANN001
+) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    rows = [(1, "80:5e:c0:00:00:99", "Globex Corporation HQ Floor 2 and the warehouse beside it"),
+            (2, "2026-11-20 09:30", "Initech")]  # fmt: skip
+    view = sink.View(columns=(
+        sink.Column("ID", lambda r: f"#{r[0]}", no_wrap=True),
+        sink.Column("Identifier", lambda r: r[1], no_wrap=True),
+        sink.Column("Account", lambda r: r[2])))  # fmt: skip
+    sink.TableSink().rows(view, rows)
+    shown = capsys.readouterr().out.splitlines()
+    assert max(map(len, shown)) <= columns
+    for token in ("80:5e:c0:00:00:99", "2026-11-20 09:30", "Globex", "Corporation", "warehouse"):
+        assert any(token in line for line in shown), (token, shown)

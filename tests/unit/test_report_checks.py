@@ -3,6 +3,8 @@ and which state the thresholds give."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from hwctl.domain.monitoring import (
@@ -11,6 +13,7 @@ from hwctl.domain.monitoring import (
     evaluate,
     format_age,
     parse_duration,
+    parse_range,
 )
 
 
@@ -83,3 +86,77 @@ def test_the_cli_exits_unknown_with_the_same_code_without_importing_the_rules() 
     from hwctl.cli.report import UNKNOWN
 
     assert UNKNOWN == CheckState.UNKNOWN
+
+
+# -- Monitoring Plugins ranges for the count thresholds ------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "alerting", "quiet"),
+    [
+        ("5", [-1, 6, 100], [0, 3, 5]),  # N is 0:N: alert above N (and below 0)
+        ("10:", [0, 9], [10, 11, 10**9]),  # N: alerts below N
+        ("~:5", [6, 100], [-100, 0, 5]),  # no lower end
+        ("10:20", [9, 21], [10, 15, 20]),  # outside, the ends included in the range
+        ("@10:20", [10, 15, 20], [9, 21]),  # @ alerts inside
+        ("@5", [0, 5], [-1, 6]),
+        ("2.5", [3], [2]),
+        ("~:", [], [-(10**9), 0, 10**9]),
+    ],
+)
+def test_a_range_alerts_as_the_monitoring_plugins_guidelines_say(
+    text: str, alerting: list[int], quiet: list[int]
+) -> None:
+    limit = parse_range(text)
+    assert limit.text == text
+    assert [v for v in alerting + quiet if limit.alerts(v)] == alerting
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("", "is not a threshold (use N, N:, ~:N, N:M or @N:M)"),
+        ("abc", "is not a threshold"),
+        ("@", "is not a threshold"),
+        ("~", "is not a threshold"),
+        ("5:2", "its start is above its end"),
+        ("-1", "N means 0:N, so N cannot be negative"),
+        ("1e3", "is not a threshold"),
+        ("nan", "is not a threshold"),
+        ("5::6", "is not a threshold"),
+    ],
+)
+def test_a_threshold_that_is_not_a_range_is_refused(text: str, says: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(says)):
+        parse_range(text)
+
+
+@pytest.mark.parametrize(
+    ("pending", "warn", "crit", "state"),
+    [
+        (4, "10:", "2:", CheckState.WARNING),
+        (1, "10:", "2:", CheckState.CRITICAL),
+        (4, "@3:5", None, CheckState.WARNING),
+        (4, "1:10", "@4", CheckState.CRITICAL),
+        (4, "~:4", "~:9", CheckState.OK),
+    ],
+)
+def test_ranges_give_the_state(
+    pending: int, warn: str, crit: str | None, state: CheckState
+) -> None:
+    limits = Thresholds(parse_range(warn), None if crit is None else parse_range(crit))
+    assert evaluate(pending, 100, limits) is state
+
+
+def test_crit_below_warn_is_refused_only_for_plain_numbers() -> None:
+    def problem(warn: str, crit: str) -> str | None:
+        return Thresholds(parse_range(warn), parse_range(crit)).problem()
+
+    assert problem("5", "3") == "--crit 3 is below --warn 5"
+    assert problem("5", "5") is None
+    assert problem("3", "5") is None
+    assert problem("10:20", "3") is None  # ranges are taken as given
+    assert problem("5", "~:3") is None
+    assert problem("@5", "3") is None
+    assert Thresholds(warn_age=3600, crit_age=60).problem() == (
+        "--crit-age (60s) is below --warn-age (3600s)"
+    )
+    assert Thresholds(warn_age=60, crit_age=3600).problem() is None
