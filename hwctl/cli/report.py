@@ -19,16 +19,12 @@ from contextlib import contextmanager
 from typing import Annotated, Any, NoReturn
 
 import typer
+from typer._click.exceptions import UsageError as ClickUsageError  # every allowed Typer has it
 from typer.core import TyperCommand
 
 from hwctl.cli import render
 from hwctl.cli.options import state
 from hwctl.domain.monitoring import Range  # stdlib only: cheap for --help and TAB
-
-try:  # Typer 0.26+ carries its own Click
-    from typer._click.exceptions import UsageError as ClickUsageError
-except ImportError:  # pragma: no cover - older Typer on real Click
-    from click.exceptions import UsageError as ClickUsageError  # type: ignore[no-redef]
 
 CHECK_OPTIONS = ("--warn", "--crit", "--warn-age", "--crit-age", "-w", "-c")
 _SHORT_CHECK = frozenset("wc")  # -w, -c, also in a cluster such as -qw5
