@@ -12,6 +12,7 @@ from hwctl.app import audit
 from hwctl.app.context import Context, authorise
 from hwctl.app.views import ImportSummary
 from hwctl.domain.access import Use
+from hwctl.domain.fulfilment import takes_location
 from hwctl.domain.identifiers import (
     Ipei,
     Mac,
@@ -257,7 +258,7 @@ def _upsert_device(
             raise InvalidInput(f"{where}: unknown user {d.user!r} on this account")
         user_id = users[d.user].id
     if d.location is not None:
-        if item.kind == "dect_handset":
+        if not takes_location(item.kind):
             raise InvalidInput(f"{where}: handsets have no location")
         if d.location not in locations:
             raise InvalidInput(f"{where}: unknown location {d.location!r} on this account")

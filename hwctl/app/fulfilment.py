@@ -469,7 +469,7 @@ def _write(
                     mac=up.key if row.kind != "dect_handset" else None,
                     ipei=up.key if row.kind == "dect_handset" else None,
                     user_id=row.user_id,
-                    location_id=row.location_id if row.kind != "dect_handset" else None,
+                    location_id=row.location_id if rules.takes_location(row.kind) else None,
                     base_id=base_id,
                     order_id=order.id,
                     order_unit_id=row.unit_id,
@@ -484,7 +484,7 @@ def _write(
                 device.catalog_item_id = row.item_id
                 if row.user_id is not None:
                     device.user_id = row.user_id
-                if row.location_id is not None and row.kind != "dect_handset":
+                if row.location_id is not None and rules.takes_location(row.kind):
                     device.location_id = row.location_id
                 if base_id is not None:
                     device.base_id = base_id

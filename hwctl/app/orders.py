@@ -37,6 +37,7 @@ from hwctl.app.resources import NewLine, NewUnit, new_order_resource
 from hwctl.app.views import LineView, OrderDetail, OrderPage, OrderView, Outcome, iso
 from hwctl.domain import status as lifecycle
 from hwctl.domain.access import Use
+from hwctl.domain.fulfilment import takes_location
 from hwctl.domain.order_edit import (
     DroppedUnit,
     Edit,
@@ -242,6 +243,12 @@ def insert_order(
                     )
                 user, user_id = intent.user, users[intent.user]
             if intent is not None and intent.location is not None:
+                if not takes_location(entry.kind):
+                    raise InvalidInput(
+                        f"{at}.units[{seq - 1}].location: {entry.sku} is a DECT handset, and "
+                        "handsets have no location (give the location on its base)",
+                        field=f"items[{n}].units[{seq - 1}].location",
+                    )
                 if intent.location not in locations:
                     raise InvalidInput(
                         f"{at}: unknown location {intent.location!r} on {o.account!r}",

@@ -46,6 +46,14 @@ DEVICE_WITH_ARTICLE = {
 DEVICE_KINDS = ("deskphone", "dect_base", "dect_handset")
 
 
+def takes_location(kind: str) -> bool:
+    """Whether a device of this kind is placed at one of the account's locations: desk phones
+    and DECT bases are; a DECT handset never is (it goes where its user goes). Intake refuses a
+    handset's location (an order's unit intent, an imported device); an order stored before
+    that rule keeps its intent, and fulfilment leaves it off the device."""
+    return kind != "dect_handset"
+
+
 @dataclass(frozen=True)
 class Slot:
     """One unit of the order as fulfilment sees it."""
@@ -292,7 +300,7 @@ def _unit(
         key=key,
         shown=display or (_display_key(key, slot.wants) if key else ""),
         user=slot.user,
-        location=None if slot.kind == "dect_handset" else slot.location,
+        location=slot.location if takes_location(slot.kind) else None,
         base_unit=None,
         device_id=device_id,
         warnings=warnings,

@@ -235,6 +235,13 @@ def test_a_refused_order_creates_no_account_user_or_location(api: Api) -> None:
             "items[0].units[0].user",
         ),
         (order_with(items=[line(units=[{"location": "Moon"}])]), "items[0].units[0].location"),
+        # a DECT handset has no location, even one of the account's
+        (
+            order_with(
+                items=[line(), line(sku="W73H", quantity=2, units=[{}, {"location": "Warehouse"}])]
+            ),
+            "items[1].units[1].location",
+        ),
         # the account's own location named as a user, and its user as a location
         (order_with(items=[line(units=[{"user": "Warehouse"}])]), "items[0].units[0].user"),
         (

@@ -106,6 +106,15 @@ def test_submit_from_a_file_says_what_was_stored(seeded, cli, tmp_path):
             json.dumps([order_doc(), order_doc(items=[{"sku": "T54W", "quantity": 0}])]),
             "order 2: items[0].quantity",
         ),
+        (
+            json.dumps(
+                order_doc(
+                    items=[{"sku": "W73H", "quantity": 1, "units": [{"location": "Warehouse"}]}]
+                )
+            ),  # fmt: skip
+            "hwctl: error: <stdin>: items[0].units[0].location: W73H is a DECT handset, and "
+            "handsets have no location (give the location on its base)",
+        ),
     ],
 )
 def test_bad_orders_are_one_line_exit_1_and_nothing_is_stored(seeded, cli, data, message):

@@ -76,10 +76,24 @@ def test_a_submitted_order_is_pending_with_units_numbered_across_lines_in_line_o
     ]
 
 
-@sqlite_only
-def test_a_location_intent_on_a_handset_is_accepted_and_shown(seeded):
-    (view,) = submit(seeded, order_doc(items=[{"sku": "W73H", "quantity": 1, "units": [ANN]}]))
-    assert units_of(seeded, view.id) == [(1, 1, "W73H", "ann@globex.example", "HQ Floor 2")]
+def test_a_location_intent_on_a_handset_is_refused_naming_the_field_and_nothing_is_stored(seeded):
+    before = order_rows(seeded)
+    items = [{"sku": "T54W", "quantity": 1, "units": [ANN]},
+             {"sku": "W73H", "quantity": 2, "units": [{}, ANN]}]  # fmt: skip
+    with pytest.raises(InvalidInput) as refused:
+        submit(seeded, order_doc(items=items))
+    assert refused.value.message == (
+        "orders.json: items[1].units[1].location: W73H is a DECT handset, and handsets have no "
+        "location (give the location on its base)"
+    )
+    assert refused.value.fields["field"] == "items[1].units[1].location"
+    assert order_rows(seeded) == before
+
+
+def test_a_user_intent_on_a_handset_is_still_taken(seeded):
+    unit = {"user": "ann@globex.example"}
+    (view,) = submit(seeded, order_doc(items=[{"sku": "W73H", "quantity": 1, "units": [unit]}]))
+    assert units_of(seeded, view.id) == [(1, 1, "W73H", "ann@globex.example", None)]
 
 
 @sqlite_only
