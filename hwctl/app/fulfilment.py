@@ -8,7 +8,8 @@ two admins fulfilling one order serialise: the second sees it fulfilled and gets
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,18 +18,17 @@ from sqlmodel import Session, col, select
 
 from hwctl.app import audit, events
 from hwctl.app.context import Context, authorise
-from hwctl.app.orders import _guard_status
+from hwctl.app.orders import _guard_status, refused
 from hwctl.app.queries import UnitRow, ipui_of, order_views, unit_rows, unit_views
-from hwctl.app.views import OrderView, UnitView
+from hwctl.app.views import OrderView, UnitView, iso
 from hwctl.domain import fulfilment as rules
 from hwctl.domain import placement
-from hwctl.domain import status as lifecycle
 from hwctl.domain.access import Use
 from hwctl.domain.fulfilment import Answer, Plan, Registered, Slot, UnitPlan
 from hwctl.domain.identifiers import Ipei, Mac, normalise, phone_vendor
 from hwctl.domain.shipment import ShipmentRow
 from hwctl.domain.status import Action, OrderStatus
-from hwctl.errors import Conflict, InvalidTransition
+from hwctl.errors import Conflict
 from hwctl.io.vendors import registered_org
 from hwctl.store.models import CatalogAlias, CatalogItem, Device, HardwareOrder
 from hwctl.vocabulary import AuditAction, DeviceKind, EventType
@@ -123,8 +123,28 @@ def vendor_of(key: str) -> str | None:
 
 
 def _check_state(order: HardwareOrder) -> None:
+    """An approved order is fulfilled, a fulfilled one retried; any other is refused, naming
+    who decided it and when (a rejection, a cancellation)."""
     if order.status not in (OrderStatus.APPROVED, OrderStatus.FULFILLED):
-        raise InvalidTransition(lifecycle.refusal(order.id, Action.FULFILL, order.status))
+        raise refused(order, Action.FULFILL)
+
+
+@contextmanager
+def _naming_the_fulfilment(order: HardwareOrder) -> Iterator[None]:
+    """A Conflict planning a fulfilled order again (other identifiers than its devices') says
+    so, with who fulfilled it and when as fields (`order 7 is fulfilled: unit 2 (T54W) already
+    has the device …`; the CLI adds `(by dana at …)` after the status)."""
+    try:
+        yield
+    except Conflict as e:
+        if order.status != OrderStatus.FULFILLED:
+            raise
+        raise Conflict(
+            f"order {order.id} is fulfilled: {e.message}",
+            **{**e.fields, "order": order.id, "status": OrderStatus.FULFILLED.value},
+            by=order.fulfilled_by,
+            at=iso(order.fulfilled_at),
+        ) from None
 
 
 def _catalog(session: Session, units: list[UnitRow]) -> dict[int, tuple[tuple[str, ...], str]]:
@@ -264,15 +284,16 @@ def _plan(
                     col(Device.id).not_in(given),
                 )
             ).one()
-    return rules.build_plan(
-        order.id,
-        slots,
-        parsed,
-        registered,
-        base_already_paired=already,
-        partial=partial,
-        org_of=registered_org,
-    )
+    with _naming_the_fulfilment(order):
+        return rules.build_plan(
+            order.id,
+            slots,
+            parsed,
+            registered,
+            base_already_paired=already,
+            partial=partial,
+            org_of=registered_org,
+        )
 
 
 def plan(
@@ -310,7 +331,8 @@ def check_answers(
         slots = [s for s in _slots(session, units) if s.number in answers]
         parsed = rules.parse_all(slots, answers, progress)
         registered = _registered(session, order, parsed, units)
-        rules.build_plan(order_id, slots, parsed, registered)
+        with _naming_the_fulfilment(order):
+            rules.build_plan(order_id, slots, parsed, registered)
         return parsed
 
 
@@ -385,7 +407,9 @@ def fulfil(
                 )
             _write(ctx, session, order, the_plan, units, progress)
             if the_plan.complete:
-                _guard_status(session, order_id, Action.FULFILL, {"fulfilled_at": ctx.now()})
+                now = ctx.now().replace(microsecond=0)
+                values = {"fulfilled_at": now, "fulfilled_by": ctx.actor}
+                _guard_status(session, order_id, Action.FULFILL, values)
             details = {
                 "created": the_plan.count("create"),
                 "linked": the_plan.count("link"),

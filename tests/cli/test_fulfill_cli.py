@@ -168,11 +168,15 @@ def test_fulfilling_an_order_that_is_not_approved_fails_whatever_the_options(see
     ]
     for status in ("pending", "rejected", "cancelled"):
         oid = make_order(seeded, status=status, items=[{"sku": "T54W", "quantity": 1}])
+        shown = cli.json("show", str(oid), "--format", "json")
+        # who decided and when, as every refusal names them (a pending order: nobody yet)
+        by = f" (by {shown['decided_by']} at {shown['decided_at']})" if shown["decided_by"] else ""
+        assert bool(by) == (status != "pending")
         for options in option_sets:
             result = cli("fulfill", str(oid), *options, input=b"what,ever\n1,2\n")
             assert result.exit_code == 1, (status, options, result.stderr)
             assert one_error_line(result) == (
-                f"order {oid} is {status}, only approved orders can be fulfilled"
+                f"order {oid} is {status}{by}, only approved orders can be fulfilled"
             )
             assert result.stdout == ""
     assert len(devices_json(cli)) == 1
@@ -199,7 +203,9 @@ def test_a_retry_with_other_identifiers_is_a_conflict(seeded, cli) -> None:  # n
     other = SHIPPED.replace("0015.6500.0002", "0015.6500.0099")
     result = cli("fulfill", str(oid), "--csv", "-", "--yes", input=other.encode())
     assert result.exit_code == 1
+    done = cli.json("show", str(oid), "--format", "json")
     assert one_error_line(result) == (
+        f"order {oid} is fulfilled (by {done['fulfilled_by']} at {done['fulfilled_at']}): "
         "unit 2 (T54W) already has the device 00:15:65:00:00:02; 00:15:65:00:00:99 differs"
     )
     assert devices_json(cli) == before
