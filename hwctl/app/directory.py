@@ -267,7 +267,15 @@ def _upsert_device(
     device = session.exec(select(Device).where(column == key)).first()
     if device is not None:
         if device.account_id != account.id:
-            raise Conflict(f"{where}: {_shown(ident)} is already registered on another account")
+            owner = session.exec(
+                select(Account.name, Platform.name)
+                .join(Platform, col(Platform.id) == Account.platform_id)
+                .where(Account.id == device.account_id)
+            ).one()
+            raise Conflict(
+                f"{where}: {_shown(ident)} is already registered on another account: "
+                f"{owner[0]!r} of {owner[1]!r}"
+            )
         changed = False
         for attr, value in (("user_id", user_id), ("location_id", location_id)):
             if value is not None and getattr(device, attr) != value:

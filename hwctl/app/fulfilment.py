@@ -30,7 +30,14 @@ from hwctl.domain.shipment import ShipmentRow
 from hwctl.domain.status import Action, OrderStatus
 from hwctl.errors import Conflict
 from hwctl.io.vendors import registered_org
-from hwctl.store.models import CatalogAlias, CatalogItem, Device, HardwareOrder
+from hwctl.store.models import (
+    Account,
+    CatalogAlias,
+    CatalogItem,
+    Device,
+    HardwareOrder,
+    Platform,
+)
 from hwctl.vocabulary import AuditAction, DeviceKind, EventType
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -227,11 +234,14 @@ def _registered(
     if not macs and not ipeis:
         return {}
     devices = session.exec(
-        select(Device).where(or_(col(Device.mac).in_(macs), col(Device.ipei).in_(ipeis)))
+        select(Device, Account.name, Platform.name)
+        .join(Account, col(Account.id) == Device.account_id)
+        .join(Platform, col(Platform.id) == Account.platform_id)
+        .where(or_(col(Device.mac).in_(macs), col(Device.ipei).in_(ipeis)))
     ).all()
     numbers = {u.unit_id: u.number for u in units}
     out: dict[str, Registered] = {}
-    for d in devices:
+    for d, account, platform in devices:
         bound_elsewhere = None
         if d.order_unit_id is not None and d.order_unit_id not in numbers:
             bound_elsewhere = f"order {d.order_id}" if d.order_id else "another order"
@@ -243,8 +253,14 @@ def _registered(
             unit_number=numbers.get(d.order_unit_id) if d.order_unit_id else None,
             bound_elsewhere=bound_elsewhere,
             base_id=d.base_id,
+            account=account_named(account, platform),
         )
     return out
+
+
+def account_named(account: str, platform: str) -> str:
+    """An account as a refusal names it for a super-admin: `'Initech' of 'Acme Voice'`."""
+    return f"{account!r} of {platform!r}"
 
 
 def _plan(

@@ -103,6 +103,7 @@ class Registered:
     unit_number: int | None  # the unit of *this* order it belongs to, if any
     bound_elsewhere: str | None  # e.g. "order 5 unit 2" when bound to another order's unit
     base_id: int | None = None
+    account: str | None = None  # the account it is registered on, `'Initech' of 'Acme Voice'`
 
 
 @dataclass(frozen=True)
@@ -249,7 +250,8 @@ def build_plan(
         else:
             what = f"{KIND_LABEL[slot.wants]} {ident.display}"
             if not known.same_account:
-                raise Conflict(f"{slot.label}: {what} is registered on another account")
+                elsewhere = f": {known.account}" if known.account else ""
+                raise Conflict(f"{slot.label}: {what} is registered on another account{elsewhere}")
             if known.bound_elsewhere:
                 raise Conflict(
                     f"{slot.label}: {what} is already the device of {known.bound_elsewhere}"

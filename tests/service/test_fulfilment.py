@@ -181,7 +181,8 @@ def test_an_identifier_on_another_account_is_refused_and_nothing_is_written(seed
     with pytest.raises(Conflict) as caught:
         fulfil(seeded, oid, {1: "001565000001", 2: "80:5e:c0:00:00:99"})
     assert str(caught.value) == (
-        "unit 2 (T54W): MAC 80:5e:c0:00:00:99 is registered on another account"
+        "unit 2 (T54W): MAC 80:5e:c0:00:00:99 is registered on another account: "
+        "'Globex Corporation' of 'Acme Voice'"
     )
     assert_nothing_written(seeded, oid, before)
 
@@ -438,7 +439,8 @@ def test_checking_partial_answers_validates_only_the_units_given(seeded) -> None
         (
             {2: "80:5E:C0:00:00:99"},
             Conflict,
-            "unit 2 (T54W): MAC 80:5e:c0:00:00:99 is registered on another account",
+            "unit 2 (T54W): MAC 80:5e:c0:00:00:99 is registered on another account: "
+            "'Globex Corporation' of 'Acme Voice'",
         ),
         ({9: "001565000001"}, InvalidInput, "the order has no unit 9"),
     ],
