@@ -12,6 +12,7 @@ from hwctl.app import audit
 from hwctl.app.context import Context, authorise
 from hwctl.app.views import ImportSummary
 from hwctl.domain.access import Use
+from hwctl.domain.fulfilment import takes_location
 from hwctl.domain.identifiers import (
     Ipei,
     Mac,
@@ -257,7 +258,7 @@ def _upsert_device(
             raise InvalidInput(f"{where}: unknown user {d.user!r} on this account")
         user_id = users[d.user].id
     if d.location is not None:
-        if item.kind == "dect_handset":
+        if not takes_location(item.kind):
             raise InvalidInput(f"{where}: handsets have no location")
         if d.location not in locations:
             raise InvalidInput(f"{where}: unknown location {d.location!r} on this account")
@@ -266,7 +267,15 @@ def _upsert_device(
     device = session.exec(select(Device).where(column == key)).first()
     if device is not None:
         if device.account_id != account.id:
-            raise Conflict(f"{where}: {_shown(ident)} is already registered on another account")
+            owner = session.exec(
+                select(Account.name, Platform.name)
+                .join(Platform, col(Platform.id) == Account.platform_id)
+                .where(Account.id == device.account_id)
+            ).one()
+            raise Conflict(
+                f"{where}: {_shown(ident)} is already registered on another account: "
+                f"{owner[0]!r} of {owner[1]!r}"
+            )
         changed = False
         for attr, value in (("user_id", user_id), ("location_id", location_id)):
             if value is not None and getattr(device, attr) != value:

@@ -8,7 +8,8 @@ two admins fulfilling one order serialise: the second sees it fulfilled and gets
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,20 +18,26 @@ from sqlmodel import Session, col, select
 
 from hwctl.app import audit, events
 from hwctl.app.context import Context, authorise
-from hwctl.app.orders import _guard_status
+from hwctl.app.orders import _guard_status, refused
 from hwctl.app.queries import UnitRow, ipui_of, order_views, unit_rows, unit_views
-from hwctl.app.views import OrderView, UnitView
+from hwctl.app.views import OrderView, UnitView, iso
 from hwctl.domain import fulfilment as rules
 from hwctl.domain import placement
-from hwctl.domain import status as lifecycle
 from hwctl.domain.access import Use
 from hwctl.domain.fulfilment import Answer, Plan, Registered, Slot, UnitPlan
 from hwctl.domain.identifiers import Ipei, Mac, normalise, phone_vendor
 from hwctl.domain.shipment import ShipmentRow
 from hwctl.domain.status import Action, OrderStatus
-from hwctl.errors import Conflict, InvalidTransition
+from hwctl.errors import Conflict
 from hwctl.io.vendors import registered_org
-from hwctl.store.models import CatalogAlias, CatalogItem, Device, HardwareOrder
+from hwctl.store.models import (
+    Account,
+    CatalogAlias,
+    CatalogItem,
+    Device,
+    HardwareOrder,
+    Platform,
+)
 from hwctl.vocabulary import AuditAction, DeviceKind, EventType
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -123,8 +130,28 @@ def vendor_of(key: str) -> str | None:
 
 
 def _check_state(order: HardwareOrder) -> None:
+    """An approved order is fulfilled, a fulfilled one retried; any other is refused, naming
+    who decided it and when (a rejection, a cancellation)."""
     if order.status not in (OrderStatus.APPROVED, OrderStatus.FULFILLED):
-        raise InvalidTransition(lifecycle.refusal(order.id, Action.FULFILL, order.status))
+        raise refused(order, Action.FULFILL)
+
+
+@contextmanager
+def _naming_the_fulfilment(order: HardwareOrder) -> Iterator[None]:
+    """A Conflict planning a fulfilled order again (other identifiers than its devices') says
+    so, with who fulfilled it and when as fields (`order 7 is fulfilled: unit 2 (T54W) already
+    has the device …`; the CLI adds `(by dana at …)` after the status)."""
+    try:
+        yield
+    except Conflict as e:
+        if order.status != OrderStatus.FULFILLED:
+            raise
+        raise Conflict(
+            f"order {order.id} is fulfilled: {e.message}",
+            **{**e.fields, "order": order.id, "status": OrderStatus.FULFILLED.value},
+            by=order.fulfilled_by,
+            at=iso(order.fulfilled_at),
+        ) from None
 
 
 def _catalog(session: Session, units: list[UnitRow]) -> dict[int, tuple[tuple[str, ...], str]]:
@@ -207,11 +234,14 @@ def _registered(
     if not macs and not ipeis:
         return {}
     devices = session.exec(
-        select(Device).where(or_(col(Device.mac).in_(macs), col(Device.ipei).in_(ipeis)))
+        select(Device, Account.name, Platform.name)
+        .join(Account, col(Account.id) == Device.account_id)
+        .join(Platform, col(Platform.id) == Account.platform_id)
+        .where(or_(col(Device.mac).in_(macs), col(Device.ipei).in_(ipeis)))
     ).all()
     numbers = {u.unit_id: u.number for u in units}
     out: dict[str, Registered] = {}
-    for d in devices:
+    for d, account, platform in devices:
         bound_elsewhere = None
         if d.order_unit_id is not None and d.order_unit_id not in numbers:
             bound_elsewhere = f"order {d.order_id}" if d.order_id else "another order"
@@ -223,8 +253,14 @@ def _registered(
             unit_number=numbers.get(d.order_unit_id) if d.order_unit_id else None,
             bound_elsewhere=bound_elsewhere,
             base_id=d.base_id,
+            account=account_named(account, platform),
         )
     return out
+
+
+def account_named(account: str, platform: str) -> str:
+    """An account as a refusal names it for a super-admin: `'Initech' of 'Acme Voice'`."""
+    return f"{account!r} of {platform!r}"
 
 
 def _plan(
@@ -264,15 +300,16 @@ def _plan(
                     col(Device.id).not_in(given),
                 )
             ).one()
-    return rules.build_plan(
-        order.id,
-        slots,
-        parsed,
-        registered,
-        base_already_paired=already,
-        partial=partial,
-        org_of=registered_org,
-    )
+    with _naming_the_fulfilment(order):
+        return rules.build_plan(
+            order.id,
+            slots,
+            parsed,
+            registered,
+            base_already_paired=already,
+            partial=partial,
+            org_of=registered_org,
+        )
 
 
 def plan(
@@ -310,7 +347,8 @@ def check_answers(
         slots = [s for s in _slots(session, units) if s.number in answers]
         parsed = rules.parse_all(slots, answers, progress)
         registered = _registered(session, order, parsed, units)
-        rules.build_plan(order_id, slots, parsed, registered)
+        with _naming_the_fulfilment(order):
+            rules.build_plan(order_id, slots, parsed, registered)
         return parsed
 
 
@@ -385,7 +423,9 @@ def fulfil(
                 )
             _write(ctx, session, order, the_plan, units, progress)
             if the_plan.complete:
-                _guard_status(session, order_id, Action.FULFILL, {"fulfilled_at": ctx.now()})
+                now = ctx.now().replace(microsecond=0)
+                values = {"fulfilled_at": now, "fulfilled_by": ctx.actor}
+                _guard_status(session, order_id, Action.FULFILL, values)
             details = {
                 "created": the_plan.count("create"),
                 "linked": the_plan.count("link"),
@@ -469,7 +509,7 @@ def _write(
                     mac=up.key if row.kind != "dect_handset" else None,
                     ipei=up.key if row.kind == "dect_handset" else None,
                     user_id=row.user_id,
-                    location_id=row.location_id if row.kind != "dect_handset" else None,
+                    location_id=row.location_id if rules.takes_location(row.kind) else None,
                     base_id=base_id,
                     order_id=order.id,
                     order_unit_id=row.unit_id,
@@ -484,7 +524,7 @@ def _write(
                 device.catalog_item_id = row.item_id
                 if row.user_id is not None:
                     device.user_id = row.user_id
-                if row.location_id is not None and row.kind != "dect_handset":
+                if row.location_id is not None and rules.takes_location(row.kind):
                     device.location_id = row.location_id
                 if base_id is not None:
                     device.base_id = base_id

@@ -37,6 +37,7 @@ from hwctl.app.resources import NewLine, NewUnit, new_order_resource
 from hwctl.app.views import LineView, OrderDetail, OrderPage, OrderView, Outcome, iso
 from hwctl.domain import status as lifecycle
 from hwctl.domain.access import Use
+from hwctl.domain.fulfilment import takes_location
 from hwctl.domain.order_edit import (
     DroppedUnit,
     Edit,
@@ -242,6 +243,12 @@ def insert_order(
                     )
                 user, user_id = intent.user, users[intent.user]
             if intent is not None and intent.location is not None:
+                if not takes_location(entry.kind):
+                    raise InvalidInput(
+                        f"{at}.units[{seq - 1}].location: {entry.sku} is a DECT handset, and "
+                        "handsets have no location (give the location on its base)",
+                        field=f"items[{n}].units[{seq - 1}].location",
+                    )
                 if intent.location not in locations:
                     raise InvalidInput(
                         f"{at}: unknown location {intent.location!r} on {o.account!r}",
@@ -411,7 +418,8 @@ def _line_states(session: Session, order_id: int) -> list[LineState]:
 
 
 def _plan(session: Session, order: HardwareOrder, edits: Sequence[Edit]) -> EditPlan:
-    lifecycle.check_transition(order.id, Action.EDIT, order.status, _decided(order))
+    if not lifecycle.can(Action.EDIT, order.status):
+        raise refused(order, Action.EDIT)
     catalog = set(
         session.exec(
             select(CatalogItem.sku).where(CatalogItem.platform_id == order.platform_id)
@@ -597,23 +605,26 @@ def _guard_status(
     )
     if result.rowcount != 1:
         current = session.exec(
-            select(HardwareOrder.status, HardwareOrder.decided_by, HardwareOrder.decided_at).where(
-                HardwareOrder.id == order_id
-            )
+            select(HardwareOrder)
+            .where(HardwareOrder.id == order_id)
+            .execution_options(populate_existing=True)  # as stored now, not as loaded before
         ).first()
         if current is None:
             raise NotFound(f"order {order_id} does not exist", order=order_id)
-        status, by, at = current
-        raise lifecycle.invalid_transition(order_id, action, status, _decided_text(by, at))
+        raise refused(current, action)
 
 
-def _decided_text(by: str | None, at: datetime | None) -> str | None:
-    """`by dana at 2026-12-02T06:30:00Z`: who made the order's last decision, and when."""
-    return f"by {by} at {iso(at)}" if by and at else None
-
-
-def _decided(order: HardwareOrder) -> str | None:
-    return _decided_text(order.decided_by, order.decided_at)
+def refused(order: HardwareOrder, action: Action) -> InvalidTransition:
+    """`action` refused in the order's state, with who brought it there and when (`by`, `at`):
+    the fulfilment's actor and time for a fulfilled order, the last decision's otherwise (none
+    for a pending order). Its message names neither (a platform may read it); the CLI adds
+    them."""
+    by, at = order.decided_by, order.decided_at
+    if order.status == OrderStatus.FULFILLED:
+        by, at = order.fulfilled_by, order.fulfilled_at
+    elif order.status == OrderStatus.PENDING:
+        by = at = None
+    return lifecycle.invalid_transition(order.id or 0, action, order.status, by, iso(at))
 
 
 def preflight(ctx: Context, order_ids: Sequence[int], action: Action) -> dict[int, str]:
@@ -696,7 +707,7 @@ def _decide_one(
             )
             events.emit(session, ctx, order_id, _EVENT[action])
     except (NotFound, InvalidTransition) as e:
-        return Outcome(order_id, False, e.message)
+        return Outcome(order_id, False, e.message, error=e)
     return Outcome(
         order_id,
         True,

@@ -110,6 +110,8 @@ def order_views(session: Session, orders: Iterable[HardwareOrder]) -> list[Order
             rejection_code=o.rejection_code,
             decided_by=o.decided_by,
             decided_at=o.decided_at,
+            fulfilled_by=o.fulfilled_by,
+            fulfilled_at=o.fulfilled_at,
             units_done=progress.get(o.id or 0, (0, 0))[0],
             units_total=progress.get(o.id or 0, (0, 0))[1],
         )

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from hwctl.errors import HwctlError
+
 
 def iso(value: datetime | None) -> str | None:
     """UTC, seconds precision, `Z` suffix: `2026-11-20T09:30:00Z`."""
@@ -137,6 +139,8 @@ class OrderView:
     rejection_code: str | None = (
         None  # why, from a short list (RejectionCode); None unless rejected
     )
+    fulfilled_by: str | None = None  # who gave the last unit its device
+    fulfilled_at: datetime | None = None  # and when (the order became fulfilled)
 
     @property
     def partly_fulfilled(self) -> bool:
@@ -155,6 +159,8 @@ class OrderView:
             "rejection_code": self.rejection_code,
             "decided_by": self.decided_by,
             "decided_at": iso(self.decided_at),
+            "fulfilled_by": self.fulfilled_by,
+            "fulfilled_at": iso(self.fulfilled_at),
             "units_done": self.units_done,
             "units_total": self.units_total,
             "note": self.note,
@@ -191,9 +197,10 @@ class Outcome:
 
     order: int
     ok: bool
-    message: str
+    message: str  # a refusal's message: the status and the act, no names
     status: str | None = None
     warnings: tuple[str, ...] = ()
+    error: HwctlError | None = None  # the refusal, for a door to word (who decided, and when)
 
 
 @dataclass(frozen=True)

@@ -170,7 +170,7 @@ def _decide(ctx: typer.Context, raw: list[str], action_name: str, question: str,
             *, reason: str | None = None, note: str | None = None,
             code: str | None = None) -> None:  # fmt: skip
     from hwctl.app import orders
-    from hwctl.cli import prompts
+    from hwctl.cli import prompts, words
     from hwctl.domain.status import Action
 
     ids = list(dict.fromkeys(parse_order_id(v) for v in raw))  # `cancel 2 2` decides 2 once
@@ -189,7 +189,7 @@ def _decide(ctx: typer.Context, raw: list[str], action_name: str, question: str,
         if o.ok:
             render.result(f"order {o.order}: {o.status}")
         else:
-            render.error(o.message)
+            render.error(words.message(o.error) if o.error else o.message)
     if not all(o.ok for o in outcomes):
         raise typer.Exit(1)
 

@@ -456,6 +456,8 @@ def order_fields(detail: OrderDetail) -> list[tuple[str, object]]:
     ]
     if o.decided_by:
         fields.append(("Decided", f"{date(o.decided_at)} by {o.decided_by}"))
+    if o.fulfilled_by:
+        fields.append(("Fulfilled", f"{date(o.fulfilled_at)} by {o.fulfilled_by}"))
     if detail.note or o.note:
         fields.append(("Note", detail.note or o.note))
     if o.rejection_reason:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from hwctl.errors import (
     ConfirmationNeeded,
+    Conflict,
     HwctlError,
     InvalidInput,
+    InvalidTransition,
     NotAuthorised,
     StoreError,
 )
@@ -52,6 +54,10 @@ def message(err: HwctlError) -> str:
             return f"{err.message}: --reason TEXT (not blank)"
         if fields.get("field") == "limit":
             return f"--{err.message}"
+    if isinstance(err, InvalidTransition | Conflict) and "by" in fields:
+        from hwctl.domain.status import worded
+
+        return worded(err)  # a super-admin reads who brought the order there, and when
     if isinstance(err, ConfirmationNeeded):
         return f"{err.message}: confirm on a terminal or pass --yes"
     if isinstance(err, StoreError) and "store_missing" in fields:

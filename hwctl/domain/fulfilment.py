@@ -46,6 +46,14 @@ DEVICE_WITH_ARTICLE = {
 DEVICE_KINDS = ("deskphone", "dect_base", "dect_handset")
 
 
+def takes_location(kind: str) -> bool:
+    """Whether a device of this kind is placed at one of the account's locations: desk phones
+    and DECT bases are; a DECT handset never is (it goes where its user goes). Intake refuses a
+    handset's location (an order's unit intent, an imported device); an order stored before
+    that rule keeps its intent, and fulfilment leaves it off the device."""
+    return kind != "dect_handset"
+
+
 @dataclass(frozen=True)
 class Slot:
     """One unit of the order as fulfilment sees it."""
@@ -95,6 +103,7 @@ class Registered:
     unit_number: int | None  # the unit of *this* order it belongs to, if any
     bound_elsewhere: str | None  # e.g. "order 5 unit 2" when bound to another order's unit
     base_id: int | None = None
+    account: str | None = None  # the account it is registered on, `'Initech' of 'Acme Voice'`
 
 
 @dataclass(frozen=True)
@@ -241,7 +250,8 @@ def build_plan(
         else:
             what = f"{KIND_LABEL[slot.wants]} {ident.display}"
             if not known.same_account:
-                raise Conflict(f"{slot.label}: {what} is registered on another account")
+                elsewhere = f": {known.account}" if known.account else ""
+                raise Conflict(f"{slot.label}: {what} is registered on another account{elsewhere}")
             if known.bound_elsewhere:
                 raise Conflict(
                     f"{slot.label}: {what} is already the device of {known.bound_elsewhere}"
@@ -292,7 +302,7 @@ def _unit(
         key=key,
         shown=display or (_display_key(key, slot.wants) if key else ""),
         user=slot.user,
-        location=None if slot.kind == "dect_handset" else slot.location,
+        location=slot.location if takes_location(slot.kind) else None,
         base_unit=None,
         device_id=device_id,
         warnings=warnings,

@@ -12,6 +12,7 @@ wrong model, for the wrong user), so placement never guesses between models:
   identifier's kind, and units still without a device); when several could, the MAC's registered
   vendor decides if it matches exactly one of them; otherwise the file is refused, naming the rows
   and the SKUs they could be;
+- an identifier listed twice in the file is refused, naming it and both lines;
 - a retry (or a later parcel) that repeats an identifier a unit already has goes back to that unit;
 - within one SKU, rows fill its units still without a device in unit order, taken in the order of
   their identifiers rather than the file's, so sorting or reshuffling a file never changes where an
@@ -28,12 +29,19 @@ from dataclasses import dataclass, field
 
 from hwctl.domain.fulfilment import (
     DEVICE_WITH_ARTICLE,
+    KIND_LABEL,
     KIND_WITH_ARTICLE,
     Answer,
     Slot,
     key_of,
 )
-from hwctl.domain.identifiers import IdentifierKind, kind_for_device, parse_for_kind, shapes
+from hwctl.domain.identifiers import (
+    IdentifierKind,
+    kind_for_device,
+    normalise,
+    parse_for_kind,
+    shapes,
+)
 from hwctl.domain.shipment import ShipmentRow
 from hwctl.errors import InvalidInput
 
@@ -93,6 +101,26 @@ def _lines(numbers: Sequence[int]) -> str:
     return f"{word} {named}" + (f" and {rest} more" if rest > 0 else "")
 
 
+def refuse_duplicates(rows: Sequence[ShipmentRow], source: str) -> None:
+    """Refuse a file that lists one identifier twice (in any printed form), naming it and its
+    first two lines: `shipped.csv: MAC 80:5e:c0:00:00:99 is listed twice, on lines 2 and 5`.
+    A value is read as its column promises (a MAC or IPEI column), else as whichever kinds it is
+    valid as; one no kind takes is left to the placement to refuse."""
+    seen: dict[tuple[str, str], int] = {}
+    for row in rows:
+        for kind in (row.kind,) if row.kind is not None else ("mac", "ipei"):
+            try:
+                ident = parse_for_kind(row.identifier, kind)
+            except InvalidInput:
+                continue
+            first = seen.setdefault((kind, normalise(ident)), row.line)
+            if first != row.line:
+                raise InvalidInput(
+                    f"{source}: {KIND_LABEL[kind]} {ident.display} is listed twice, on lines "
+                    f"{first} and {row.line}"
+                )
+
+
 def place_rows(
     slots: Sequence[Slot],
     rows: Sequence[ShipmentRow],
@@ -102,6 +130,7 @@ def place_rows(
 ) -> Placement:
     """Put each row on a unit (see the module's rules). Raises InvalidInput, naming the line, for
     a row that cannot be placed; nothing is placed then. Linear in rows and units."""
+    refuse_duplicates(rows, source)
     by_number = {s.number: s for s in slots}
     by_sku: dict[str, list[Slot]] = defaultdict(list)
     for s in slots:

@@ -13,7 +13,7 @@ most MAX_DECISION_TEXT characters.
 
 from __future__ import annotations
 
-from hwctl.errors import InvalidInput, InvalidTransition
+from hwctl.errors import HwctlError, InvalidInput, InvalidTransition
 from hwctl.vocabulary import Action as Action  # re-exported: the lifecycle speaks these
 from hwctl.vocabulary import OrderStatus as OrderStatus
 
@@ -69,25 +69,60 @@ def refusal(
     )
 
 
+def decided_text(by: str | None, at: str | None) -> str | None:
+    """`by dana at 2026-12-02T06:30:00Z`, or None when either is unknown."""
+    return f"by {by} at {at}" if by and at else None
+
+
 def invalid_transition(
-    order_id: int, action: Action, current: OrderStatus | str, decided: str | None = None
+    order_id: int,
+    action: Action,
+    current: OrderStatus | str,
+    by: str | None = None,
+    at: str | None = None,
 ) -> InvalidTransition:
-    """The error for `action` refused from `current`, with its structured fields."""
+    """The error for `action` refused from `current`, with its structured fields. Its message
+    names the status and the act only (it may be shown to a platform); who brought the order to
+    its status and when (`by`, `at`: the decision's, or the fulfilment's for a fulfilled order,
+    at as `2026-12-02T06:30:00Z`) are fields, for a super-admin's door to add (`worded`)."""
     return InvalidTransition(
-        refusal(order_id, action, current, decided),
+        refusal(order_id, action, current),
         order=order_id,
         status=OrderStatus(current).value,
         action=action.value,
+        by=by,
+        at=at,
     )
 
 
+def worded(err: HwctlError) -> str:
+    """A refusal about an order's state as a super-admin reads it: with who brought the order
+    to its status and when after the status, `order 7 is rejected (by dana at
+    2026-12-02T06:30:00Z), only pending orders can be approved`, when the error carries them
+    (fields `order`, `status`, `by`, `at`); its message otherwise."""
+    f = err.fields
+    decided = decided_text(_text(f.get("by")), _text(f.get("at")))
+    head = f"order {f.get('order')} is {f.get('status')}"
+    if decided is None or not err.message.startswith(head):
+        return err.message
+    return f"{head} ({decided}){err.message[len(head) :]}"
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def check_transition(
-    order_id: int, action: Action, current: OrderStatus | str, decided: str | None = None
+    order_id: int,
+    action: Action,
+    current: OrderStatus | str,
+    by: str | None = None,
+    at: str | None = None,
 ) -> OrderStatus:
-    """Return the status `action` leads to from `current`, or raise InvalidTransition (naming
-    who decided and when, given as `decided`)."""
+    """Return the status `action` leads to from `current`, or raise InvalidTransition (with
+    who brought the order to `current` and when, given as `by` and `at`)."""
     if not can(action, current):
-        raise invalid_transition(order_id, action, current, decided)
+        raise invalid_transition(order_id, action, current, by, at)
     return target(action)
 
 

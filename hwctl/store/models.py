@@ -180,6 +180,8 @@ class HardwareOrder(SQLModel, table=True):
     fulfilled_at: datetime | None = Field(
         default=None, sa_column=Column(UTCDateTime(), nullable=True)
     )
+    # Who gave the last unit its device (the fulfilment's actor, as `decided_by` the decision's).
+    fulfilled_by: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
 
 
 class OrderLine(SQLModel, table=True):

@@ -97,6 +97,7 @@ def test_generated_requests_get_no_5xx_and_responses_that_match_the_schema(
 CATALOG = {"T54W": 10, "W70B": 3, "W73H": 10}
 USERS = ["ann@globex.example", "bob@globex.example"]
 LOCATIONS = ["HQ Floor 2", "Warehouse"]
+HANDSETS = {"W73H"}
 
 
 @st.composite
@@ -107,10 +108,10 @@ def valid_orders(draw: st.DrawFn) -> dict[str, Any]:
     items = []
     for sku in skus:
         quantity = draw(st.integers(1, CATALOG[sku]))
-        units = draw(st.lists(
-            st.fixed_dictionaries({}, optional={"user": st.sampled_from(USERS),
-                                                "location": st.sampled_from(LOCATIONS)}),
-            max_size=quantity))  # fmt: skip
+        intents = {"user": st.sampled_from(USERS)}
+        if sku not in HANDSETS:  # a handset has no location
+            intents["location"] = st.sampled_from(LOCATIONS)
+        units = draw(st.lists(st.fixed_dictionaries({}, optional=intents), max_size=quantity))
         items.append({"sku": sku, "quantity": quantity, "units": units})
     account = draw(st.one_of(
         st.just("Globex Corporation"),

@@ -168,11 +168,15 @@ def test_fulfilling_an_order_that_is_not_approved_fails_whatever_the_options(see
     ]
     for status in ("pending", "rejected", "cancelled"):
         oid = make_order(seeded, status=status, items=[{"sku": "T54W", "quantity": 1}])
+        shown = cli.json("show", str(oid), "--format", "json")
+        # who decided and when, as every refusal names them (a pending order: nobody yet)
+        by = f" (by {shown['decided_by']} at {shown['decided_at']})" if shown["decided_by"] else ""
+        assert bool(by) == (status != "pending")
         for options in option_sets:
             result = cli("fulfill", str(oid), *options, input=b"what,ever\n1,2\n")
             assert result.exit_code == 1, (status, options, result.stderr)
             assert one_error_line(result) == (
-                f"order {oid} is {status}, only approved orders can be fulfilled"
+                f"order {oid} is {status}{by}, only approved orders can be fulfilled"
             )
             assert result.stdout == ""
     assert len(devices_json(cli)) == 1
@@ -199,7 +203,9 @@ def test_a_retry_with_other_identifiers_is_a_conflict(seeded, cli) -> None:  # n
     other = SHIPPED.replace("0015.6500.0002", "0015.6500.0099")
     result = cli("fulfill", str(oid), "--csv", "-", "--yes", input=other.encode())
     assert result.exit_code == 1
+    done = cli.json("show", str(oid), "--format", "json")
     assert one_error_line(result) == (
+        f"order {oid} is fulfilled (by {done['fulfilled_by']} at {done['fulfilled_at']}): "
         "unit 2 (T54W) already has the device 00:15:65:00:00:02; 00:15:65:00:00:99 differs"
     )
     assert devices_json(cli) == before
@@ -214,7 +220,8 @@ def test_an_identifier_on_another_account_is_one_line_and_nothing_is_written(see
     )  # fmt: skip
     assert result.exit_code == 1
     assert one_error_line(result) == (
-        "unit 2 (T54W): MAC 80:5e:c0:00:00:99 is registered on another account"
+        "unit 2 (T54W): MAC 80:5e:c0:00:00:99 is registered on another account: "
+        "'Globex Corporation' of 'Acme Voice'"
     )
     assert len(devices_json(cli)) == 1
     assert cli.json("show", str(oid), "--format", "json")["status"] == "approved"
@@ -324,8 +331,34 @@ def test_the_same_identifier_twice_in_a_file_is_refused(seeded, cli, fs: FakeFil
     path = write_csv(fs, "Serial\n00:15:65:00:00:01\n0015.6500.0001\n")
     result = cli("fulfill", str(oid), "--csv", path, "--yes")
     assert result.exit_code == 1
-    assert one_error_line(result) == "MAC 00:15:65:00:00:01 is given for unit 1 and unit 2"
+    assert one_error_line(result) == (
+        f"{path}: MAC 00:15:65:00:00:01 is listed twice, on lines 2 and 3"
+    )
     assert len(devices_json(cli)) == 1
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "SKU,MAC\nT54W,00:15:65:00:00:01\nT54W,00-15-65-00-00-01\n",
+        "Model;MAC Address\nSIP-T54W;001565000001\n\nSIP-T54W;0015.6500.0001\n",
+    ],
+    ids=["sku", "model"],
+)
+def test_a_mac_listed_twice_for_one_unit_names_the_duplicate_and_its_two_lines(
+    seeded, cli, content: str
+) -> None:  # noqa: ANN001
+    # Not "more T54W rows than the order's 1 T54W units": the file's mistake is the repeat.
+    oid = approved(seeded, [{"sku": "T54W", "quantity": 1}])
+    result = cli("fulfill", str(oid), "--csv", "-", "--yes", input=content.encode())
+    assert result.exit_code == 1
+    second = 3 if content.startswith("SKU") else 4
+    assert one_error_line(result) == (
+        f"<stdin>: MAC 00:15:65:00:00:01 is listed twice, on lines 2 and {second}"
+    )
+    assert cli.json("show", str(oid), "--format", "json")["status"] == "approved"
+    assert len(devices_json(cli)) == 1
+    assert fulfil_entries(cli, oid) == []
 
 
 @SQLITE_ONLY
@@ -502,11 +535,12 @@ PARTIAL_BAD = {
     ),
     "twice": (
         "SKU,MAC\nT54W,00:15:65:00:00:01\nW70B,0015.6500.0001\n",
-        "MAC 00:15:65:00:00:01 is given for unit 1 and unit 3",
+        "<stdin>: MAC 00:15:65:00:00:01 is listed twice, on lines 2 and 3",
     ),
     "other account": (
         "SKU,MAC\nT54W,80:5E:C0:00:00:99\n",
-        "unit 1 (T54W): MAC 80:5e:c0:00:00:99 is registered on another account",
+        "unit 1 (T54W): MAC 80:5e:c0:00:00:99 is registered on another account: "
+        "'Globex Corporation' of 'Acme Voice'",
     ),
 }
 

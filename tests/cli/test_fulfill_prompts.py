@@ -144,7 +144,8 @@ def test_an_identifier_on_another_account_is_refused_as_it_is_typed(seeded, cli,
     assert cli("fulfill", str(oid)).exit_code == 0
     assert asked.verdicts[0] == (
         "80:5E:C0:00:00:99",
-        "unit 1 (T54W): MAC 80:5e:c0:00:00:99 is registered on another account",
+        "unit 1 (T54W): MAC 80:5e:c0:00:00:99 is registered on another account: "
+        "'Globex Corporation' of 'Acme Voice'",
     )
     assert device_keys(cli, oid) == ["001565000001"]
 

@@ -7,7 +7,7 @@ import csv
 import io
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -26,6 +26,8 @@ ORDER_KEYS = [
     "rejection_code",
     "decided_by",
     "decided_at",
+    "fulfilled_by",
+    "fulfilled_at",
     "units_done",
     "units_total",
     "note",
@@ -106,6 +108,15 @@ def test_submit_from_a_file_says_what_was_stored(seeded, cli, tmp_path):
             json.dumps([order_doc(), order_doc(items=[{"sku": "T54W", "quantity": 0}])]),
             "order 2: items[0].quantity",
         ),
+        (
+            json.dumps(
+                order_doc(
+                    items=[{"sku": "W73H", "quantity": 1, "units": [{"location": "Warehouse"}]}]
+                )
+            ),  # fmt: skip
+            "hwctl: error: <stdin>: items[0].units[0].location: W73H is a DECT handset, and "
+            "handsets have no location (give the location on its base)",
+        ),
     ],
 )
 def test_bad_orders_are_one_line_exit_1_and_nothing_is_stored(seeded, cli, data, message):
@@ -157,6 +168,8 @@ def test_list_json_has_exactly_the_contract_s_fields(seeded, cli):
         "rejection_code": None,
         "decided_by": None,
         "decided_at": None,
+        "fulfilled_by": None,
+        "fulfilled_at": None,
         "units_done": 0,
         "units_total": 3,
         "note": None,
@@ -452,6 +465,65 @@ def test_a_refused_transition_is_exit_1_with_one_line_and_changes_nothing(
     assert result.stderr.strip() == f"hwctl: error: order {oid} {shown}"
     assert result.stdout == ""
     assert cli.json("show", str(oid), "--format", "json") == before
+
+
+def fulfilled_by_erin(seeded, cli) -> int:  # noqa: ANN001
+    """An order approved by ADMIN (its decision moved back to 2026-12-01) and fulfilled by
+    erin, so the two decisions differ in name and time."""
+    from sqlalchemy import update
+
+    from hwctl.store.models import HardwareOrder
+
+    oid = make_order(seeded, "approved", items=[{"sku": "T54W", "quantity": 1}])
+    with seeded.session(write=True) as session:
+        session.execute(
+            update(HardwareOrder)
+            .where(HardwareOrder.id == oid)
+            .values(decided_at=datetime(2026, 12, 1, 8, 0, tzinfo=UTC))
+        )
+    assert cli("admins", "add", "erin").exit_code == 0
+    done = cli("fulfill", str(oid), "--csv", "-", "--yes", as_="erin",
+               input=b"SKU,MAC\nT54W,00:15:65:00:00:07\n")  # fmt: skip
+    assert done.exit_code == 0, done.stderr
+    return oid
+
+
+def test_show_names_who_fulfilled_the_order_and_when(seeded, cli):
+    oid = fulfilled_by_erin(seeded, cli)
+    shown = cli.json("show", str(oid), "--format", "json")
+    (entry,) = [e for e in shown["audit"] if e["action"] == "fulfill"]
+    assert (shown["fulfilled_by"], shown["fulfilled_at"]) == ("erin", entry["at"])
+    assert (shown["decided_by"], shown["decided_at"]) == (ADMIN, "2026-12-01T08:00:00Z")
+    (listed,) = cli.json("list", "--status", "fulfilled", "--format", "json")
+    assert (listed["fulfilled_by"], listed["fulfilled_at"]) == ("erin", entry["at"])
+    table = cli("show", str(oid)).stdout
+    assert re.search(r"Fulfilled\s*│\s*" + entry["at"][:10] + r" [0-9:]{5} by erin", table)
+    pending = make_order(seeded)
+    unfulfilled = cli.json("show", str(pending), "--format", "json")
+    assert (unfulfilled["fulfilled_by"], unfulfilled["fulfilled_at"]) == (None, None)
+    assert "Fulfilled" not in cli("show", str(pending)).stdout
+
+
+@pytest.mark.parametrize(
+    ("command", "allowed"),
+    [
+        (["approve"], "only pending orders can be approved"),
+        (["reject", "--reason", "late"], "only pending orders can be rejected"),
+        (["cancel"], "only pending or approved orders can be cancelled"),
+        (["review", "--set", "1=2"], "only pending orders can be edited"),
+    ],
+)
+def test_a_refusal_on_a_fulfilled_order_names_the_fulfilment_not_the_approval(
+    seeded, cli, command, allowed
+):
+    oid = fulfilled_by_erin(seeded, cli)
+    at = cli.json("show", str(oid), "--format", "json")["fulfilled_at"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", at)  # to the second
+    result = cli(command[0], str(oid), *command[1:], "--yes")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        f"hwctl: error: order {oid} is fulfilled (by erin at {at}), {allowed}"
+    )
 
 
 @sqlite_only

@@ -201,10 +201,12 @@ def test_an_identifier_registered_on_another_account_is_refused_and_nothing_is_s
     doc = directory_doc()
     doc["platforms"][0]["accounts"][1]["devices"] = [{"sku": "T54W", "mac": "805EC0000099"}]
     doc["platforms"][0]["accounts"][1]["users"].append("new@initech.example")
-    with pytest.raises(
-        Conflict, match="MAC 80:5e:c0:00:00:99 is already registered on another account"
-    ):
+    with pytest.raises(Conflict) as refused:
         load(store, doc)
+    assert refused.value.message.endswith(
+        ": MAC 80:5e:c0:00:00:99 is already registered on another account: "
+        "'Globex Corporation' of 'Acme Voice'"
+    )
     assert row_counts(store) == STANDARD_COUNTS
 
 

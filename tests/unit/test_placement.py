@@ -182,3 +182,24 @@ def test_shuffling_rows_and_columns_never_changes_the_placement(
     seed.shuffle(rows)
     seed.shuffle(columns)
     assert place(slots(*ORDER), shipping_file(rows, columns, delimiter)) == EXPECTED
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # the case: one unit, its MAC twice (not "more T54W rows than the order's 1")
+        (f"SKU,MAC\nT54W,{YEALINK}\nT54W,{YEALINK.upper().replace(':', '-')}\n",
+         f"f.csv: MAC {YEALINK} is listed twice, on lines 2 and 3"),
+        # in a generic column, in two printed forms, with rows between
+        (f"Serial,Model\n{YEALINK},SIP-T54W\n{CISCO},CP-8841-K9\n805e0c000003,SIP-T54W\n",
+         f"f.csv: MAC {YEALINK} is listed twice, on lines 2 and 4"),
+        # an IPEI as decimal and as its hex form (the first two lines only)
+        ("SKU,IPEI\nW73H,57005 0782068 7\nW73H,0DEADBEEF4\nW73H,0x0DEADBEEF4\n",
+         "f.csv: IPEI 57005 0782068 7 is listed twice, on lines 2 and 3"),
+    ],
+    ids=["same-unit", "generic-column", "ipei-forms"],
+)  # fmt: skip
+def test_an_identifier_listed_twice_is_refused_naming_it_and_its_two_lines(
+    text: str, message: str
+) -> None:
+    assert refusal(slots("T54W", "CP-8841", "W73H", "W73H"), text) == message
