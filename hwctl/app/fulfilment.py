@@ -63,6 +63,11 @@ class FulfilResult:
     status: str  # the order's status afterwards (approved while units stay open)
 
     @property
+    def is_fulfilled(self) -> bool:
+        """Whether the order is fulfilled now (by this run or another one)."""
+        return self.status == OrderStatus.FULFILLED
+
+    @property
     def outcome(self) -> str:
         """`fulfilled`, `partly fulfilled`, or `already ...` when nothing was written."""
         word = "fulfilled" if self.status == OrderStatus.FULFILLED else "partly fulfilled"

@@ -53,7 +53,6 @@ def fulfill(
     from hwctl.cli import prompts
     from hwctl.domain import fulfilment as rules
     from hwctl.errors import InvalidInput, UsageError
-    from hwctl.io import drafts
     from hwctl.io.shipments import read_shipments
 
     out = sink.for_format(fmt)
@@ -154,7 +153,7 @@ def fulfill(
         done = fulfilment.fulfil(
             core, order, answers, expected=the_plan, progress=on_progress, partial=partial
         )
-    drafts.remove(core.store.location, order)
+    _draft_after_write(core, order, done, typed=bool(typed))
     out.record(sink.FULFILMENT, done)
 
 
@@ -168,6 +167,26 @@ def _already_fulfilled(core, order: int, out: sink.Sink, sheet, the_plan=None) -
     if sheet.is_fulfilled:
         drafts.remove(core.store.location, order)  # whoever fulfilled it, the draft is of no use
     out.record(sink.FULFILMENT, fulfilment.retry_result(core, order, the_plan))
+
+
+def _draft_after_write(core, order: int, done, *, typed: bool) -> None:  # noqa: ANN001
+    """A draft goes when the order is fulfilled, whoever fulfilled it. A parcel written by a
+    run that typed answers drops from the draft the units that now have their device (what was
+    typed is in the store now); a parcel from a file leaves the draft alone: it may be another
+    terminal's answers, still being typed. A refused commit never gets here: its draft stays."""
+    from hwctl.io import drafts
+
+    if done.is_fulfilled:
+        drafts.remove(core.store.location, order)
+        return
+    if not typed:
+        return
+    delivered = {u.unit for u in done.units if u.device is not None}
+    left = {n: t for n, t in drafts.load(core.store.location, order).items() if n not in delivered}
+    if left:
+        drafts.save(core.store.location, order, left)
+    else:
+        drafts.remove(core.store.location, order)
 
 
 def _ask(core, order: int, slots, todo, given) -> dict:  # noqa: ANN001

@@ -1,0 +1,172 @@
+"""Prompts a person can trust, on both stores: typed identifiers survive a refused commit (another
+process fulfilled a unit meanwhile), a confirmation takes its Enter, warnings come under the
+answer they concern, the review menu numbers lines as the order will, and a decision's
+confirmation shows the order it decides.
+
+Each run of a command gets its own keyboard (`keys`): a prompt_toolkit pipe holding exactly the
+keys typed, closed after them, so a key left unread never reaches the next run, and a prompt
+that wants more than was typed ends (EOFError) instead of waiting."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+
+from hwctl.cli import prompts
+from hwctl.config import StoreLocation
+from hwctl.io import drafts
+from tests.conftest import ADMIN, make_order
+
+ENTER = "\r"
+YES, NO = "y" + ENTER, "n" + ENTER
+
+# Initech has no users or locations: units 1-2 T54W, 3 W70B, 4 W73H.
+FOUR_UNITS = [{"sku": "T54W", "quantity": 2}, {"sku": "W70B", "quantity": 1},
+              {"sku": "W73H", "quantity": 1}]  # fmt: skip
+TYPED = {
+    "1": "00:15:65:00:00:01",
+    "2": "00:15:65:00:00:02",
+    "3": "80:5E:C0:12:34:56",
+    "4": "57005 0782068 7",
+}
+
+
+@pytest.fixture
+def keys(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
+    """`keys(*parts)`: the keys the next command run reads, and no more."""
+    with ExitStack() as pipes:
+
+        def send(*parts: str) -> None:
+            pipe = pipes.enter_context(create_pipe_input())
+            pipe.send_text("".join(parts))
+            pipe.close()
+            monkeypatch.setattr(prompts, "PROMPT_KWARGS", {"input": pipe, "output": DummyOutput()})
+
+        yield send
+
+
+@pytest.fixture
+def confirmations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The yes/no questions asked, in order (each still answered from the keyboard)."""
+    asked: list[str] = []
+    real = prompts.confirm
+
+    def observed(question: str, **kw) -> bool:  # noqa: ANN003
+        asked.append(question)
+        return real(question, **kw)
+
+    monkeypatch.setattr(prompts, "confirm", observed)
+    return asked
+
+
+def where(cli) -> StoreLocation:  # noqa: ANN001
+    return StoreLocation(cli.db_url, "--db", False)
+
+
+def draft(cli, order: int) -> dict | None:  # noqa: ANN001
+    path = drafts.draft_path(where(cli), order)
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def order_json(cli, order: int) -> dict:  # noqa: ANN001
+    return cli.json("show", str(order), "--format", "json")
+
+
+def unit_keys(cli, order: int) -> list[str | None]:  # noqa: ANN001
+    return [
+        u["device"] and (u["device"]["mac"] or u["device"]["ipei"])
+        for u in order_json(cli, order)["units"]
+    ]
+
+
+def hwctl(cli, *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess:  # noqa: ANN001
+    """The installed command in a process of its own, with this test's HOME and state dir."""
+    exe = Path(sys.executable).with_name("hwctl")
+    return subprocess.run(
+        [str(exe), "--db", cli.db_url, "--as", ADMIN, *args],
+        input=stdin,
+        capture_output=True,
+        env=dict(os.environ),
+        check=False,
+        timeout=120,
+    )
+
+
+# -- item 1: a refused commit keeps the draft ---------------------------------------------------
+def test_a_commit_refused_because_another_process_fulfilled_a_unit_keeps_every_typed_answer(
+    seeded, cli, keys, monkeypatch
+) -> None:  # noqa: ANN001
+    oid = make_order(seeded, status="approved", items=FOUR_UNITS, account="Initech")
+    real = prompts.confirm
+    other: list[subprocess.CompletedProcess] = []
+
+    def meanwhile(question: str, **kw) -> bool:  # noqa: ANN003
+        if question.startswith("Create the devices"):
+            # All four typed, the plan shown: another admin fulfils unit 1 from the shipping list.
+            other.append(
+                hwctl(
+                    cli,
+                    "fulfill",
+                    str(oid),
+                    "--csv",
+                    "-",
+                    "--partial",
+                    "--yes",
+                    stdin=b"SKU,MAC\nT54W,00:15:65:00:00:01\n",
+                )  # fmt: skip
+            )
+        return real(question, **kw)
+
+    monkeypatch.setattr(prompts, "confirm", meanwhile)
+    keys(*(TYPED[n] + ENTER for n in "1234"), YES)
+
+    result = cli("fulfill", str(oid))
+
+    (done,) = other
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode().startswith(f"order {oid}: partly fulfilled · 1 created")
+    assert result.exit_code == 1
+    assert f"order {oid} changed since its plan was shown: unit 1: skip" in result.stderr
+    # Nothing of this run was written, and every typed answer is still in the draft.
+    assert unit_keys(cli, oid) == ["001565000001", None, None, None]
+    assert draft(cli, oid) == {"order": oid, "answers": TYPED}
+
+    # The next run offers the draft back: only the three units still open are resumed.
+    asked: list[str] = []
+    monkeypatch.setattr(prompts, "confirm", lambda q, **kw: asked.append(q) or real(q, **kw))
+    keys(YES, YES)
+    again = cli("fulfill", str(oid))
+
+    assert again.exit_code == 0, again.stderr
+    assert asked == [
+        f"Resume the draft for order {oid} (3 identifier(s) typed before)?",
+        f"Create the devices and mark order {oid} fulfilled?",
+    ]
+    assert unit_keys(cli, oid) == ["001565000001", "001565000002", "805ec0123456", "5700507820687"]
+    assert order_json(cli, oid)["status"] == "fulfilled"
+    assert draft(cli, oid) is None  # the order is fulfilled: now the draft goes
+
+
+def test_a_parcel_from_a_file_leaves_a_draft_typed_elsewhere_alone(seeded, cli) -> None:  # noqa: ANN001
+    oid = make_order(seeded, status="approved", items=FOUR_UNITS, account="Initech")
+    drafts.save(where(cli), oid, {2: "001565000002", 3: "805ec0123456"})
+
+    result = cli("fulfill", str(oid), "--csv", "-", "--partial", "--yes",
+                 input=b"SKU,MAC\nT54W,001565000001\n")  # fmt: skip
+
+    assert result.exit_code == 0, result.stderr
+    assert draft(cli, oid) == {"order": oid, "answers": {"2": "001565000002", "3": "805ec0123456"}}
+    # The parcel that fulfils the order's last unit ends the draft.
+    last = b"SKU,MAC,IPEI\nT54W,001565000002,\nW70B,805ec0123456,\nW73H,,57005 0782068 7\n"
+    assert cli("fulfill", str(oid), "--csv", "-", "--yes", input=last).exit_code == 0
+    assert order_json(cli, oid)["status"] == "fulfilled"
+    assert draft(cli, oid) is None
