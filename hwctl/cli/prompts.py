@@ -37,13 +37,18 @@ def confirm(
     allowed: bool = True,
 ) -> bool:
     """True when confirmed; `yes` answers without asking; no terminal (or `allowed` False, as
-    with --format json) -> exit 2 naming the flag."""
+    with --format json) -> exit 2 naming the flag.
+
+    The answer takes Enter (`y⏎`, `n⏎`, or a bare `⏎` for the default), like every other
+    prompt: a one-key answer would leave a habitual Enter to the next prompt (an empty unit
+    identifier, recorded as "left open")."""
     if yes:
         return True
     if not allowed or not can_prompt():
         what = question.split("?")[0].strip()
         raise UsageError(f"{what}? needs confirmation: pass {flag} (no terminal to ask on)")
-    return bool(_q().confirm(question, default=default, **PROMPT_KWARGS).unsafe_ask())
+    answer = _q().confirm(question, default=default, auto_enter=False, **PROMPT_KWARGS)
+    return bool(answer.unsafe_ask())
 
 
 def text(

@@ -170,3 +170,30 @@ def test_a_parcel_from_a_file_leaves_a_draft_typed_elsewhere_alone(seeded, cli) 
     assert cli("fulfill", str(oid), "--csv", "-", "--yes", input=last).exit_code == 0
     assert order_json(cli, oid)["status"] == "fulfilled"
     assert draft(cli, oid) is None
+
+
+# -- item 14: a confirmation takes its Enter ----------------------------------------------------
+def test_y_enter_at_resume_the_draft_is_one_answer_and_the_next_unit_is_asked(
+    seeded, cli, keys, confirmations
+) -> None:  # noqa: ANN001
+    oid = make_order(seeded, status="approved", items=[{"sku": "T54W", "quantity": 2}])
+    drafts.save(where(cli), oid, {1: "001565000001"})
+    # The habit: y, then Enter. The Enter belongs to the "y", not to unit 2's prompt.
+    keys(YES, "001565000002" + ENTER, YES)
+
+    result = cli("fulfill", str(oid))
+
+    assert result.exit_code == 0, result.stderr
+    assert "left open" not in result.stderr
+    assert confirmations == [
+        f"Resume the draft for order {oid} (1 identifier(s) typed before)?",
+        f"Create the devices and mark order {oid} fulfilled?",
+    ]
+    assert unit_keys(cli, oid) == ["001565000001", "001565000002"]
+    assert order_json(cli, oid)["status"] == "fulfilled"
+
+
+def test_a_bare_enter_at_a_confirmation_takes_its_default(keys) -> None:
+    keys(ENTER, ENTER)
+    assert prompts.confirm("Resume?", yes=False, default=True) is True
+    assert prompts.confirm("Apply?", yes=False, default=False) is False
