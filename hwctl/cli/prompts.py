@@ -177,6 +177,8 @@ def review_edits(
         )
         if action == "remove":
             del current[line]
+            if line not in original:
+                current, next_line = _renumbered(original, current)
         else:
             sku, _, now = current[line]
             current[line][2] = asked(
@@ -187,6 +189,22 @@ def review_edits(
                 base=0,
                 keep=now,
             )
+
+
+def _renumbered(original: dict[int, int], current: dict[int, list]) -> tuple[dict, int]:
+    """The menu's lines after a line added here is removed again: the order's own lines keep
+    their numbers, the added ones follow its last line in the order they were added (as the
+    order will number them: a removed new line is no edit at all). Returns them and the number
+    the next added line gets."""
+    number = max(original, default=0) + 1
+    lines: dict[int, list] = {}
+    for n, value in current.items():
+        if n in original:
+            lines[n] = value
+        else:
+            lines[number] = value
+            number += 1
+    return lines, number
 
 
 def _net_edits(original: dict[int, int], current: dict[int, list]) -> list[tuple[str, Any]]:

@@ -197,3 +197,59 @@ def test_a_bare_enter_at_a_confirmation_takes_its_default(keys) -> None:
     keys(ENTER, ENTER)
     assert prompts.confirm("Resume?", yes=False, default=True) is True
     assert prompts.confirm("Apply?", yes=False, default=False) is False
+
+
+# -- item 15: the review menu numbers lines as the order will --------------------------------------
+DOWN = "\x1b[B"
+SET, ADD, REMOVE, DONE = ENTER, DOWN + ENTER, DOWN * 2 + ENTER, DOWN * 3 + ENTER
+W70B, W73H = DOWN + ENTER, DOWN * 2 + ENTER  # in "Which item?" (T54W, W70B, W73H)
+
+
+def test_the_review_menu_numbers_new_lines_as_the_change_table_and_the_stored_order(
+    seeded, cli, keys, monkeypatch
+) -> None:  # noqa: ANN001
+    oid = make_order(seeded)  # line 1: 2× T54W
+    menus: list[str] = []
+    real = prompts.select
+
+    def seen(question: str, choices, **kw):  # noqa: ANN001, ANN003, ANN202
+        menus.append(question)
+        return real(question, choices, **kw)
+
+    monkeypatch.setattr(prompts, "select", seen)
+    # Add a W70B (line 2), remove it again, add a W70B and a W73H: lines 2 and 3, as stored.
+    keys(ADD, W70B, ENTER, REMOVE, DOWN, ENTER, ADD, W70B, ENTER, ADD, W73H, ENTER, DONE, YES)
+
+    result = cli("review", str(oid))
+
+    assert result.exit_code == 0, result.stderr
+    last_menu = [q for q in menus if q.startswith("Order lines now")][-1]
+    assert last_menu == (
+        "Order lines now: line 1: 2× T54W, line 2: 1× W70B, line 3: 1× W73H. What next?"
+    )
+    change_table = result.stderr[result.stderr.index("proposed change") :]
+    cells = [[c.strip() for c in row.split("│") if c.strip()] for row in change_table.splitlines()]
+    assert [row[:2] for row in cells if len(row) > 1 and row[1].startswith("W7")] == [
+        ["2", "W70B"],
+        ["3", "W73H"],
+    ]
+    items = order_json(cli, oid)["items"]
+    assert [(i["line"], i["sku"], i["quantity"]) for i in items] == [
+        (1, "T54W", 2),
+        (2, "W70B", 1),
+        (3, "W73H", 1),
+    ]
+
+
+def test_a_line_added_and_removed_in_the_menu_frees_its_number(keys, monkeypatch) -> None:  # noqa: ANN001
+    lines = [(1, "T54W", "Yealink T54W desk phone", 2)]
+    catalog = [("T54W", "T54W"), ("W70B", "W70B"), ("W73H", "W73H")]
+    asked: list[str] = []
+    real = prompts.text
+    monkeypatch.setattr(prompts, "text", lambda q, **kw: asked.append(q) or real(q, **kw))
+    # Add W70B (line 2) and W73H (line 3), remove line 2: W73H is line 2 now; set it to 4.
+    keys(ADD, W70B, ENTER, ADD, W73H, ENTER, REMOVE, DOWN, ENTER, SET, DOWN, ENTER, "4", ENTER,
+         DONE)  # fmt: skip
+
+    assert prompts.review_edits(lines, catalog) == [("add", ("W73H", 4))]
+    assert asked[-1] == "Line 2 (W73H) has 1. New quantity (empty keeps 1):"
