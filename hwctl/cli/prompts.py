@@ -68,14 +68,16 @@ def text(
     return str(answer)
 
 
-def select(question: str, choices: Sequence[tuple[str, Any]], *, flag: str) -> Any:
-    """Choose one of (title, value) pairs."""
+def select(
+    question: str, choices: Sequence[tuple[str, Any]], *, flag: str, default: Any = None
+) -> Any:
+    """Choose one of (title, value) pairs; the pointer starts on `default` (a value) if given."""
     if not can_prompt():
         raise UsageError(f"{flag} is required without a terminal")
     q = _q()
     return q.select(
         question, choices=[q.Choice(title, value=value) for title, value in choices],
-        **PROMPT_KWARGS,
+        default=default, **PROMPT_KWARGS,
     ).unsafe_ask()  # fmt: skip
 
 

@@ -223,6 +223,8 @@ def test_the_review_menu_numbers_new_lines_as_the_change_table_and_the_stored_or
     result = cli("review", str(oid))
 
     assert result.exit_code == 0, result.stderr
+    # The confirmation names the order, not only its number.
+    assert f"order {oid}: pending · Acme Voice · Globex Corporation · 2× T54W" in result.stderr
     last_menu = [q for q in menus if q.startswith("Order lines now")][-1]
     assert last_menu == (
         "Order lines now: line 1: 2× T54W, line 2: 1× W70B, line 3: 1× W73H. What next?"
@@ -253,3 +255,69 @@ def test_a_line_added_and_removed_in_the_menu_frees_its_number(keys, monkeypatch
 
     assert prompts.review_edits(lines, catalog) == [("add", ("W73H", 4))]
     assert asked[-1] == "Line 2 (W73H) has 1. New quantity (empty keeps 1):"
+
+
+# -- item 16: a confirmation shows the order; the interactive reject asks for the code -------------
+UP = "\x1b[A"
+
+
+def test_an_approval_s_confirmation_shows_the_order_it_decides(seeded, cli, keys) -> None:  # noqa: ANN001
+    oid = make_order(seeded)
+    keys(NO)
+    result = cli("approve", str(oid))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"order {oid}: pending · Acme Voice · Globex Corporation · 2× T54W",
+        "nothing changed",
+    ]
+    assert order_json(cli, oid)["status"] == "pending"
+
+
+def test_a_cancellation_s_confirmation_lists_each_order_then_the_warnings(
+    seeded, cli, keys
+) -> None:  # noqa: ANN001
+    first = make_order(seeded, status="approved")
+    second = make_order(seeded, account="Initech", items=[{"sku": "W70B", "quantity": 1}])
+    keys(YES)
+    result = cli("cancel", str(first), str(second), "99")
+    assert result.exit_code == 1  # order 99 does not exist
+    lines = result.stderr.splitlines()
+    assert lines[:3] == [
+        f"order {first}: approved · Acme Voice · Globex Corporation · 2× T54W",
+        f"order {second}: pending · Acme Voice · Initech · 1× W70B",
+        f"warning: order {first} is approved: the hardware may already be ordered",
+    ]
+    assert [order_json(cli, o)["status"] for o in (first, second)] == ["cancelled", "cancelled"]
+
+
+def test_with_yes_nothing_is_listed_before_the_outcome(seeded, cli) -> None:  # noqa: ANN001
+    oid = make_order(seeded)
+    result = cli("approve", str(oid), "--yes")
+    assert (result.exit_code, result.stderr) == (0, "")
+
+
+def test_the_interactive_reject_asks_for_the_code_after_the_reason(seeded, cli, keys) -> None:  # noqa: ANN001
+    oid = make_order(seeded)
+    # The code's pointer starts on "other" (the last); four up is "duplicate".
+    keys("same as the order before", ENTER, UP * 4 + ENTER, YES)
+    result = cli("reject", str(oid))
+    assert result.exit_code == 0, result.stderr
+    shown = order_json(cli, oid)
+    assert (shown["status"], shown["rejection_code"], shown["rejection_reason"]) == (
+        "rejected",
+        "duplicate",
+        "same as the order before",
+    )
+    (entry,) = cli.json("audit", "--order", str(oid), "--action", "reject", "--format", "json")
+    assert entry["details"]["code"] == "duplicate"
+    assert f"order {oid}: pending · Acme Voice · Globex Corporation · 2× T54W" in result.stderr
+
+
+def test_enter_at_the_code_takes_other_and_a_given_code_is_not_asked(seeded, cli, keys) -> None:  # noqa: ANN001
+    first, second = make_order(seeded), make_order(seeded)
+    keys("no stock", ENTER, ENTER, YES)
+    assert cli("reject", str(first)).exit_code == 0
+    keys("no stock", ENTER, YES)  # --code given: reason, then the confirmation
+    assert cli("reject", str(second), "--code", "out_of_stock").exit_code == 0
+    codes = [order_json(cli, o)["rejection_code"] for o in (first, second)]
+    assert codes == ["other", "out_of_stock"]
