@@ -175,7 +175,7 @@ def test_the_next_run_resumes_the_draft_and_asks_only_for_the_rest(seeded, cli, 
 
     assert result.exit_code == 0, result.stderr
     assert asked.labels[first_run:] == ["unit 3 (W73H) Yealink W73H DECT handset:"]
-    assert "unit 1 (T54W): 0015.6500.0001 (from the draft)" in result.stderr
+    assert "unit 1 (T54W): 00:15:65:00:00:01 (from the draft)" in result.stderr
     assert device_keys(cli, oid) == ["805ec0123456", "001565000001", "5700507820687"]
     assert draft(cli, oid) is None
 
@@ -253,7 +253,7 @@ def test_a_file_leaving_units_empty_on_a_terminal_asks_only_for_those(
 
     assert result.exit_code == 0, result.stderr
     assert asked.labels == ["unit 3 (W73H) Yealink W73H DECT handset:"]
-    assert "unit 1 (T54W): 001565000001 (from <stdin> line 2)" in result.stderr
+    assert "unit 1 (T54W): 00:15:65:00:00:01 (from <stdin> line 2)" in result.stderr
     assert device_keys(cli, oid) == ["805ec0123456", "001565000001", "5700507820687"]
 
 
@@ -409,7 +409,7 @@ def test_the_next_run_after_a_partial_delivery_asks_only_for_the_open_unit(
 
     assert result.exit_code == 0, result.stderr
     assert asked.labels[first_run:] == ["unit 2 (W70B) Yealink W70B DECT base:"]
-    assert "unit 1 (T54W): done (001565000001)" in result.stderr
+    assert "unit 1 (T54W): done (00:15:65:00:00:01)" in result.stderr
     assert confirmations[-1] == f"Create the devices and mark order {oid} fulfilled?"
     shown = order_json(cli, oid)
     assert (shown["status"], shown["units_done"]) == ("fulfilled", 3)

@@ -321,3 +321,44 @@ def test_enter_at_the_code_takes_other_and_a_given_code_is_not_asked(seeded, cli
     assert cli("reject", str(second), "--code", "out_of_stock").exit_code == 0
     codes = [order_json(cli, o)["rejection_code"] for o in (first, second)]
     assert codes == ["other", "out_of_stock"]
+
+
+# -- item 17: the vendor warning under the answer; the draft shown as everything else ------------
+POLYCOM = "00:04:F2:12:34:56"  # a Polycom prefix, typed for a Yealink T54W
+MISMATCH = "warning: MAC 00:04:f2:12:34:56 is registered to Polycom, not Yealink"
+
+
+def test_a_vendor_mismatch_is_warned_under_the_answer_before_the_summary(seeded, cli, keys) -> None:  # noqa: ANN001
+    oid = make_order(seeded, status="approved", items=[{"sku": "T54W", "quantity": 2}])
+    keys(POLYCOM + ENTER, "001565000002" + ENTER, NO)
+
+    result = cli("fulfill", str(oid))
+
+    assert result.exit_code == 1  # declined: nothing written
+    lines = result.stderr.splitlines()
+    echoed = lines.index("  → 00:04:f2:12:34:56")
+    assert lines[echoed + 1] == MISMATCH  # right under the answer, before the next unit
+    assert lines.index(f"order {oid}: approved · Acme Voice · Globex Corporation · 2× T54W") > (
+        echoed + 1
+    )  # and before the plan, the order it is for
+    assert "→ 00:15:65:00:00:02" in lines[echoed + 2 :][0]
+    assert draft(cli, oid) == {"order": oid, "answers": {"1": POLYCOM, "2": "001565000002"}}
+
+
+def test_a_resumed_draft_shows_its_identifiers_normalised_with_their_warnings(
+    seeded, cli, keys
+) -> None:  # noqa: ANN001
+    oid = make_order(seeded, status="approved", items=[{"sku": "T54W", "quantity": 2}])
+    drafts.save(where(cli), oid, {1: "805ec0123457", 2: POLYCOM})
+    keys(YES, NO)
+
+    result = cli("fulfill", str(oid))
+
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    resumed = lines.index("unit 1 (T54W): 80:5e:c0:12:34:57 (from the draft)")
+    assert lines[resumed + 1 : resumed + 3] == [
+        "unit 2 (T54W): 00:04:f2:12:34:56 (from the draft)",
+        MISMATCH,
+    ]
+    assert "805ec0123457" not in result.stderr
