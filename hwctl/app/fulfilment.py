@@ -70,6 +70,11 @@ class FulfilResult:
     status: str  # the order's status afterwards (approved while units stay open)
 
     @property
+    def is_fulfilled(self) -> bool:
+        """Whether the order is fulfilled now (by this run or another one)."""
+        return self.status == OrderStatus.FULFILLED
+
+    @property
     def outcome(self) -> str:
         """`fulfilled`, `partly fulfilled`, or `already ...` when nothing was written."""
         word = "fulfilled" if self.status == OrderStatus.FULFILLED else "partly fulfilled"
@@ -328,6 +333,29 @@ def plan(
         return _plan(session, order, answers, progress, partial=partial)
 
 
+def _check(
+    ctx: Context,
+    order_id: int,
+    answers: Mapping[int, Answer],
+    *,
+    progress: Progress | None = None,
+    vendors: bool = False,
+) -> tuple[dict[int, Mac | Ipei], Plan]:
+    """The parsed identifiers given so far and the plan of their units only (with the vendor
+    doubts when `vendors`: a registry lookup per MAC)."""
+    with ctx.store.session() as session:
+        order = authorise(ctx, session, Use.FULFILL, order=order_id)
+        _check_state(order)
+        units = unit_rows(session, order_id)
+        slots = [s for s in _slots(session, units) if s.number in answers]
+        parsed = rules.parse_all(slots, answers, progress)
+        registered = _registered(session, order, parsed, units)
+        org_of = registered_org if vendors else None
+        with _naming_the_fulfilment(order):
+            plan = rules.build_plan(order_id, slots, parsed, registered, org_of=org_of)
+        return parsed, plan
+
+
 def check_answers(
     ctx: Context,
     order_id: int,
@@ -340,22 +368,31 @@ def check_answers(
     store (another account, another unit, a unit's device differing). Only the answered units
     are planned, so units still missing are no error here. Returns the parsed identifiers;
     raises InvalidInput/Conflict with the first reason."""
-    with ctx.store.session() as session:
-        order = authorise(ctx, session, Use.FULFILL, order=order_id)
-        _check_state(order)
-        units = unit_rows(session, order_id)
-        slots = [s for s in _slots(session, units) if s.number in answers]
-        parsed = rules.parse_all(slots, answers, progress)
-        registered = _registered(session, order, parsed, units)
-        with _naming_the_fulfilment(order):
-            rules.build_plan(order_id, slots, parsed, registered)
-        return parsed
+    return _check(ctx, order_id, answers, progress=progress)[0]
 
 
 def check_identifier(ctx: Context, order_id: int, number: int, text: str) -> str:
     """Validate one typed identifier for unit `number` against its kind and the store; returns
     the normalised display form. Raises InvalidInput/Conflict with the reason."""
     return check_answers(ctx, order_id, {number: Answer(text)})[number].display
+
+
+@dataclass(frozen=True)
+class Checked:
+    """One accepted identifier: its display form and the doubts to show under it."""
+
+    shown: str
+    warnings: tuple[str, ...]
+
+
+def check_typed(ctx: Context, order_id: int, number: int, text: str) -> Checked:
+    """`check_identifier` for an answer just accepted at a prompt, with what the plan will warn
+    about it (a locally administered MAC, a prefix registered to nobody or to another phone
+    vendor than the unit's model), so the warning comes under the answer, not only in the
+    summary at the end."""
+    parsed, the_plan = _check(ctx, order_id, {number: Answer(text)}, vendors=True)
+    (unit,) = (u for u in the_plan.units if u.number == number)
+    return Checked(parsed[number].display, unit.warnings)
 
 
 def same_identifier(a: str, b: str, kind: str) -> bool:

@@ -644,6 +644,24 @@ def preflight(ctx: Context, order_ids: Sequence[int], action: Action) -> dict[in
     return {oid: f"order {oid} is approved: the hardware may already be ordered" for oid, _ in rows}
 
 
+def at_hand(ctx: Context, order_ids: Sequence[int]) -> list[OrderView]:
+    """The orders a confirmation is about, as they stand now (status, platform, account,
+    items), in the order given. Those that do not exist (or, for a platform, are another
+    platform's) are left out: deciding them is refused with its own line."""
+    wanted = list(dict.fromkeys(order_ids))
+    with ctx.store.session() as session:
+        rows = session.exec(select(HardwareOrder).where(col(HardwareOrder.id).in_(wanted))).all()
+        visible = []
+        for row in rows:
+            try:
+                authorise(ctx, session, Use.READ, order=row)
+            except NotFound:
+                continue
+            visible.append(row)
+        views = {v.id: v for v in order_views_with_texts(session, visible)}
+    return [views[i] for i in wanted if i in views]
+
+
 _EVENT = {
     Action.APPROVE: EventType.ORDER_APPROVED,
     Action.REJECT: EventType.ORDER_REJECTED,

@@ -53,7 +53,6 @@ def fulfill(
     from hwctl.cli import prompts
     from hwctl.domain import fulfilment as rules
     from hwctl.errors import InvalidInput, UsageError
-    from hwctl.io import drafts
     from hwctl.io.shipments import read_shipments
 
     out = sink.for_format(fmt)
@@ -129,6 +128,7 @@ def fulfill(
         return
     if not yes and prompts.can_prompt() and fmt is DetailFormat.table:
         # Behaviour, not output: only a table run asks, so only it shows the plan first.
+        render.info(sink.order_line(sheet.order))
         sink.TableSink(stderr=True).record(sink.PLAN_TO_CONFIRM, the_plan)
     question = f"Create the devices and mark order {order} fulfilled?"
     if not the_plan.complete:
@@ -154,7 +154,7 @@ def fulfill(
         done = fulfilment.fulfil(
             core, order, answers, expected=the_plan, progress=on_progress, partial=partial
         )
-    drafts.remove(core.store.location, order)
+    _draft_after_write(core, order, done, typed=bool(typed))
     out.record(sink.FULFILMENT, done)
 
 
@@ -170,12 +170,32 @@ def _already_fulfilled(core, order: int, out: sink.Sink, sheet, the_plan=None) -
     out.record(sink.FULFILMENT, fulfilment.retry_result(core, order, the_plan))
 
 
+def _draft_after_write(core, order: int, done, *, typed: bool) -> None:  # noqa: ANN001
+    """A draft goes when the order is fulfilled, whoever fulfilled it. A parcel written by a
+    run that typed answers drops from the draft the units that now have their device (what was
+    typed is in the store now); a parcel from a file leaves the draft alone: it may be another
+    terminal's answers, still being typed. A refused commit never gets here: its draft stays."""
+    from hwctl.io import drafts
+
+    if done.is_fulfilled:
+        drafts.remove(core.store.location, order)
+        return
+    if not typed:
+        return
+    delivered = {u.unit for u in done.units if u.device is not None}
+    left = {n: t for n, t in drafts.load(core.store.location, order).items() if n not in delivered}
+    if left:
+        drafts.save(core.store.location, order, left)
+    else:
+        drafts.remove(core.store.location, order)
+
+
 def _ask(core, order: int, slots, todo, given) -> dict:  # noqa: ANN001
     """Prompt for each unit still without an identifier, saving a draft after every answer. An
     empty answer leaves the unit open (a partial delivery, confirmed afterwards)."""
     from hwctl.app import fulfilment
     from hwctl.cli import prompts, words
-    from hwctl.domain.fulfilment import Answer
+    from hwctl.domain.fulfilment import Answer, display_key
     from hwctl.errors import HwctlError
     from hwctl.io import drafts
 
@@ -193,10 +213,11 @@ def _ask(core, order: int, slots, todo, given) -> dict:  # noqa: ANN001
             drafts.remove(core.store.location, order)
     for slot in slots:
         if slot.device_id is not None:
-            render.info(f"{slot.label}: done ({slot.device_key})")
+            render.info(f"{slot.label}: done ({display_key(slot.device_key, slot.wants)})")
         elif slot.number in given:
             render.info(
-                f"{slot.label}: {given[slot.number].text} (from {given[slot.number].origin})"
+                f"{slot.label}: {_shown(slot, given[slot.number])} "
+                f"(from {given[slot.number].origin})"
             )
     others = {n: a.text for n, a in given.items()}
 
@@ -219,7 +240,9 @@ def _ask(core, order: int, slots, todo, given) -> dict:  # noqa: ANN001
             # have changed meanwhile); the summary before the confirmation shows it either way.
             verdict = validate(typed[slot.number])
             if verdict is True:
-                render.info(f"{slot.label}: {typed[slot.number]} (from the draft)")
+                checked = fulfilment.check_typed(core, order, slot.number, typed[slot.number])
+                render.info(f"{slot.label}: {checked.shown} (from the draft)")
+                _warn_all(list(checked.warnings))
                 continue
             render.warn(
                 f"{slot.label}: the draft's {typed[slot.number]!r} no longer fits: {verdict}"
@@ -239,11 +262,24 @@ def _ask(core, order: int, slots, todo, given) -> dict:  # noqa: ANN001
         if not answer.strip():
             render.info("  → left open")
             continue
-        shown = fulfilment.check_identifier(core, order, slot.number, answer)
-        render.info(f"  → {shown}")
+        checked = fulfilment.check_typed(core, order, slot.number, answer)
+        render.info(f"  → {checked.shown}")
+        _warn_all(list(checked.warnings))  # under the answer, not only above the summary
         typed[slot.number] = answer.strip()
         drafts.save(core.store.location, order, typed)
     return {n: Answer(t) for n, t in typed.items()}
+
+
+def _shown(slot, answer) -> str:  # noqa: ANN001
+    """A given identifier as everything else shows it (`80:5e:c0:12:34:57`); as given when it
+    does not parse (the plan refuses it with the reason)."""
+    from hwctl.domain.fulfilment import parse_answer
+    from hwctl.errors import InvalidInput
+
+    try:
+        return parse_answer(slot, answer).display
+    except InvalidInput:
+        return answer.text
 
 
 UNITS_NAMED = 10  # a big order's missing units: the first few, then a count

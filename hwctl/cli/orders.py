@@ -149,6 +149,8 @@ def review(
             "these units carry an intent and would be dropped: "
             + orders.describe_drops(plan.dropped_intents)
         )
+    if not yes and prompts.can_prompt():
+        _show_at_hand(core, [order])
     if not prompts.confirm(f"Apply this change to order {order}?", yes=yes):
         render.info("nothing changed")
         raise typer.Exit(1)
@@ -177,6 +179,8 @@ def _decide(ctx: typer.Context, raw: list[str], action_name: str, question: str,
     core = state(ctx).context()
     action = Action(action_name)
     warned = orders.preflight(core, ids, action)
+    if not yes and prompts.can_prompt():
+        _show_at_hand(core, ids)  # what is decided, not only its number
     for message in warned.values():  # before the confirmation: not again after the outcome
         render.warn(message)
     if not prompts.confirm(question, yes=yes):
@@ -192,6 +196,21 @@ def _decide(ctx: typer.Context, raw: list[str], action_name: str, question: str,
             render.error(words.message(o.error) if o.error else o.message)
     if not all(o.ok for o in outcomes):
         raise typer.Exit(1)
+
+
+ORDERS_SHOWN = 10  # a confirmation lists this many orders, then a count
+
+
+def _show_at_hand(core, ids: list[int]) -> None:  # noqa: ANN001
+    """Before a confirmation: each order asked about, one line each (`order 9: pending · Acme
+    Voice · Globex Corporation · 2× T54W`), so the question's `#9` is seen for what it is."""
+    from hwctl.app import orders
+
+    shown = orders.at_hand(core, ids)
+    for view in shown[:ORDERS_SHOWN]:
+        render.info(sink.order_line(view))
+    if len(shown) > ORDERS_SHOWN:
+        render.info(f"and {len(shown) - ORDERS_SHOWN} more order(s)")
 
 
 def _one_line(value: str | None, option: str) -> str | None:
@@ -253,13 +272,15 @@ def reject(
         ),
     ] = None,
     code: Annotated[
-        RejectionCodeChoice,
+        RejectionCodeChoice | None,
         typer.Option(
             "--code",
             "-c",
-            help="Why, from a short list a platform's form can act on.",
+            help="Why, from a short list a platform's form can act on (default: other; asked "
+            "with the reason on a terminal).",
+            show_default=False,
         ),
-    ] = RejectionCodeChoice.other,
+    ] = None,
     yes: YesOpt = False,
 ) -> None:
     """Reject orders with a reason.
@@ -276,11 +297,18 @@ def reject(
             flag="--reason",
             validate=_reason_answer,
         )
+        if code is None:
+            code = prompts.select(
+                "Rejection code (the platform's form can act on it):",
+                [(c.value, c) for c in RejectionCodeChoice],
+                flag="--code",
+                default=RejectionCodeChoice.other,
+            )
     if not reason.strip():
         raise typer.BadParameter("the reason must not be blank", param_hint="--reason")
     _one_line(reason, "--reason")
     _decide(ctx, order, "reject", f"Reject {_ids_text(order)}?", yes, reason=reason,
-            code=code.value)  # fmt: skip
+            code=(code or RejectionCodeChoice.other).value)  # fmt: skip
 
 
 def cancel(

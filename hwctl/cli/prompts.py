@@ -37,13 +37,18 @@ def confirm(
     allowed: bool = True,
 ) -> bool:
     """True when confirmed; `yes` answers without asking; no terminal (or `allowed` False, as
-    with --format json) -> exit 2 naming the flag."""
+    with --format json) -> exit 2 naming the flag.
+
+    The answer takes Enter (`y⏎`, `n⏎`, or a bare `⏎` for the default), like every other
+    prompt: a one-key answer would leave a habitual Enter to the next prompt (an empty unit
+    identifier, recorded as "left open")."""
     if yes:
         return True
     if not allowed or not can_prompt():
         what = question.split("?")[0].strip()
         raise UsageError(f"{what}? needs confirmation: pass {flag} (no terminal to ask on)")
-    return bool(_q().confirm(question, default=default, **PROMPT_KWARGS).unsafe_ask())
+    answer = _q().confirm(question, default=default, auto_enter=False, **PROMPT_KWARGS)
+    return bool(answer.unsafe_ask())
 
 
 def text(
@@ -63,14 +68,16 @@ def text(
     return str(answer)
 
 
-def select(question: str, choices: Sequence[tuple[str, Any]], *, flag: str) -> Any:
-    """Choose one of (title, value) pairs."""
+def select(
+    question: str, choices: Sequence[tuple[str, Any]], *, flag: str, default: Any = None
+) -> Any:
+    """Choose one of (title, value) pairs; the pointer starts on `default` (a value) if given."""
     if not can_prompt():
         raise UsageError(f"{flag} is required without a terminal")
     q = _q()
     return q.select(
         question, choices=[q.Choice(title, value=value) for title, value in choices],
-        **PROMPT_KWARGS,
+        default=default, **PROMPT_KWARGS,
     ).unsafe_ask()  # fmt: skip
 
 
@@ -172,6 +179,8 @@ def review_edits(
         )
         if action == "remove":
             del current[line]
+            if line not in original:
+                current, next_line = _renumbered(original, current)
         else:
             sku, _, now = current[line]
             current[line][2] = asked(
@@ -182,6 +191,22 @@ def review_edits(
                 base=0,
                 keep=now,
             )
+
+
+def _renumbered(original: dict[int, int], current: dict[int, list]) -> tuple[dict, int]:
+    """The menu's lines after a line added here is removed again: the order's own lines keep
+    their numbers, the added ones follow its last line in the order they were added (as the
+    order will number them: a removed new line is no edit at all). Returns them and the number
+    the next added line gets."""
+    number = max(original, default=0) + 1
+    lines: dict[int, list] = {}
+    for n, value in current.items():
+        if n in original:
+            lines[n] = value
+        else:
+            lines[number] = value
+            number += 1
+    return lines, number
 
 
 def _net_edits(original: dict[int, int], current: dict[int, list]) -> list[tuple[str, Any]]:

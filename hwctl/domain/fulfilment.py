@@ -232,7 +232,7 @@ def build_plan(
         ident = parsed.get(slot.number)
         if slot.device_id is not None:
             if ident is not None and normalise(ident) != slot.device_key:
-                have = _display_key(slot.device_key, slot.wants)
+                have = display_key(slot.device_key, slot.wants)
                 raise Conflict(
                     f"{slot.label} already has the device {have}; {ident.display} differs"
                 )
@@ -278,7 +278,8 @@ def build_plan(
     return plan
 
 
-def _display_key(key: str | None, kind: IdentifierKind) -> str:
+def display_key(key: str | None, kind: IdentifierKind) -> str:
+    """A storage key as people read it: `80:5e:c0:12:34:57`, `57005 0782068 7` ("?" if none)."""
     if not key:
         return "?"
     if kind == "mac":
@@ -300,7 +301,7 @@ def _unit(
         kind=slot.kind,
         action=action,
         key=key,
-        shown=display or (_display_key(key, slot.wants) if key else ""),
+        shown=display or (display_key(key, slot.wants) if key else ""),
         user=slot.user,
         location=slot.location if takes_location(slot.kind) else None,
         base_unit=None,

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
 ENTER = "\r"
 CTRL_C = "\x03"
 CLEAR_LINE = "\x15"  # Ctrl-U: wipe a refused answer before typing the right one
+YES, NO = "y" + ENTER, "n" + ENTER  # a confirmation takes its Enter, as every prompt does
 
 # Unit 1: T54W for ann at HQ Floor 2; unit 2: W70B at the Warehouse; unit 3: W73H.
 ITEMS = [
@@ -99,7 +100,7 @@ def test_typing_each_unit_then_confirming_creates_the_devices(seeded, cli, keybo
         "0DEADBEEF4" + ENTER + CLEAR_LINE + "0015.6500.0001" + ENTER  # refused, then right
         + "80:5E:C0:12:34:56" + ENTER
         + "0x0deadbeef4" + ENTER
-        + "y"
+        + YES
     )  # fmt: skip
     result = cli("fulfill", str(oid))
 
@@ -131,7 +132,7 @@ def test_an_identifier_given_for_two_units_is_asked_again(seeded, cli, keyboard)
     asked = keyboard(
         "001565000001" + ENTER
         + "00-15-65-00-00-01" + ENTER + CLEAR_LINE + "001565000002" + ENTER
-        + "y"
+        + YES
     )  # fmt: skip
     assert cli("fulfill", str(oid)).exit_code == 0
     assert ("00-15-65-00-00-01", "already given for unit 1") in asked.verdicts
@@ -140,7 +141,7 @@ def test_an_identifier_given_for_two_units_is_asked_again(seeded, cli, keyboard)
 
 def test_an_identifier_on_another_account_is_refused_as_it_is_typed(seeded, cli, keyboard) -> None:  # noqa: ANN001
     oid = approved(seeded, [{"sku": "T54W", "quantity": 1}], account="Initech")
-    asked = keyboard("80:5E:C0:00:00:99" + ENTER + CLEAR_LINE + "001565000001" + ENTER + "y")
+    asked = keyboard("80:5E:C0:00:00:99" + ENTER + CLEAR_LINE + "001565000001" + ENTER + YES)
     assert cli("fulfill", str(oid)).exit_code == 0
     assert asked.verdicts[0] == (
         "80:5E:C0:00:00:99",
@@ -169,13 +170,13 @@ def test_the_next_run_resumes_the_draft_and_asks_only_for_the_rest(seeded, cli, 
     keyboard("0015.6500.0001" + ENTER + "80:5E:C0:12:34:56" + ENTER + CTRL_C)
     assert cli("fulfill", str(oid)).exit_code == 130
     first_run = len(keyboard("").questions)  # units 1, 2 and 3 (interrupted there)
-    asked = keyboard(ENTER + "57005 0782068 7" + ENTER + "y")  # resume (the default), then unit 3
+    asked = keyboard(ENTER + "57005 0782068 7" + ENTER + YES)  # resume (the default), then unit 3
 
     result = cli("fulfill", str(oid))
 
     assert result.exit_code == 0, result.stderr
     assert asked.labels[first_run:] == ["unit 3 (W73H) Yealink W73H DECT handset:"]
-    assert "unit 1 (T54W): 0015.6500.0001 (from the draft)" in result.stderr
+    assert "unit 1 (T54W): 00:15:65:00:00:01 (from the draft)" in result.stderr
     assert device_keys(cli, oid) == ["805ec0123456", "001565000001", "5700507820687"]
     assert draft(cli, oid) is None
 
@@ -185,7 +186,7 @@ def test_declining_the_draft_starts_over(seeded, cli, keyboard) -> None:  # noqa
     keyboard("001565000001" + ENTER + CTRL_C)
     assert cli("fulfill", str(oid)).exit_code == 130
     first_run = len(keyboard("").questions)
-    asked = keyboard("n" + "001565000007" + ENTER + "001565000008" + ENTER + "y")
+    asked = keyboard(NO + "001565000007" + ENTER + "001565000008" + ENTER + YES)
 
     assert cli("fulfill", str(oid)).exit_code == 0
     # Asked afresh: no answer from the dropped draft is offered as the default.
@@ -198,7 +199,7 @@ def test_a_draft_that_cannot_be_read_is_not_offered(seeded, cli, keyboard) -> No
     oid = approved(seeded, [{"sku": "T54W", "quantity": 1}])
     drafts.draft_path(where(cli), oid).parent.mkdir(parents=True)
     drafts.draft_path(where(cli), oid).write_text("{not json")
-    asked = keyboard("001565000001" + ENTER + "y")  # no resume question comes first
+    asked = keyboard("001565000001" + ENTER + YES)  # no resume question comes first
 
     assert cli("fulfill", str(oid)).exit_code == 0
     assert asked.questions == [("unit 1 (T54W) Yealink T54W desk phone:", "", "")]
@@ -210,7 +211,7 @@ def test_a_draft_answer_that_no_longer_fits_is_asked_again(seeded, cli, keyboard
     oid = approved(seeded, [{"sku": "T54W", "quantity": 1}], account="Initech")
     # Registered on Globex since it was typed:
     drafts.save(where(cli), oid, {1: "80:5E:C0:00:00:99"})
-    asked = keyboard("y" + CLEAR_LINE + "001565000001" + ENTER + "y")
+    asked = keyboard(YES + CLEAR_LINE + "001565000001" + ENTER + YES)
 
     result = cli("fulfill", str(oid))
 
@@ -224,7 +225,7 @@ def test_declining_the_confirmation_writes_nothing_and_keeps_the_draft(
     seeded, cli, keyboard
 ) -> None:  # noqa: ANN001
     oid = approved(seeded, [{"sku": "T54W", "quantity": 1}])
-    keyboard("001565000001" + ENTER + "n")
+    keyboard("001565000001" + ENTER + NO)
     result = cli("fulfill", str(oid))
 
     assert result.exit_code == 1
@@ -246,14 +247,14 @@ def test_a_file_leaving_units_empty_on_a_terminal_asks_only_for_those(
     seeded, cli, keyboard
 ) -> None:  # noqa: ANN001
     oid = approved(seeded)
-    asked = keyboard("57005 0782068 7" + ENTER + "y")
+    asked = keyboard("57005 0782068 7" + ENTER + YES)
     shipped = b"SKU,MAC\nT54W,001565000001\nW70B,80:5E:C0:12:34:56\n"
 
     result = cli("fulfill", str(oid), "--csv", "-", input=shipped)
 
     assert result.exit_code == 0, result.stderr
     assert asked.labels == ["unit 3 (W73H) Yealink W73H DECT handset:"]
-    assert "unit 1 (T54W): 001565000001 (from <stdin> line 2)" in result.stderr
+    assert "unit 1 (T54W): 00:15:65:00:00:01 (from <stdin> line 2)" in result.stderr
     assert device_keys(cli, oid) == ["805ec0123456", "001565000001", "5700507820687"]
 
 
@@ -326,7 +327,7 @@ def test_a_unit_left_empty_and_a_confirmed_partial_delivery_writes_only_the_type
     seeded, cli, keyboard, confirmations
 ) -> None:  # noqa: ANN001
     oid = approved(seeded)
-    asked = keyboard(UNIT_2_LEFT_EMPTY + "y" + "y" + CTRL_C)
+    asked = keyboard(UNIT_2_LEFT_EMPTY + YES + YES + CTRL_C)
 
     result = cli("fulfill", str(oid))
 
@@ -360,7 +361,7 @@ def test_declining_the_partial_delivery_writes_nothing_and_keeps_the_draft(
     seeded, cli, keyboard, confirmations
 ) -> None:  # noqa: ANN001
     oid = approved(seeded)
-    keyboard(UNIT_2_LEFT_EMPTY + "n" + CTRL_C)
+    keyboard(UNIT_2_LEFT_EMPTY + NO + CTRL_C)
 
     result = cli("fulfill", str(oid))
 
@@ -379,9 +380,9 @@ def test_with_partial_on_the_command_line_an_empty_answer_needs_no_extra_questio
     seeded, cli, keyboard, confirmations
 ) -> None:  # noqa: ANN001
     oid = approved(seeded)
-    # A spare "y": should the partial question come after all, it answers it and the test fails
+    # A spare yes: should the partial question come after all, it answers it and the test fails
     # on the questions asked, rather than waiting for keys that never come.
-    keyboard(UNIT_2_LEFT_EMPTY + "y" + "y" + CTRL_C)
+    keyboard(UNIT_2_LEFT_EMPTY + YES + YES + CTRL_C)
 
     result = cli("fulfill", str(oid), "--partial")
 
@@ -399,17 +400,17 @@ def test_the_next_run_after_a_partial_delivery_asks_only_for_the_open_unit(
     seeded, cli, keyboard, confirmations
 ) -> None:  # noqa: ANN001
     oid = approved(seeded)
-    asked = keyboard(UNIT_2_LEFT_EMPTY + "y" + "y")  # no spare Ctrl-C: the next run would read it
+    asked = keyboard(UNIT_2_LEFT_EMPTY + YES + YES)  # no spare Ctrl-C: the next run would read it
     assert cli("fulfill", str(oid)).exit_code == 0
     assert len(confirmations) == 2  # both keys read: none is left over for the next run
     first_run = len(asked.questions)
-    keyboard("80:5E:C0:12:34:56" + ENTER + "y" + CTRL_C)
+    keyboard("80:5E:C0:12:34:56" + ENTER + YES + CTRL_C)
 
     result = cli("fulfill", str(oid))
 
     assert result.exit_code == 0, result.stderr
     assert asked.labels[first_run:] == ["unit 2 (W70B) Yealink W70B DECT base:"]
-    assert "unit 1 (T54W): done (001565000001)" in result.stderr
+    assert "unit 1 (T54W): done (00:15:65:00:00:01)" in result.stderr
     assert confirmations[-1] == f"Create the devices and mark order {oid} fulfilled?"
     shown = order_json(cli, oid)
     assert (shown["status"], shown["units_done"]) == ("fulfilled", 3)
@@ -425,7 +426,7 @@ def test_leaving_every_unit_empty_records_nothing_and_exits_1(
     seeded, cli, keyboard, confirmations
 ) -> None:  # noqa: ANN001
     oid = approved(seeded)
-    keyboard(ENTER + ENTER + ENTER + "y" + "y" + CTRL_C)
+    keyboard(ENTER + ENTER + ENTER + YES + YES + CTRL_C)
 
     result = cli("fulfill", str(oid))
 

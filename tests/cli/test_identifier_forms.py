@@ -155,7 +155,7 @@ def test_every_printed_mac_form_typed_at_the_prompt_stores_the_same_key(
     seeded, cli, keyboard, value
 ) -> None:  # noqa: ANN001
     oid = one_unit_order(seeded, "MAC")
-    asked = keyboard(value + ENTER + "y" + CTRL_C)
+    asked = keyboard(value + ENTER + "y" + ENTER + CTRL_C)
 
     result = cli("fulfill", str(oid))
 
@@ -171,7 +171,7 @@ def test_every_printed_ipei_form_typed_at_the_prompt_stores_the_same_key(
     seeded, cli, keyboard, value
 ) -> None:  # noqa: ANN001
     oid = one_unit_order(seeded, "IPEI")
-    asked = keyboard(value + ENTER + "y" + CTRL_C)
+    asked = keyboard(value + ENTER + "y" + ENTER + CTRL_C)
 
     result = cli("fulfill", str(oid))
 
@@ -209,7 +209,7 @@ def test_a_refused_form_at_the_prompt_shows_why_and_a_corrected_answer_succeeds(
 ) -> None:  # noqa: ANN001
     oid = one_unit_order(seeded, column)
     corrected, assert_stored = CORRECTED[column]
-    asked = keyboard(value + ENTER + CLEAR_LINE + corrected + ENTER + "y" + CTRL_C)
+    asked = keyboard(value + ENTER + CLEAR_LINE + corrected + ENTER + "y" + ENTER + CTRL_C)
 
     result = cli("fulfill", str(oid))
 

@@ -17,6 +17,7 @@ from tests.conftest import ADMIN, make_order
 sqlite_only = pytest.mark.parametrize("backend", ["sqlite"])
 
 DOWN, ENTER, BACKSPACE, CTRL_C = "\x1b[B", "\r", "\x7f", "\x03"
+YES, NO = "y" + ENTER, "n" + ENTER  # a confirmation takes its Enter
 # The review menu, in its order.
 SET, ADD, REMOVE, DONE = ENTER, DOWN + ENTER, DOWN * 2 + ENTER, DOWN * 3 + ENTER
 
@@ -72,7 +73,7 @@ def plan_of(edits: list[tuple[str, object]]):  # noqa: ANN201
 
 
 # -- confirm -------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("typed", "answer"), [("y", True), ("n", False), (ENTER, False)])
+@pytest.mark.parametrize(("typed", "answer"), [(YES, True), (NO, False), (ENTER, False)])
 def test_confirm_takes_the_typed_answer_and_defaults_to_no(keys, typed, answer):
     keys(typed)
     assert prompts.confirm("Approve #7?", yes=False) is answer
@@ -240,7 +241,7 @@ def test_ctrl_c_in_the_review_raises_keyboard_interrupt(keys):
 @sqlite_only
 def test_an_interactive_review_applies_the_confirmed_change(seeded, cli, keys):
     oid = make_order(seeded, items=[{"sku": "T54W", "quantity": 2}, {"sku": "W73H", "quantity": 1}])
-    keys(SET, ENTER, quantity(3), ADD, DOWN, ENTER, ENTER, DONE, "y")
+    keys(SET, ENTER, quantity(3), ADD, DOWN, ENTER, ENTER, DONE, YES)
     result = cli("review", str(oid))
     assert result.exit_code == 0, result.stderr
     assert result.stdout.strip().endswith(
@@ -259,7 +260,7 @@ def test_an_interactive_quantity_over_the_cap_is_asked_again_and_the_typed_one_a
     seeded, cli, keys
 ):
     oid = make_order(seeded)
-    keys(SET, ENTER, quantity(99999), BACKSPACE * 5, quantity(3), DONE, "y")
+    keys(SET, ENTER, quantity(99999), BACKSPACE * 5, quantity(3), DONE, YES)
     result = cli("review", str(oid))
     assert result.exit_code == 0, result.stderr
     assert cli.json("show", str(oid), "--format", "json")["items"][0]["quantity"] == 3
@@ -270,7 +271,7 @@ def test_an_interactive_quantity_over_the_cap_is_asked_again_and_the_typed_one_a
 def test_a_plan_refused_at_done_goes_back_to_the_menu_with_the_edits_kept(seeded, cli, keys):
     oid = make_order(seeded)  # one line: 2× T54W
     # remove the only line, Done (refused: no lines left), add a W70B, Done, confirm
-    keys(REMOVE, ENTER, DONE, ADD, DOWN, ENTER, ENTER, DONE, "y")
+    keys(REMOVE, ENTER, DONE, ADD, DOWN, ENTER, ENTER, DONE, YES)
     result = cli("review", str(oid))
     assert result.exit_code == 0, result.stderr
     assert (
@@ -287,7 +288,7 @@ def test_a_plan_refused_at_done_goes_back_to_the_menu_with_the_edits_kept(seeded
 @sqlite_only
 def test_declining_the_review_s_confirmation_changes_nothing(seeded, cli, keys):
     oid = make_order(seeded)
-    keys(SET, ENTER, quantity(5), DONE, "n")
+    keys(SET, ENTER, quantity(5), DONE, NO)
     result = cli("review", str(oid))
     assert result.exit_code == 1
     assert result.stderr.strip().endswith("nothing changed")
@@ -297,9 +298,9 @@ def test_declining_the_review_s_confirmation_changes_nothing(seeded, cli, keys):
 @sqlite_only
 def test_declining_an_approval_changes_nothing(seeded, cli, keys):
     oid = make_order(seeded)
-    keys("n")
+    keys(NO)
     result = cli("approve", str(oid))
-    assert (result.exit_code, result.stderr.strip()) == (1, "nothing changed")
+    assert (result.exit_code, result.stderr.splitlines()[-1]) == (1, "nothing changed")
     assert cli.json("show", str(oid), "--format", "json")["status"] == "pending"
 
 
@@ -315,7 +316,7 @@ def test_ctrl_c_at_a_command_s_prompt_exits_130_and_changes_nothing(seeded, cli,
 @sqlite_only
 def test_reject_asks_for_a_reason_and_refuses_a_blank_one(seeded, cli, keys):
     oid = make_order(seeded)
-    keys("   ", ENTER, BACKSPACE * 3, "wrong account", ENTER, "y")
+    keys("   ", ENTER, BACKSPACE * 3, "wrong account", ENTER, ENTER, YES)  # code: other
     result = cli("reject", str(oid))
     assert result.exit_code == 0, result.stderr
     data = cli.json("show", str(oid), "--format", "json")
@@ -325,7 +326,7 @@ def test_reject_asks_for_a_reason_and_refuses_a_blank_one(seeded, cli, keys):
 def test_the_interactive_rejection_reason_is_checked_as_it_is_typed(seeded, cli, keys):
     oid = make_order(seeded)
     # 501 characters are refused and stay in the field; one backspace makes them 500
-    keys("x" * 501, ENTER, BACKSPACE, ENTER, "y")
+    keys("x" * 501, ENTER, BACKSPACE, ENTER, ENTER, YES)  # code: other
     result = cli("reject", str(oid))
     assert result.exit_code == 0, result.stderr
     data = cli.json("show", str(oid), "--format", "json")
@@ -340,3 +341,9 @@ def test_the_rejection_reason_check_names_the_problem():
     assert _reason_answer("dup\x1b[2J") == "control characters are not allowed (ESC at character 4)"
     assert _reason_answer("x" * 501) == "at most 500 characters (this one has 501)"
     assert _reason_answer(" duplicate of #6 ") is True
+
+
+def test_the_enter_after_a_confirmation_s_y_is_not_left_to_the_next_prompt(keys):
+    keys(YES, "wrong account", ENTER)
+    assert prompts.confirm("Reject #7?", yes=False) is True
+    assert prompts.text("Reason:", flag="--reason") == "wrong account"
