@@ -22,24 +22,27 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from hwctl.domain.order_edit import MAX_QUANTITY
+from hwctl.domain.text import described, is_control, refused_character
 from hwctl.errors import InvalidInput
 
+
 # Names and texts from the platform side are data: a control character (C0, DEL, C1, and the
-# Unicode line and paragraph separators) would split a line or drive the terminal, so none is
-# stored. NUL gets its own message: PostgreSQL text cannot hold it at all.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def has_control_characters(text: str) -> bool:
-    """The one rule for names from outside: no C0/C1 control characters, DEL or line breaks."""
-    return _CONTROL.search(text) is not None
-
-
+# Unicode line and paragraph separators) would split a line or drive the terminal, and an
+# invisible formatting character (Unicode Cf: bidi overrides, zero-width characters) would
+# reorder or hide what is shown, so none is stored (the one rule: hwctl.domain.text). NUL gets
+# its own message: PostgreSQL text cannot hold it at all.
 def _plain_text(value: str) -> str:
     if "\x00" in value:
         raise PydanticCustomError("nul_character", "must not contain NUL characters")
-    if has_control_characters(value):
+    found = refused_character(value)
+    if found is not None and is_control(found[1]):
         raise PydanticCustomError("control_character", "must not contain control characters")
+    if found is not None:
+        raise PydanticCustomError(
+            "invisible_character",
+            "must not contain invisible formatting characters ({character})",
+            {"character": described(found[1])},
+        )
     return value
 
 

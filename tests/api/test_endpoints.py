@@ -679,6 +679,8 @@ def test_a_cancellation_may_say_why_and_the_reason_is_on_the_order_and_audited(a
         ("nope", "body"),
         ({"reason": 7}, "reason"),
         ({"reason": "a\u0007b"}, "reason"),
+        ({"reason": "refund \u202eyrev"}, "reason"),
+        ({"reason": "a\u200bb"}, "reason"),
         ({"why": "x"}, "body"),
     ],
 )

@@ -123,6 +123,23 @@ def test_a_control_character_in_an_imported_name_is_one_line_naming_the_field(
     assert set(row_counts(store).values()) == {0}
 
 
+@pytest.mark.parametrize(
+    ("char", "named"),
+    [("\u202e", "U+202E RIGHT-TO-LEFT OVERRIDE"), ("\u2069", "U+2069 POP DIRECTIONAL ISOLATE"),
+     ("\u200d", "U+200D ZERO WIDTH JOINER"), ("\ufeff", "U+FEFF ZERO WIDTH NO-BREAK SPACE")],
+)  # fmt: skip
+def test_an_invisible_formatting_character_in_an_imported_name_is_refused_naming_it(
+    store, cli: Cli, char: str, named: str
+) -> None:  # noqa: ANN001
+    doc = {"platforms": [{"name": "Acme Voice", "accounts": [
+        {"name": "Initech"}, {"name": f"Evil{char}Corp", "users": ["ann"]}]}]}  # fmt: skip
+    assert refused(cli("import", "-", input=json.dumps(doc))) == (
+        "hwctl: error: <stdin>: platforms[0].accounts[1].name: "
+        f"must not contain invisible formatting characters ({named})"
+    )
+    assert set(row_counts(store).values()) == {0}
+
+
 def test_a_control_character_in_a_submitted_name_is_one_line(seeded, cli: Cli) -> None:  # noqa: ANN001
     before = row_counts(seeded)
     doc = order_doc(items=[{"sku": "T54W", "quantity": 1, "units": [{"user": "ann\n@globex"}]}])

@@ -523,6 +523,10 @@ BAD_TEXTS = [
      "it must be one line)"),
     ("tab\there", "control characters are not allowed (a tab at character 4)"),
     ("csi\x9b2J", "control characters are not allowed (U+009B at character 4)"),
+    ("PO \u202e1174", "invisible formatting characters are not allowed (U+202E RIGHT-TO-LEFT "
+     "OVERRIDE at character 4)"),
+    ("dup\u200b", "invisible formatting characters are not allowed (U+200B ZERO WIDTH SPACE at "
+     "character 4)"),
     ("x" * 501, "at most 500 characters (this one has 501)"),
 ]  # fmt: skip
 DECISIONS = [
@@ -533,7 +537,9 @@ DECISIONS = [
 
 
 @pytest.mark.parametrize(("command", "status", "option"), DECISIONS)
-@pytest.mark.parametrize(("text", "message"), BAD_TEXTS, ids=["esc", "nl", "tab", "c1", "long"])
+@pytest.mark.parametrize(
+    ("text", "message"), BAD_TEXTS, ids=["esc", "nl", "tab", "c1", "rlo", "zwsp", "long"]
+)
 def test_a_reason_or_note_with_control_characters_or_too_long_is_refused_naming_the_option(
     seeded, cli, command, status, option, text, message
 ):
