@@ -82,3 +82,9 @@ def search_key(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
     kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return unicodedata.normalize("NFC", kept)
+
+
+def lookalike_key(name: str) -> str:
+    """What two names that look alike share: the search key without invisible characters or
+    surrounding blanks (`Dana`, `dana\u200b` and ` dana` are all `dana`)."""
+    return "".join(ch for ch in search_key(name) if not is_invisible(ch)).strip()
