@@ -29,6 +29,7 @@ from hwctl.domain.status import Action, OrderStatus, decision_text
 from hwctl.domain.text import search_key
 from hwctl.errors import InvalidInput, InvalidTransition, NotFound
 from hwctl.io.documents import OrderIn, PlatformOrderIn, load_json, parse_platform_order
+from hwctl.io.documents import validation_words as validation_words  # the API's 422 words
 from hwctl.store.models import (
     Account,
     AccountUser,

@@ -846,3 +846,28 @@ def test_every_error_is_a_problem_document(api: Api) -> None:
     oid = make_order(api.store, "rejected")
     problem(api.post(f"/v1/orders/{oid}/cancel"), 409)
     problem(api.client.patch("/v1/orders", headers=api.headers()), 405)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "detail"),
+    [
+        ("GET", "/v1/orders?limit=abc", None, "limit: must be a whole number"),
+        ("GET", "/v1/orders?limit=0", None, "limit: must be at least 1"),
+        ("GET", "/v1/orders?limit=99999", None, "limit: must be at most 100"),
+        ("GET", "/v1/orders/abc", None, "order_id: must be a whole number"),
+        ("POST", "/v1/orders", {**GLOBEX_ORDER, "items": [{"sku": "T54W", "quantity": "2"}]},
+         "items[0].quantity: must be a whole number"),
+        ("POST", "/v1/orders", {**GLOBEX_ORDER, "items": [{"sku": "T54W", "quantity": 0}]},
+         "items[0].quantity: must be at least 1"),
+        ("POST", "/v1/orders", {**GLOBEX_ORDER, "items": "T54W"}, "items: must be a list"),
+    ],
+)  # fmt: skip
+def test_invalid_requests_are_worded_by_hwctl_not_by_pydantic(
+    api: Api, method: str, path: str, body: Any, detail: str
+) -> None:  # noqa: ANN401
+    before = directory_rows(api.store)
+    r = api.get(path) if method == "GET" else api.post(path, body)
+    found = problem(r, 422)["detail"]
+    assert "Input should" not in found and "Value error" not in found
+    assert found.endswith(detail), found
+    assert directory_rows(api.store) == before

@@ -106,8 +106,7 @@ def test_max_handsets_beyond_the_store_s_integer_is_refused(seeded, cli: Cli) ->
     before = row_counts(seeded)
     doc = a_base_with(max_handsets=2**63)
     assert refused(cli("import", "-", input=json.dumps(doc))) == (
-        "hwctl: error: <stdin>: platforms[0].catalog[0].max_handsets: "
-        "Input should be less than or equal to 10000"
+        "hwctl: error: <stdin>: platforms[0].catalog[0].max_handsets: must be at most 10000"
     )
     assert row_counts(seeded) == before
 

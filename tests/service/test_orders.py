@@ -143,7 +143,7 @@ BAD_ORDERS = [
     ),
     (
         order_doc(items=[{"sku": "T54W", "quantity": 0}]),
-        "orders.json: items[0].quantity: Input should be greater than or equal to 1",
+        "orders.json: items[0].quantity: must be at least 1",
     ),
     (
         order_doc(items=[{"sku": "T54W", "quantity": 1, "units": [ANN, ANN]}]),
@@ -151,7 +151,7 @@ BAD_ORDERS = [
     ),
     (
         order_doc(items=[{"sku": "T54W", "quantity": "2"}]),
-        "orders.json: items[0].quantity: Input should be a valid integer",
+        "orders.json: items[0].quantity: must be a whole number",
     ),
     (
         order_doc(items=[{"sku": "T54W", "quantity": 1}, {"sku": "T54W", "quantity": 1}]),
