@@ -75,11 +75,13 @@ def character_problem(text: str) -> str | None:
 
 def search_key(text: str) -> str:
     """The form a name is searched by, the same on every store: compatibility forms unified
-    (NFKD: `ﬁ` is `fi`, a full-width `Ａ` is `A`), case folded (`ß` is `ss`, `İ` is `i̇`), the
-    combining marks dropped (`Ä` is `a`, so `arzte` finds `Ärzte` and `istanbul` finds
-    `İstanbul`), then composed again (NFC). Both the stored column and the text searched for
+    (NFKD: `ﬁ` is `fi`, a full-width `Ａ` is `A`), case folded (`ß` is `ss`, `İ` is `i̇`, and
+    the dotless `ı` is `i` too, as `I` is: `ÇAĞRI` finds `Çağrı`), the combining marks dropped
+    (`Ä` is `a`, so `arzte` finds `Ärzte` and `istanbul` finds `İstanbul`), then composed
+    again (NFC). Both the stored column and the text searched for
     go through it, so a search is a plain substring match."""
-    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
+    folded = unicodedata.normalize("NFKD", text).casefold().replace("ı", "i")  # dotless i
+    decomposed = unicodedata.normalize("NFKD", folded)
     kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return unicodedata.normalize("NFC", kept)
 

@@ -871,3 +871,12 @@ def test_invalid_requests_are_worded_by_hwctl_not_by_pydantic(
     assert "Input should" not in found and "Value error" not in found
     assert found.endswith(detail), found
     assert directory_rows(api.store) == before
+
+
+def test_an_account_the_api_creates_is_found_by_the_super_admins_search(api: Api) -> None:
+    from hwctl.app import orders
+
+    created = api.create({"account": {"name": "Çağrı İletişim"}, "items": [line()]})
+    for text in ("Çağrı İletişim", "cagri iletisim", "ÇAĞRI"):
+        found = orders.list_orders(act(api.store), search=text).orders
+        assert [o.id for o in found] == [created["id"]], text

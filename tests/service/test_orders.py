@@ -368,7 +368,14 @@ def test_the_migration_s_search_key_is_the_rule_s() -> None:
     from hwctl.domain.text import search_key
 
     migration = importlib.import_module("hwctl.store.migrations.versions.0008_search_key")
-    for name in ("Ärzte GmbH İstanbul", "Große Straße", "ﬁle Ｓ", "Ünïcødé 株式会社 🚀", "ǅemal"):
+    for name in (
+        "Ärzte GmbH İstanbul",
+        "Große Straße",
+        "ﬁle Ｓ",
+        "Ünïcødé 株式会社 🚀",
+        "ǅemal",
+        "ÇAĞRI Çağrı",
+    ):
         assert migration.search_key(name) == search_key(name), name
 
 

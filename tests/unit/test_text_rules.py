@@ -39,4 +39,5 @@ def test_search_keys_fold_case_width_and_accents() -> None:
     assert search_key("Ärzte GmbH İstanbul") == "arzte gmbh istanbul"
     assert search_key("Große STRASSE") == search_key("grosse strasse") == "grosse strasse"
     assert search_key("Ｓky ﬁber") == "sky fiber"
+    assert search_key("Çağrı") == search_key("ÇAĞRI") == search_key("cagri") == "cagri"
     assert search_key("100% Fo_o") == "100% fo_o"

@@ -29,7 +29,8 @@ TABLES = ("platform", "account")
 
 def search_key(text: str) -> str:
     """hwctl.domain.text.search_key as of this revision."""
-    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
+    folded = unicodedata.normalize("NFKD", text).casefold().replace("ı", "i")  # dotless i
+    decomposed = unicodedata.normalize("NFKD", folded)
     kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return unicodedata.normalize("NFC", kept)
 
