@@ -275,6 +275,20 @@ def test_bytes_that_are_not_utf8_in_a_text_option_are_a_usage_error_naming_it(
     assert row_counts(seeded) == before
 
 
+def test_hwctl_admin_with_bytes_that_are_not_utf8_is_a_usage_error(seeded, db_url: str) -> None:  # noqa: ANN001
+    oid = str(make_order(seeded))
+    before = row_counts(seeded)
+    hwctl = Path(sys.executable).parent / "hwctl"
+    proc = subprocess.run(
+        [str(hwctl), "--db", db_url, "approve", oid, "--yes"],
+        capture_output=True, timeout=30, stdin=subprocess.DEVNULL,
+        env={**os.environ, "HWCTL_ADMIN": os.fsdecode(b"d\xffna")},
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.decode().splitlines() == [f"hwctl: error: $HWCTL_ADMIN is {NOT_UTF8}"]
+    assert row_counts(seeded) == before
+
+
 def test_a_file_name_that_is_not_utf8_is_still_a_file_name(seeded, db_url: str) -> None:  # noqa: ANN001
     proc = _hwctl_bytes(db_url, b"import", b"/nonexistent/dir\xff.json")
     assert proc.returncode == 1, proc.stderr
