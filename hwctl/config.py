@@ -300,6 +300,10 @@ def resolve_actor(flag: str | None = None) -> Actor:
         return Actor(flag.strip(), "--as")
     env = os.environ.get(ENV_ADMIN)
     if env and env.strip():
+        if re.search("[\ud800-\udfff]", env):  # bytes that are not UTF-8, as --as refuses them
+            raise UsageError(
+                f"${ENV_ADMIN} is not valid UTF-8 text (check the terminal's encoding)"
+            )
         return Actor(env.strip(), ENV_ADMIN)
     configured = _config_str("admin")
     if configured:

@@ -47,7 +47,13 @@ def fill(store: Store, history: int) -> None:
     rng = random.Random(7)
     start = datetime(2020, 1, 1, tzinfo=UTC)
     with store.session(write=True) as s:
-        s.execute(insert(Platform), [{"id": p, "name": f"Platform {p}"} for p in range(1, 6)])
+        s.execute(
+            insert(Platform),
+            [
+                {"id": p, "name": f"Platform {p}", "search_key": f"platform {p}"}
+                for p in range(1, 6)
+            ],
+        )
         s.execute(
             insert(CatalogItem),
             [
@@ -63,7 +69,15 @@ def fill(store: Store, history: int) -> None:
         )
         s.execute(
             insert(Account),
-            [{"id": a, "platform_id": a % 5 + 1, "name": f"Account {a}"} for a in range(1, 501)],
+            [
+                {
+                    "id": a,
+                    "platform_id": a % 5 + 1,
+                    "name": f"Account {a}",
+                    "search_key": f"account {a}",
+                }
+                for a in range(1, 501)
+            ],  # fmt: skip
         )
         total = history + PENDING
         batch = 5000

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from hwctl.app.platform import validation_words
 from hwctl.errors import (
     Conflict,
     HwctlError,
@@ -99,7 +100,9 @@ async def on_validation_error(request: Request, exc: RequestValidationError) -> 
     field = _loc(tuple(first.get("loc", ())))
     if first.get("type") == "json_invalid":
         return problem(422, "the body is not valid JSON", kind="invalid_input", field="body")
-    return problem(422, f"{field}: {first.get('msg')}", kind="invalid_input", field=field)
+    # In hwctl's words (`must be a whole number`), as the JSON readers word a body's errors.
+    detail = f"{field}: {validation_words(first)}"
+    return problem(422, detail, kind="invalid_input", field=field)
 
 
 async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -9,6 +9,7 @@ from hwctl.app import audit
 from hwctl.app.context import Context, authorise
 from hwctl.app.views import AdminView
 from hwctl.domain.access import Use
+from hwctl.domain.text import described, is_control, refused_character
 from hwctl.errors import Conflict, InvalidInput, NotFound
 from hwctl.store.models import SuperAdmin
 from hwctl.vocabulary import AuditAction
@@ -18,8 +19,14 @@ def _clean(name: str) -> str:
     name = name.strip()
     if not name:
         raise InvalidInput("the admin name must not be blank")
-    if any(ord(c) < 32 for c in name):
+    found = refused_character(name)
+    if found is not None and is_control(found[1]):
         raise InvalidInput("the admin name must not contain control characters")
+    if found is not None:
+        raise InvalidInput(
+            f"the admin name must not contain invisible formatting characters "
+            f"({described(found[1])})"
+        )
     return name
 
 

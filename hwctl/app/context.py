@@ -27,7 +27,8 @@ from hwctl.config import (
 )
 from hwctl.domain.access import READS, Principal, Use
 from hwctl.domain.access import authorise as rule
-from hwctl.errors import HwctlError, NotFound, UsageError
+from hwctl.domain.text import lookalike_key
+from hwctl.errors import HwctlError, NotAuthorised, NotFound, UsageError
 from hwctl.store.engine import Store, dispose_all, open_store
 from hwctl.store.models import HardwareOrder, Platform, SuperAdmin
 
@@ -124,16 +125,34 @@ def authorise(
     if row is not None and not principal.is_super_admin and principal.platform_id is None:
         # A principal that knows its platform's id (a token's) is matched by id, no lookup.
         platform = session.exec(select(Platform.name).where(Platform.id == row.platform_id)).one()
-    rule(
-        principal,
-        use,
-        registered=registered,
-        admins_exist=admins_exist,
-        order_id=row.id if row is not None else None,
-        order_platform=platform,
-        order_platform_id=row.platform_id if row is not None else None,
-    )
+    try:
+        rule(
+            principal,
+            use,
+            registered=registered,
+            admins_exist=admins_exist,
+            order_id=row.id if row is not None else None,
+            order_platform=platform,
+            order_platform_id=row.platform_id if row is not None else None,
+        )
+    except NotAuthorised as e:
+        near = _lookalike(session, principal.name) if admins_exist and not registered else None
+        if near is None:
+            raise
+        # `Dana`, `José` spelled in another Unicode form, `dana` with a zero-width space: a
+        # registered name that only looks like this one. Not "register them": they are.
+        raise NotAuthorised(
+            f"{principal.name!r} is not a super-admin ({near!r} is)", **e.fields, lookalike=near
+        ) from None
     return row
+
+
+def _lookalike(session: Session, name: str) -> str | None:
+    """The registered super-admin whose name differs from `name` only in case, accents,
+    Unicode forms, invisible characters or surrounding blanks, if exactly one does."""
+    key = lookalike_key(name)
+    names = [n for n in session.exec(select(SuperAdmin.name)).all() if lookalike_key(n) == key]
+    return names[0] if len(names) == 1 else None
 
 
 def platform_scope(ctx: Context, platform: str | None) -> str | None:

@@ -21,6 +21,7 @@ from hwctl.domain.identifiers import (
     parse_for_kind,
 )
 from hwctl.domain.placement import catalog_keys, model_key
+from hwctl.domain.text import search_key
 from hwctl.errors import Conflict, InvalidInput
 from hwctl.io.documents import DeviceIn, parse_directory
 from hwctl.store.models import (
@@ -49,7 +50,7 @@ def import_directory(ctx: Context, data: str | bytes, source: str) -> ImportSumm
         for p in doc.platforms:
             platform = session.exec(select(Platform).where(Platform.name == p.name)).first()
             if platform is None:
-                platform = Platform(name=p.name)
+                platform = Platform(name=p.name, search_key=search_key(p.name))
                 session.add(platform)
                 session.flush()
                 created["platforms"] += 1
@@ -103,7 +104,9 @@ def import_directory(ctx: Context, data: str | bytes, source: str) -> ImportSumm
                     )
                 ).first()
                 if account is None:
-                    account = Account(platform_id=platform.id, name=a.name)
+                    account = Account(
+                        platform_id=platform.id, name=a.name, search_key=search_key(a.name)
+                    )
                     session.add(account)
                     session.flush()
                     created["accounts"] += 1

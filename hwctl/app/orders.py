@@ -46,6 +46,7 @@ from hwctl.domain.order_edit import (
     plan_edits,
 )
 from hwctl.domain.status import Action, OrderStatus
+from hwctl.domain.text import search_key
 from hwctl.errors import (
     ConfirmationNeeded,
     Conflict,
@@ -339,14 +340,15 @@ def list_orders(
                 raise NotFound(f"unknown platform {platform!r}", platform=platform)
             conditions.append(HardwareOrder.platform_id == pid)
         if search:
-            pattern = f"%{_escape_like(search.lower())}%"
+            # One rule on every store: both sides folded by search_key, then a plain LIKE.
+            pattern = f"%{_escape_like(search_key(search))}%"
             matching_accounts = (
                 select(Account.id)
                 .join(Platform, col(Platform.id) == Account.platform_id)
                 .where(
                     or_(
-                        func.lower(Account.name).like(pattern, escape="\\"),
-                        func.lower(Platform.name).like(pattern, escape="\\"),
+                        col(Account.search_key).like(pattern, escape="\\"),
+                        col(Platform.search_key).like(pattern, escape="\\"),
                     )
                 )
             )

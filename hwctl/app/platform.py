@@ -26,8 +26,10 @@ from hwctl.app.queries import order_in_full
 from hwctl.app.resources import order_resource, order_resource_of, order_resources
 from hwctl.domain.access import Use
 from hwctl.domain.status import Action, OrderStatus, decision_text
+from hwctl.domain.text import search_key
 from hwctl.errors import InvalidInput, InvalidTransition, NotFound
 from hwctl.io.documents import OrderIn, PlatformOrderIn, load_json, parse_platform_order
+from hwctl.io.documents import validation_words as validation_words  # the API's 422 words
 from hwctl.store.models import (
     Account,
     AccountUser,
@@ -155,7 +157,7 @@ def _ensure_account(session: Session, platform: Platform, name: str, spec: Any) 
         select(Account).where(Account.platform_id == platform.id, Account.name == name)
     ).first()
     if account is None:
-        account = Account(platform_id=platform.id or 0, name=name)
+        account = Account(platform_id=platform.id or 0, name=name, search_key=search_key(name))
         session.add(account)
         session.flush()
     for model, names in ((AccountUser, spec.users), (Location, spec.locations)):

@@ -1,6 +1,8 @@
 """The root command: global options, command registration, and the one place errors become
 a single stderr line and an exit code (a traceback only with --debug)."""
 
+import math
+import re
 import sys
 from typing import Annotated, Any
 
@@ -38,6 +40,7 @@ def _skip_coercion_of_absent_values() -> None:
         if getattr(ctx, "resilient_parsing", False):
             # A TAB: the words typed so far only steer completion; typed values are not needed.
             return value
+        refuse_undecodable(self, value)
         if value is None and not self.required:
             # What Typer's own path yields for an absent value, minus building the adapter.
             value = () if (self.multiple or self.nargs == -1) else None
@@ -58,19 +61,91 @@ _NOT_PLAIN = object()
 
 
 def _plain_value(param: Any, value: Any) -> Any:
-    """A value Click already converted that needs no pydantic: a str for a `str` parameter, a
-    Click-validated choice for an Enum parameter (`hwctl completion zsh`). Else _NOT_PLAIN."""
+    """A value converted here, in hwctl's own words, without pydantic: a str for a `str`
+    parameter, a choice for an Enum parameter (`hwctl completion zsh`), a whole number for an
+    `int` one (within its min and max). A bad choice or number is a usage error worded here,
+    not in pydantic's words (`Value error, …`, `Input should be …`). Else _NOT_PLAIN."""
     from enum import Enum
 
-    annotation = getattr(getattr(param, "type_descriptor", None), "annotation", None)
+    descriptor = getattr(param, "type_descriptor", None)
+    annotation = getattr(descriptor, "annotation", None)
     if annotation is str and isinstance(value, str):
         return value
     if isinstance(annotation, type) and issubclass(annotation, Enum) and isinstance(value, str):
         try:
             return annotation(value)
         except ValueError:
-            return _NOT_PLAIN
+            choices = ", ".join(str(c.value) for c in annotation)
+            raise typer.BadParameter(f"{value!r} is not one of {choices}", param=param) from None
+    info = getattr(descriptor, "parameter_info", None)
+    own_parser = getattr(info, "parser", None) or getattr(info, "click_type", None)
+    if annotation is int and isinstance(value, str) and own_parser is None:
+        return _whole_number(param, info, value)
+    if annotation is float and isinstance(value, str) and own_parser is None:
+        return _number(param, info, value)
     return _NOT_PLAIN
+
+
+_WHOLE_NUMBER = re.compile(
+    r"[+-]?(?:[0-9]{1,300}(?:\.[0-9]{0,300})?|\.[0-9]{1,300})(?:[eE][+-]?[0-9]{1,4})?"
+)
+
+
+def _whole_number(param: Any, info: Any, value: str) -> int:
+    text = value.strip()
+    if not _WHOLE_NUMBER.fullmatch(text):
+        raise typer.BadParameter(f"{_cut(value)!r} is not a whole number", param=param)
+    number = int(text)
+    _within(param, info, text, number)
+    return number
+
+
+def _number(param: Any, info: Any, value: str) -> float:
+    text = value.strip()
+    try:
+        number = float(text) if _NUMBER.fullmatch(text) else math.nan
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number):
+        raise typer.BadParameter(f"{_cut(value)!r} is not a number", param=param)
+    _within(param, info, text, number)
+    return number
+
+
+_NUMBER = re.compile(
+    r"[+-]?(?:[0-9]{1,300}(?:\.[0-9]{0,300})?|\.[0-9]{1,300})(?:[eE][+-]?[0-9]{1,4})?"
+)
+
+
+def _within(param: Any, info: Any, text: str, number: float) -> None:
+    least, most = getattr(info, "min", None), getattr(info, "max", None)
+    if least is not None and number < least:
+        raise typer.BadParameter(f"{_cut(text)} is less than {least}", param=param)
+    if most is not None and number > most:
+        raise typer.BadParameter(f"{_cut(text)} is more than {most}, the most it takes",
+                                 param=param)  # fmt: skip
+
+
+def _cut(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def refuse_undecodable(param: Any, value: Any) -> None:
+    """A text option or argument holding bytes that are not UTF-8 (`--reason $'bad\\xff'`:
+    Python hands them over as lone surrogates) is a usage error naming it, before anything is
+    read, searched or written. Paths (a FILE, PATH or URL|PATH) are names of files, which
+    Linux lets hold any bytes: they go on as given."""
+    metavar = str(getattr(param, "metavar", None) or "")
+    if "FILE" in metavar or "PATH" in metavar:
+        return
+    texts = value if isinstance(value, (list, tuple)) else (value,)
+    for text in texts:
+        if isinstance(text, str) and _SURROGATE.search(text):
+            raise typer.BadParameter("not valid UTF-8 text (check the terminal's encoding)",
+                                     param=param)  # fmt: skip
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 _skip_coercion_of_absent_values()
@@ -131,6 +206,16 @@ class HwctlGroup(TyperGroup):
                 raise
             _fail(ctx, f"internal error: {type(e).__name__}: {e} (run with --debug for details)",
                   1, e)  # fmt: skip
+
+    def make_context(self, info_name: Any, args: Any, parent: Any = None, **extra: Any) -> Any:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except typer.BadParameter as e:
+            # A bad value of a global option (`--as $'\\xff'`): one line and exit 2, as below.
+            from hwctl.cli import render
+
+            render.error(e.format_message())
+            raise typer.Exit(e.exit_code) from None
 
     def list_commands(self, ctx: Any) -> list[str]:  # keep the order commands were added in
         return list(self.commands)

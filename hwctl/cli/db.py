@@ -71,7 +71,7 @@ def backup(
     location = resolve_store(state(ctx).db)
     done = backup_store(location, file)
     render.result(
-        f"{location.masked}: backed up to {done.path} (schema {done.revision or 'none'}, "
+        f"{location.masked}: backed up to {done.shown_path} (schema {done.revision or 'none'}, "
         f"{done.orders} order{'' if done.orders == 1 else 's'}, {_size(done.size)})"
     )
 

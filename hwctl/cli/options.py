@@ -156,8 +156,13 @@ PlatformOpt = Annotated[
 ]
 
 
+# The largest --limit: the stores' 64-bit integers (SQLite's INTEGER, PostgreSQL's bigint)
+# take no more, so a larger one is a usage error here, not the store's error.
+MAX_LIMIT = 2**63 - 1
+
+
 def _limit_option(help_text: str):  # noqa: ANN202 - a typer.Option
-    return typer.Option("--limit", "-n", min=0, metavar="N", help=help_text)
+    return typer.Option("--limit", "-n", min=0, max=MAX_LIMIT, metavar="N", help=help_text)
 
 
 LimitOpt = Annotated[

@@ -54,7 +54,7 @@ def list_orders(
             "--search",
             "-q",
             metavar="TEXT",
-            help="Case-insensitive text in account or platform names.",
+            help="Text in account or platform names, ignoring case and accents.",
         ),
     ] = None,
     limit: LimitOpt = None,

@@ -33,17 +33,33 @@ def _spelled(edit: object) -> str:
 
 def message(err: HwctlError) -> str:
     """The one line the CLI prints for `err`."""
+    import shlex
+
+    from hwctl.domain.text import character_problem
+
     fields = err.fields
     if isinstance(err, NotAuthorised) and "admins_exist" in fields:
         name = fields["principal"]
+        if fields.get("lookalike"):
+            return (
+                f"{name!r} is not a super-admin, but {fields['lookalike']!r} is: a name must "
+                "match exactly (case, accents, invisible characters): act as that name with "
+                "--as / HWCTL_ADMIN"
+            )
+        if character_problem(name) is not None:  # a name `admins add` would refuse
+            return (
+                f"{name!r} is not a super-admin, and no name with control or invisible "
+                "characters can be one: check --as / HWCTL_ADMIN"
+            )
+        typed = shlex.quote(name)
         if not fields["admins_exist"]:
             return (
-                f"no super-admins are registered yet: run `hwctl admins add {name}` "
+                f"no super-admins are registered yet: run `hwctl admins add {typed}` "
                 "to register the first one"
             )
         return (
             f"{name!r} is not a super-admin: a super-admin can register them with "
-            f"`hwctl admins add {name}` (or act as another with --as / HWCTL_ADMIN)"
+            f"`hwctl admins add {typed}` (or act as another with --as / HWCTL_ADMIN)"
         )
     if isinstance(err, InvalidInput):
         if "edit" in fields:

@@ -106,6 +106,23 @@ def _refused(edit: Edit, problem: str) -> InvalidInput:
     return InvalidInput(f"{edit.describe()}: {problem}", edit=edit, problem=problem)
 
 
+def catalog_sku(edit: AddItem, catalog: set[str]) -> str:
+    """The catalog's SKU an added item names: as in shipping files (placement.model_key), case,
+    spaces, `-`, `_` and `.` do not matter (`t54w` is `T54W`); a SKU of the catalog given
+    exactly is always itself. Refused when none matches, or two do (`T54W` and `t-54w`)."""
+    from hwctl.domain.placement import model_key
+
+    if edit.sku in catalog:
+        return edit.sku
+    matches = sorted(sku for sku in catalog if model_key(sku) == model_key(edit.sku))
+    if not matches:
+        raise _refused(edit, f"SKU {edit.sku!r} is not in this order's platform catalog")
+    if len(matches) > 1:
+        named = ", ".join(repr(m) for m in matches)
+        raise _refused(edit, f"SKU {edit.sku!r} matches {named}: give the SKU exactly")
+    return matches[0]
+
+
 def plan_edits(
     order_id: int, lines: list[LineState], edits: list[Edit], catalog: set[str]
 ) -> EditPlan:
@@ -149,8 +166,7 @@ def plan_edits(
     next_line = max([ln.line for ln in lines], default=0) + 1
     for e in edits:
         if isinstance(e, AddItem):
-            if e.sku not in catalog:
-                raise _refused(e, f"SKU {e.sku!r} is not in this order's platform catalog")
+            e = AddItem(catalog_sku(e, catalog), e.quantity)  # noqa: PLW2901
             if e.quantity < 1:
                 raise _refused(e, "quantity must be at least 1")
             existing = [ln.line for ln in lines if ln.sku == e.sku and ln.line not in removed] + [

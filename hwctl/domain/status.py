@@ -7,12 +7,13 @@
 `rejected`, `cancelled` and `fulfilled` are terminal. Editing lines is only allowed while pending.
 
 The texts a decision carries (a rejection reason, a cancellation reason, an approval note) come
-from outside and are shown to the platform and in tables: one line, no control characters, at
-most MAX_DECISION_TEXT characters.
+from outside and are shown to the platform and in tables: one line, no control or invisible
+formatting characters (`hwctl.domain.text`), at most MAX_DECISION_TEXT characters.
 """
 
 from __future__ import annotations
 
+from hwctl.domain.text import character_problem
 from hwctl.errors import HwctlError, InvalidInput, InvalidTransition
 from hwctl.vocabulary import Action as Action  # re-exported: the lifecycle speaks these
 from hwctl.vocabulary import OrderStatus as OrderStatus
@@ -129,28 +130,15 @@ def check_transition(
 # -- the texts a decision carries ----------------------------------------------------------------
 MAX_DECISION_TEXT = 500  # characters in a rejection reason, a cancellation reason, a note
 
-_LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
-_CONTROL_NAMES = {"\x00": "NUL", "\t": "a tab", "\x1b": "ESC", "\x7f": "DEL"}
-
-
-def _is_control(ch: str) -> bool:
-    code = ord(ch)
-    return code < 0x20 or 0x7F <= code <= 0x9F
-
 
 def text_problem(value: str) -> str | None:
     """Why `value` cannot be a decision text, or None: `control characters are not allowed (ESC
-    at character 5)`, `at most 500 characters (this one has 612)`. No field name: the caller
-    says which field (or option) it is."""
-    for n, ch in enumerate(value, start=1):
-        if ch in _LINE_BREAKS:
-            return (
-                f"control characters are not allowed (a line break at character {n}: "
-                "it must be one line)"
-            )
-        if _is_control(ch):
-            name = _CONTROL_NAMES.get(ch, f"U+{ord(ch):04X}")
-            return f"control characters are not allowed ({name} at character {n})"
+    at character 5)`, `invisible formatting characters are not allowed (U+202E …)` (the one
+    rule of `hwctl.domain.text`), `at most 500 characters (this one has 612)`. No field name:
+    the caller says which field (or option) it is."""
+    problem = character_problem(value)
+    if problem is not None:
+        return problem
     if len(value) > MAX_DECISION_TEXT:
         return f"at most {MAX_DECISION_TEXT} characters (this one has {len(value)})"
     return None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -22,24 +23,27 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from hwctl.domain.order_edit import MAX_QUANTITY
+from hwctl.domain.text import described, is_control, refused_character
 from hwctl.errors import InvalidInput
 
+
 # Names and texts from the platform side are data: a control character (C0, DEL, C1, and the
-# Unicode line and paragraph separators) would split a line or drive the terminal, so none is
-# stored. NUL gets its own message: PostgreSQL text cannot hold it at all.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def has_control_characters(text: str) -> bool:
-    """The one rule for names from outside: no C0/C1 control characters, DEL or line breaks."""
-    return _CONTROL.search(text) is not None
-
-
+# Unicode line and paragraph separators) would split a line or drive the terminal, and an
+# invisible formatting character (Unicode Cf: bidi overrides, zero-width characters) would
+# reorder or hide what is shown, so none is stored (the one rule: hwctl.domain.text). NUL gets
+# its own message: PostgreSQL text cannot hold it at all.
 def _plain_text(value: str) -> str:
     if "\x00" in value:
         raise PydanticCustomError("nul_character", "must not contain NUL characters")
-    if has_control_characters(value):
+    found = refused_character(value)
+    if found is not None and is_control(found[1]):
         raise PydanticCustomError("control_character", "must not contain control characters")
+    if found is not None:
+        raise PydanticCustomError(
+            "invisible_character",
+            "must not contain invisible formatting characters ({character})",
+            {"character": described(found[1])},
+        )
     return value
 
 
@@ -213,20 +217,64 @@ def _one_line(
     first = err.errors(include_url=False)[0]
     first["loc"] = loc + tuple(first["loc"])
     where = prefix + _where(tuple(first["loc"]))
-    msg = first["msg"]
-    if first["type"] == "extra_forbidden":
-        msg = "unknown field"
-    elif first["type"] == "missing":
-        msg = "is required"
-    elif first["type"] == "string_too_short":
-        msg = "must not be blank"
-    elif first["type"] == "too_short":
-        msg = "must not be empty"
-    elif first["type"] == "string_too_long":
-        msg = f"must be at most {first['ctx']['max_length']} characters"
-    elif first["type"] == "too_long":
-        msg = f"must have at most {first['ctx']['max_length']} items"
+    msg = validation_words(first)
     return InvalidInput(f"{source}: {where}: {msg}", field=_where(tuple(first["loc"])))
+
+
+# What a field's value must be, in hwctl's words, by pydantic's error type (pydantic's own
+# wording, "Input should be a valid integer", "Value error, …", is not shown).
+_MUST_BE = {
+    "missing": "is required",
+    "extra_forbidden": "unknown field",
+    "string_too_short": "must not be blank",
+    "too_short": "must not be empty",
+    "string_too_long": "must be at most {max_length} characters",
+    "too_long": "must have at most {max_length} items",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "int_parsing_size": "must be a whole number",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "finite_number": "must be a number",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "string_type": "must be a string",
+    "list_type": "must be a list",
+    "dict_type": "must be an object",
+    "model_type": "must be an object",
+    "model_attributes_type": "must be an object",
+    "datetime_type": "must be an ISO 8601 date and time",
+    "datetime_parsing": "must be an ISO 8601 date and time",
+    "datetime_from_date_parsing": "must be an ISO 8601 date and time",
+    "greater_than_equal": "must be at least {ge}",
+    "greater_than": "must be more than {gt}",
+    "less_than_equal": "must be at most {le}",
+    "less_than": "must be less than {lt}",
+    "literal_error": "must be one of {expected}",
+    "enum": "must be one of {expected}",
+    "json_invalid": "is not valid JSON",
+}
+
+
+def validation_words(error: Mapping[str, Any]) -> str:
+    """One validation error (an item of pydantic's `ValidationError.errors()`) as hwctl words
+    it: `must be a whole number`, `must be at least 1`, `must be one of 'a', 'b' or 'c'`; the
+    readers' own errors (`must not contain control characters`) as they are."""
+    kind = str(error.get("type", ""))
+    ctx = error.get("ctx") or {}
+    template = _MUST_BE.get(kind)
+    if template is not None:
+        try:
+            return template.format(**ctx)
+        except (KeyError, IndexError, ValueError):
+            pass
+    msg = str(error.get("msg", "is not valid"))
+    if kind == "value_error" or msg.startswith("Value error, "):
+        return msg.removeprefix("Value error, ")
+    if msg.startswith("Input should be "):
+        return "must be " + msg.removeprefix("Input should be ")
+    return msg
 
 
 class _BadNumber(ValueError):

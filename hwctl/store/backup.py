@@ -16,6 +16,7 @@ import os
 import shlex
 import sqlite3
 import tempfile
+import unicodedata
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,35 @@ from pathlib import Path
 from sqlalchemy.engine import URL, make_url
 
 from hwctl.errors import StoreError
+
+
+def shown(path: Path | str) -> str:
+    """A file name as a message shows it: control characters, invisible formatting characters
+    and bytes that are not UTF-8 escaped (`\\x1b`, `\\u202e`, `\\xff`), so a name from the
+    command line never drives the terminal, and what is shown still names the file."""
+    out = []
+    for ch in str(path):
+        code = ord(ch)
+        if 0xDC80 <= code <= 0xDCFF:  # a byte that is not UTF-8, as os.fsdecode keeps it
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif code < 0x20 or 0x7F <= code <= 0x9F or ch == "\\":
+            out.append(f"\\x{code:02x}" if ch != "\\" else "\\\\")
+        elif unicodedata.category(ch) in ("Cf", "Cs", "Zl", "Zp"):
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    escaped = "".join(out)
+    # A backslash is doubled only beside an escape, where it could be read as one.
+    return escaped if escaped != str(path).replace("\\", "\\\\") else str(path)
+
+
+def _shell_word(text: str) -> str:
+    """`text` as one word for a POSIX shell; with bash's $'…' quoting when it holds characters
+    `shown` escapes, so the command can be pasted and names the same file."""
+    escaped = shown(text)
+    if escaped == text:
+        return shlex.quote(text)
+    return "$'" + escaped.replace("'", "\\'") + "'"
 
 
 @dataclass(frozen=True)
@@ -34,6 +64,10 @@ class Backup:
     revision: str | None
     orders: int
 
+    @property
+    def shown_path(self) -> str:
+        return shown(self.path)
+
 
 def check_target(target: Path, store_path: Path) -> None:
     """Refuse a backup file name that exists (the store itself above all), or whose folder does
@@ -42,27 +76,29 @@ def check_target(target: Path, store_path: Path) -> None:
         with suppress(OSError):
             if target.samefile(store_path):
                 raise StoreError(
-                    f"{target} is the store itself: name a new file for the backup",
+                    f"{shown(target)} is the store itself: name a new file for the backup",
                     target=str(target),
                 )
         if target.is_dir():
             raise StoreError(
-                f"{target} is a folder: name a new file in it for the backup", target=str(target)
+                f"{shown(target)} is a folder: name a new file in it for the backup",
+                target=str(target),
             )
         raise StoreError(
-            f"{target} already exists: hwctl never overwrites a file, name a new one for the "
-            "backup",
+            f"{shown(target)} already exists: hwctl never overwrites a file, name a new one "
+            "for the backup",
             target=str(target),
         )
     folder = target.parent
     if not folder.exists():
         raise StoreError(
-            f"cannot write the backup {target}: the folder {folder} does not exist",
+            f"cannot write the backup {shown(target)}: the folder {shown(folder)} does not exist",
             target=str(target),
         )
     if not folder.is_dir():
         raise StoreError(
-            f"cannot write the backup {target}: {folder} is not a folder", target=str(target)
+            f"cannot write the backup {shown(target)}: {shown(folder)} is not a folder",
+            target=str(target),
         )
 
 
@@ -73,8 +109,8 @@ def _publish(temporary: Path, target: Path) -> None:
         os.link(temporary, target)
     except FileExistsError:
         raise StoreError(
-            f"{target} already exists: hwctl never overwrites a file, name a new one for the "
-            "backup",
+            f"{shown(target)} already exists: hwctl never overwrites a file, name a new one "
+            "for the backup",
             target=str(target),
         ) from None
     except OSError as e:
@@ -83,7 +119,7 @@ def _publish(temporary: Path, target: Path) -> None:
         # A file system without hard links: a rename, after one more look.
         if os.path.lexists(target):
             raise StoreError(
-                f"{target} already exists: hwctl never overwrites a file", target=str(target)
+                f"{shown(target)} already exists: hwctl never overwrites a file", target=str(target)
             ) from None
         os.rename(temporary, target)
 
@@ -121,7 +157,7 @@ def write_backup(source: sqlite3.Connection, target: Path) -> Backup:
     except OSError as e:
         reason = e.strerror or str(e)
         raise StoreError(
-            f"cannot write the backup {target}: {reason}; no backup was written",
+            f"cannot write the backup {shown(target)}: {reason}; no backup was written",
             target=str(target),
             reason=reason,
         ) from e
@@ -144,7 +180,7 @@ def write_backup(source: sqlite3.Connection, target: Path) -> Backup:
     except (sqlite3.Error, OSError) as e:
         reason = (e.strerror if isinstance(e, OSError) else None) or str(e)
         raise StoreError(
-            f"cannot write the backup {target}: {reason}; no backup was written",
+            f"cannot write the backup {shown(target)}: {reason}; no backup was written",
             target=str(target),
             reason=reason,
         ) from e
@@ -171,6 +207,6 @@ def pg_dump_command(url: str, target: str) -> str:
     )
     rendered = libpq.render_as_string(hide_password=False)
     return (
-        f"pg_dump --format=custom --enable-row-security --file={shlex.quote(target)} "
+        f"pg_dump --format=custom --enable-row-security --file={_shell_word(target)} "
         f"{shlex.quote(rendered)}"
     )

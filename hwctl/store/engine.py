@@ -137,10 +137,6 @@ def _setup_postgresql(engine: Engine) -> None:
         dbapi_connection.commit()
 
 
-def _unicode_lower(value: object) -> object:
-    return value.lower() if isinstance(value, str) else value
-
-
 _TABLES = "SELECT name FROM sqlite_master WHERE type = 'table'"
 
 
@@ -152,8 +148,6 @@ def _setup_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
-        # SQLite's lower() folds ASCII only; --search lowers both sides, as PostgreSQL does.
-        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
         # WAL is kept in the file, after hwctl exits: switch only hwctl's own store (or a new,
         # empty file), never another application's database, which hwctl refuses untouched. A
         # file that cannot be read or cannot switch (read-only) stays as it is; the command's

@@ -86,6 +86,9 @@ class Platform(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("name"),)
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(sa_column=Column(String(200), nullable=False))
+    # `name` as `list --search` matches it (hwctl.domain.text.search_key), written with the
+    # name: one rule on every store, where SQL's lower() folds case differently per store.
+    search_key: str = Field(sa_column=Column(Text, nullable=False))
 
 
 class CatalogItem(SQLModel, table=True):
@@ -125,6 +128,7 @@ class Account(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     platform_id: int = _fk("platform.id", ondelete="CASCADE", index=False)
     name: str = Field(sa_column=Column(String(200), nullable=False))
+    search_key: str = Field(sa_column=Column(Text, nullable=False))  # as Platform.search_key
 
 
 class AccountUser(SQLModel, table=True):

@@ -686,6 +686,8 @@ def test_a_cancellation_may_say_why_and_the_reason_is_on_the_order_and_audited(a
         ("nope", "body"),
         ({"reason": 7}, "reason"),
         ({"reason": "a\u0007b"}, "reason"),
+        ({"reason": "refund \u202eyrev"}, "reason"),
+        ({"reason": "a\u200bb"}, "reason"),
         ({"why": "x"}, "body"),
     ],
 )
@@ -856,3 +858,37 @@ def test_every_error_is_a_problem_document(api: Api) -> None:
     oid = make_order(api.store, "rejected")
     problem(api.post(f"/v1/orders/{oid}/cancel"), 409)
     problem(api.client.patch("/v1/orders", headers=api.headers()), 405)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "detail"),
+    [
+        ("GET", "/v1/orders?limit=abc", None, "limit: must be a whole number"),
+        ("GET", "/v1/orders?limit=0", None, "limit: must be at least 1"),
+        ("GET", "/v1/orders?limit=99999", None, "limit: must be at most 100"),
+        ("GET", "/v1/orders/abc", None, "order_id: must be a whole number"),
+        ("POST", "/v1/orders", {**GLOBEX_ORDER, "items": [{"sku": "T54W", "quantity": "2"}]},
+         "items[0].quantity: must be a whole number"),
+        ("POST", "/v1/orders", {**GLOBEX_ORDER, "items": [{"sku": "T54W", "quantity": 0}]},
+         "items[0].quantity: must be at least 1"),
+        ("POST", "/v1/orders", {**GLOBEX_ORDER, "items": "T54W"}, "items: must be a list"),
+    ],
+)  # fmt: skip
+def test_invalid_requests_are_worded_by_hwctl_not_by_pydantic(
+    api: Api, method: str, path: str, body: Any, detail: str
+) -> None:  # noqa: ANN401
+    before = directory_rows(api.store)
+    r = api.get(path) if method == "GET" else api.post(path, body)
+    found = problem(r, 422)["detail"]
+    assert "Input should" not in found and "Value error" not in found
+    assert found.endswith(detail), found
+    assert directory_rows(api.store) == before
+
+
+def test_an_account_the_api_creates_is_found_by_the_super_admins_search(api: Api) -> None:
+    from hwctl.app import orders
+
+    created = api.create({"account": {"name": "Çağrı İletişim"}, "items": [line()]})
+    for text in ("Çağrı İletişim", "cagri iletisim", "ÇAĞRI"):
+        found = orders.list_orders(act(api.store), search=text).orders
+        assert [o.id for o in found] == [created["id"]], text

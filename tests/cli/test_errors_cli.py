@@ -126,6 +126,43 @@ def test_someone_who_is_not_a_super_admin_is_refused_naming_them_and_how_to_regi
     assert cli.json("show", str(oid), "--format", "json") == before
 
 
+def test_a_name_that_only_looks_like_a_registered_admin_is_told_which_not_to_register_it(
+    seeded, cli
+):
+    import unicodedata
+
+    from hwctl.app import admins
+
+    jose = unicodedata.normalize("NFC", "José")
+    admins.add(act(seeded, ADMIN), jose)
+    oid = make_order(seeded)
+    before = cli.json("show", str(oid), "--format", "json")
+    for acting, registered in [
+        ("Dana", ADMIN),
+        (f"{ADMIN}\u200b", ADMIN),
+        (unicodedata.normalize("NFD", jose), jose),  # looks the same on a terminal
+    ]:
+        result = cli("approve", str(oid), "--yes", as_=acting)
+        assert result.exit_code == 1
+        line = one_line(result.stderr)
+        assert line == (
+            f"hwctl: error: {acting!r} is not a super-admin, but {registered!r} is: a name must "
+            "match exactly (case, accents, invisible characters): act as that name with "
+            "--as / HWCTL_ADMIN"
+        )
+        assert "admins add" not in line
+    assert cli.json("show", str(oid), "--format", "json") == before
+    # A name nobody has is still told how to register, quoted as a shell reads it.
+    stranger = one_line(cli("approve", str(oid), "--yes", as_="eve smith").stderr)
+    assert "`hwctl admins add 'eve smith'`" in stranger
+    # A name `admins add` would refuse is not suggested for registering.
+    hidden = one_line(cli("approve", str(oid), "--yes", as_="eve\u202e").stderr)
+    assert hidden == (
+        "hwctl: error: 'eve\\u202e' is not a super-admin, and no name with control or "
+        "invisible characters can be one: check --as / HWCTL_ADMIN"
+    )
+
+
 @sqlite_only
 def test_the_acting_admin_comes_from_hwctl_admin_when_there_is_no_as(seeded, cli):
     oid = make_order(seeded)

@@ -5,6 +5,7 @@ on, control characters in names, and order ids that are not ASCII digits."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -105,8 +106,7 @@ def test_max_handsets_beyond_the_store_s_integer_is_refused(seeded, cli: Cli) ->
     before = row_counts(seeded)
     doc = a_base_with(max_handsets=2**63)
     assert refused(cli("import", "-", input=json.dumps(doc))) == (
-        "hwctl: error: <stdin>: platforms[0].catalog[0].max_handsets: "
-        "Input should be less than or equal to 10000"
+        "hwctl: error: <stdin>: platforms[0].catalog[0].max_handsets: must be at most 10000"
     )
     assert row_counts(seeded) == before
 
@@ -119,6 +119,23 @@ def test_a_control_character_in_an_imported_name_is_one_line_naming_the_field(
         {"name": "Initech"}, {"name": "Evil\x1b[2JCorp", "users": ["ann"]}]}]}  # fmt: skip
     assert refused(cli("import", "-", input=json.dumps(doc))) == (
         "hwctl: error: <stdin>: platforms[0].accounts[1].name: must not contain control characters"
+    )
+    assert set(row_counts(store).values()) == {0}
+
+
+@pytest.mark.parametrize(
+    ("char", "named"),
+    [("\u202e", "U+202E RIGHT-TO-LEFT OVERRIDE"), ("\u2069", "U+2069 POP DIRECTIONAL ISOLATE"),
+     ("\u200d", "U+200D ZERO WIDTH JOINER"), ("\ufeff", "U+FEFF ZERO WIDTH NO-BREAK SPACE")],
+)  # fmt: skip
+def test_an_invisible_formatting_character_in_an_imported_name_is_refused_naming_it(
+    store, cli: Cli, char: str, named: str
+) -> None:  # noqa: ANN001
+    doc = {"platforms": [{"name": "Acme Voice", "accounts": [
+        {"name": "Initech"}, {"name": f"Evil{char}Corp", "users": ["ann"]}]}]}  # fmt: skip
+    assert refused(cli("import", "-", input=json.dumps(doc))) == (
+        "hwctl: error: <stdin>: platforms[0].accounts[1].name: "
+        f"must not contain invisible formatting characters ({named})"
     )
     assert set(row_counts(store).values()) == {0}
 
@@ -219,3 +236,108 @@ def test_a_real_hwctl_process_says_minus_one_is_not_an_order_id(db_url: str) -> 
         assert proc.stderr.splitlines() == [
             f"hwctl: error: Invalid value for 'ORDER': {word!r} {NOT_AN_ID}"
         ]
+
+
+# -- bytes that are not UTF-8, limits the stores cannot hold, hwctl's own words -----------------
+NOT_UTF8 = "not valid UTF-8 text (check the terminal's encoding)"
+
+
+def _hwctl_bytes(db_url: str, *argv: bytes) -> subprocess.CompletedProcess[bytes]:
+    """A real hwctl process given raw bytes in argv, as a shell passes `$'bad\\xff'`."""
+    hwctl = Path(sys.executable).parent / "hwctl"
+    return subprocess.run(
+        [str(hwctl).encode(), b"--db", db_url.encode(), *argv],
+        capture_output=True, timeout=30, stdin=subprocess.DEVNULL,
+        env={**os.environ, "HWCTL_ADMIN": "dana"},
+    )  # fmt: skip
+
+
+def test_bytes_that_are_not_utf8_in_a_text_option_are_a_usage_error_naming_it(
+    seeded, db_url: str
+) -> None:  # noqa: ANN001
+    oid = str(make_order(seeded)).encode()
+    before = row_counts(seeded)
+    for argv, option in [
+        ((b"reject", oid, b"--reason", b"bad\xff", b"--yes"), "'--reason' / '-r'"),
+        ((b"approve", oid, b"--note", b"PO \xff", b"--yes"), "'--note'"),
+        ((b"list", b"-q", b"bad\xff"), "'--search' / '-q'"),
+        ((b"devices", b"-a", b"Glo\xffbex"), "'--account' / '-a'"),
+        ((b"--as", b"d\xffna", b"approve", oid, b"--yes"), "'--as'"),
+        ((b"review", oid, b"--add", b"T54W\xff=1", b"--yes"), "'--add'"),
+        ((b"admins", b"add", b"\xfferin"), "'NAME'"),
+    ]:
+        proc = _hwctl_bytes(db_url, *argv)
+        assert proc.returncode == 2, (argv, proc.stderr)
+        assert proc.stdout == b""
+        assert proc.stderr.decode().splitlines() == [
+            f"hwctl: error: Invalid value for {option}: {NOT_UTF8}"
+        ], argv
+    assert row_counts(seeded) == before
+
+
+def test_hwctl_admin_with_bytes_that_are_not_utf8_is_a_usage_error(seeded, db_url: str) -> None:  # noqa: ANN001
+    oid = str(make_order(seeded))
+    before = row_counts(seeded)
+    hwctl = Path(sys.executable).parent / "hwctl"
+    proc = subprocess.run(
+        [str(hwctl), "--db", db_url, "approve", oid, "--yes"],
+        capture_output=True, timeout=30, stdin=subprocess.DEVNULL,
+        env={**os.environ, "HWCTL_ADMIN": os.fsdecode(b"d\xffna")},
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.decode().splitlines() == [f"hwctl: error: $HWCTL_ADMIN is {NOT_UTF8}"]
+    assert row_counts(seeded) == before
+
+
+def test_a_file_name_that_is_not_utf8_is_still_a_file_name(seeded, db_url: str) -> None:  # noqa: ANN001
+    proc = _hwctl_bytes(db_url, b"import", b"/nonexistent/dir\xff.json")
+    assert proc.returncode == 1, proc.stderr
+    assert b"no such file" in proc.stderr and b"UTF-8" not in proc.stderr
+
+
+BEYOND = "99999999999999999999"
+
+
+@pytest.mark.parametrize("command", ["list", "devices", "audit"])
+def test_a_limit_beyond_what_the_stores_hold_is_a_usage_error_naming_limit(
+    seeded, cli: Cli, command: str
+) -> None:  # noqa: ANN001
+    make_order(seeded)
+    before = row_counts(seeded)
+    assert refused(cli(command, "-n", BEYOND), 2) == (
+        f"hwctl: error: Invalid value for '--limit' / '-n': {BEYOND} is more than "
+        "9223372036854775807, the most it takes"
+    )
+    assert row_counts(seeded) == before
+    # The largest is taken, on both stores (PostgreSQL's LIMIT is a bigint).
+    most = cli(command, "--limit", str(2**63 - 1), "--format", "json")
+    assert most.exit_code == 0, most.stderr
+    assert len(json.loads(most.stdout)) >= 1
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (("list", "--status", "bogus"), "Invalid value for '--status' / '-s': 'bogus' is not one "
+         "of pending, approved, fulfilled, rejected, cancelled, all"),
+        (("list", "-f", "xml"), "Invalid value for '--format' / '-f': 'xml' is not one of "
+         "table, json, csv"),
+        (("reject", "1", "--reason", "x", "--code", "bogus", "--yes"), "Invalid value for "
+         "'--code' / '-c': 'bogus' is not one of duplicate, out_of_stock, not_in_catalog, "
+         "needs_customer_confirmation, other"),
+        (("completion", "tcsh"), "Invalid value for 'SHELL': 'tcsh' is not one of bash, zsh, "
+         "fish"),
+        (("list", "-n", "abc"), "Invalid value for '--limit' / '-n': 'abc' is not a whole number"),
+        (("list", "-n", "-1"), "Invalid value for '--limit' / '-n': -1 is less than 0"),
+        (("list", "-n", "٣"), "Invalid value for '--limit' / '-n': '٣' is not a whole number"),
+        (("webhooks", "deliver", "--interval", "soon"), "Invalid value for '--interval': 'soon' "
+         "is not a number"),
+    ],
+)  # fmt: skip
+def test_bad_option_values_are_worded_by_hwctl_not_by_pydantic(
+    seeded, cli: Cli, args: tuple[str, ...], line: str
+) -> None:  # noqa: ANN001
+    message = refused(cli(*args), 2)
+    assert message == f"hwctl: error: {line}"
+    assert "Value error" not in message and "Input should" not in message

@@ -318,6 +318,23 @@ def test_review_with_flags_edits_the_order_and_audits_before_and_after(seeded, c
     ]
 
 
+def test_review_add_matches_the_sku_as_shipping_files_do_case_and_dashes_aside(seeded, cli):
+    oid = make_order(seeded, items=[{"sku": "T54W", "quantity": 2}])
+    result = cli("review", str(oid), "--add", "t54w=1", "--add", "w73-h=2", "--yes")
+    assert result.exit_code == 0, result.stderr
+    items = cli.json("show", str(oid), "--format", "json")["items"]
+    assert [(i["line"], i["sku"], i["quantity"]) for i in items] == [(1, "T54W", 3), (2, "W73H", 2)]
+    assert audit_of(cli, oid)[-1]["details"]["after"] == [
+        {"line": 1, "sku": "T54W", "quantity": 3},
+        {"line": 2, "sku": "W73H", "quantity": 2},
+    ]
+    unknown = cli("review", str(oid), "--add", "t99=1", "--yes")
+    assert unknown.exit_code == 1
+    assert unknown.stderr.strip().splitlines()[-1] == (
+        "hwctl: error: --add t99=1: SKU 't99' is not in this order's platform catalog"
+    )
+
+
 @sqlite_only
 def test_dropping_an_intent_needs_yes_without_a_terminal_and_changes_nothing(seeded, cli):
     oid = make_order(
@@ -595,6 +612,10 @@ BAD_TEXTS = [
      "it must be one line)"),
     ("tab\there", "control characters are not allowed (a tab at character 4)"),
     ("csi\x9b2J", "control characters are not allowed (U+009B at character 4)"),
+    ("PO \u202e1174", "invisible formatting characters are not allowed (U+202E RIGHT-TO-LEFT "
+     "OVERRIDE at character 4)"),
+    ("dup\u200b", "invisible formatting characters are not allowed (U+200B ZERO WIDTH SPACE at "
+     "character 4)"),
     ("x" * 501, "at most 500 characters (this one has 501)"),
 ]  # fmt: skip
 DECISIONS = [
@@ -605,7 +626,9 @@ DECISIONS = [
 
 
 @pytest.mark.parametrize(("command", "status", "option"), DECISIONS)
-@pytest.mark.parametrize(("text", "message"), BAD_TEXTS, ids=["esc", "nl", "tab", "c1", "long"])
+@pytest.mark.parametrize(
+    ("text", "message"), BAD_TEXTS, ids=["esc", "nl", "tab", "c1", "rlo", "zwsp", "long"]
+)
 def test_a_reason_or_note_with_control_characters_or_too_long_is_refused_naming_the_option(
     seeded, cli, command, status, option, text, message
 ):

@@ -55,7 +55,11 @@ def test_adding_someone_twice_is_a_conflict(seeded):
 @sqlite_only
 @pytest.mark.parametrize(
     ("name", "message"),
-    [("  ", "must not be blank"), ("eve\x1b[31m", "must not contain control characters")],
+    [
+        ("  ", "must not be blank"),
+        ("eve\x1b[31m", "must not contain control characters"),
+        ("da\u200bna", r"must not contain invisible formatting characters \(U\+200B ZERO WIDTH"),
+    ],
 )
 def test_a_blank_or_control_character_name_is_refused(store, name, message):
     with pytest.raises(InvalidInput, match=message):

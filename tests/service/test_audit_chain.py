@@ -221,7 +221,7 @@ def test_migration_0007_chains_the_history_of_a_store_at_0006(
 
     store = Store(StoreLocation(url, "--db", False), auto_migrate=False)
     before, after = store.upgrade()
-    assert (before, after) == ("0006", "0007")
+    assert (before, after) == ("0006", store.head_revision())  # through 0007
     verdict = audit.verify_chain(act(store))
     assert (verdict.ok, verdict.entries) == (True, 3)
     payloads = [json.loads(e["payload"]) for e in rows(store)]

@@ -144,6 +144,45 @@ def test_a_backup_never_overwrites_nor_creates_a_folder_nor_names_the_store(tmp_
     dispose_all()
 
 
+def test_a_backup_name_with_escape_sequences_is_shown_escaped_never_raw(
+    tmp_path: Path,
+) -> None:
+    url, _ = sqlite_store(tmp_path)
+    cli = Cli(url)
+    assert cli("admins", "add", "dana").exit_code == 0
+    target = tmp_path / "b\x1b[31mred\u202e.db"
+    shown = f"{tmp_path}/b\\x1b[31mred\\u202e.db"
+    done = cli("db", "backup", str(target))
+    assert done.exit_code == 0, done.stderr
+    assert done.stdout.startswith(f"{url}: backed up to {shown} (schema ")
+    assert target.is_file()  # the file has the name it was given
+    again = cli("db", "backup", str(target))
+    assert again.exit_code == 1
+    assert again.stderr.splitlines() == [
+        f"hwctl: error: {shown} already exists: hwctl never overwrites a file, name a new one "
+        "for the backup"
+    ]
+    for out in (done.stdout, again.stderr):
+        assert "\x1b" not in out and "\u202e" not in out
+    dispose_all()
+
+
+def test_the_pg_dump_command_quotes_a_file_name_with_escapes_as_bash_reads_it(
+    tmp_path: Path,
+) -> None:
+    from hwctl.store.backup import pg_dump_command
+
+    name = "night\x1bly 'dump'.pgc"
+    command = pg_dump_command("postgresql+psycopg://hw@db:5432/hwctl", name)
+    assert "\x1b" not in command
+    assert command.startswith("pg_dump --format=custom --enable-row-security --file=$'")
+    echoed = subprocess.run(
+        ["bash", "-c", f"printf %s {command.split('--file=', 1)[1].split(' postgresql')[0]}"],
+        capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert echoed.stdout == name
+
+
 def test_a_backup_that_fails_halfway_leaves_nothing_under_its_name(tmp_path: Path) -> None:
     url, path = sqlite_store(tmp_path)
     store = Store(StoreLocation(url, "--db", False))

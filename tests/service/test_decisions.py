@@ -197,6 +197,10 @@ BAD_TEXTS = [
     ("next\x85line", "control characters are not allowed (a line break at character 5: "
      "it must be one line)"),
     ("csi\x9b", "control characters are not allowed (U+009B at character 4)"),
+    ("a\u2066b", "invisible formatting characters are not allowed (U+2066 LEFT-TO-RIGHT "
+     "ISOLATE at character 2)"),
+    ("\ufeffbom", "invisible formatting characters are not allowed (U+FEFF ZERO WIDTH NO-BREAK "
+     "SPACE at character 1)"),
     ("x" * 501, "at most 500 characters (this one has 501)"),
 ]  # fmt: skip
 TEXT_FIELDS = [

@@ -252,7 +252,7 @@ def test_a_bad_second_platform_leaves_the_first_one_unstored(store):
         ),
         (
             lambda d: d["platforms"][1]["catalog"][0].update(kind="fax"),
-            "platforms[1].catalog[0].kind: Input should be",
+            "platforms[1].catalog[0].kind: must be one of",
         ),
         (lambda d: d["platforms"][1].update(colour="blue"), "platforms[1].colour: unknown field"),
     ],

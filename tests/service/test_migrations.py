@@ -16,6 +16,7 @@ from sqlmodel import SQLModel
 
 import hwctl.store.models  # noqa: F401  (the tables, on SQLModel.metadata)
 from hwctl.config import StoreLocation
+from hwctl.domain.text import search_key
 from hwctl.store.engine import Store, dispose_all
 from tests.conftest import ADMIN, DIRECTORY, Cli
 from tests.service.test_backups import at_revision, head, sqlite_store
@@ -56,8 +57,9 @@ def test_upgrading_a_store_of_the_first_release_keeps_every_row_and_adds_the_ali
     assert result.exit_code == 0, result.stderr
     assert result.stdout.strip().endswith(f"schema upgraded from 0001 to {head()}")
     after = {t: rows(path, t) for t in before}
-    assert after["platform"] == before["platform"]
-    assert after["account"] == before["account"]
+    # + search_key (0009): the name as a search matches it
+    assert after["platform"] == [(1, "Acme Voice", "acme voice")]
+    assert after["account"] == [(1, 1, "Globex", "globex")]
     assert after["device"] == before["device"]
     assert [r[:-1] for r in after["catalog_item"]] == before["catalog_item"]  # + vendor, NULL
     assert [r[-1] for r in after["catalog_item"]] == [None]
@@ -184,6 +186,8 @@ def promised(table: str, column: str, row: dict, upgraded: dict) -> object:
                     if a["order_id"] == row["id"] and a["action"] == "fulfill"),
                    key=lambda a: a["id"], default=None)  # fmt: skip
         return last["actor"] if last and row["status"] == "fulfilled" else None
+    if table in ("platform", "account") and column == "search_key":
+        return search_key(row["name"])  # 0009: the name as a search matches it
     if table == "audit_entry" and column in ("payload", "prev_hash", "hash"):
         return upgraded[column] if upgraded[column] else "filled in by 0007"  # checked by verify
     raise AssertionError(

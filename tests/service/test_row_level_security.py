@@ -117,7 +117,11 @@ def test_a_tenant_session_cannot_write_a_row_of_another_platform(stores):
     with pytest.raises(Exception, match="row-level security"):  # noqa: B017 - the driver's error
         with api_store.for_tenant("Acme Voice").session(write=True) as session:
             session.execute(
-                text("INSERT INTO account (platform_id, name) VALUES (:p, 'Planted')"), {"p": blue}
+                text(
+                    "INSERT INTO account (platform_id, name, search_key) "
+                    "VALUES (:p, 'Planted', 'planted')"
+                ),
+                {"p": blue},
             )
     with owner.session() as session:
         planted = session.execute(text("SELECT count(*) FROM account WHERE name = 'Planted'"))

@@ -23,7 +23,7 @@ from hwctl.store.models import HardwareOrder
 from tests.conftest import ADMIN, Cli, act, make_order
 
 sqlite_only = pytest.mark.parametrize("backend", ["sqlite"])
-HEAD = "0007"
+HEAD = "0009"
 
 
 def run(*args: str):  # noqa: ANN201

@@ -101,6 +101,22 @@ def test_adding_a_sku_the_order_already_has_adds_to_that_line():
     assert p.new_lines == {}
 
 
+def test_an_added_sku_matches_its_catalog_sku_whatever_the_case_or_dashes():
+    p = plan(AddItem("t54w", 2), AddItem("w70-b", 1))
+    assert shape(p.after) == [(1, "T54W", 5), (2, "W73H", 2), (3, "W70B", 2)]
+
+
+def test_an_added_sku_that_matches_two_catalog_skus_is_refused_naming_both():
+    catalog = {"T54W", "t-54w"}
+    with pytest.raises(InvalidInput) as caught:
+        plan_edits(7, order_lines(), [AddItem("t54w", 1)], catalog)
+    assert caught.value.fields["problem"] == (
+        "SKU 't54w' matches 'T54W', 't-54w': give the SKU exactly"
+    )
+    exact = plan_edits(7, order_lines(), [AddItem("t-54w", 1)], catalog)
+    assert exact.new_lines == {4: "t-54w"}
+
+
 def test_adding_a_new_sku_becomes_the_next_line_number():
     lines = order_lines()[:2]
     p = plan(AddItem("W70B", 1), lines=lines)
