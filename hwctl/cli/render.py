@@ -19,6 +19,7 @@ import json
 import os
 import re
 import sys
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -38,10 +39,16 @@ _TRAILING = re.compile(r"[ \t]+((?:\x1b\[[0-9;]*m)*)$")  # spaces at a line's en
 
 def clean(value: object) -> str:
     """Text for a terminal: line breaks and tabs become one space (a name never splits a line),
-    other control characters (ESC included) are removed."""
+    other control characters (ESC included) are removed, and so are invisible formatting
+    characters (Unicode Cf: bidi overrides and isolates, zero-width characters), which hwctl
+    refuses in new names and texts but a store written before that rule may still hold: a
+    right-to-left override would reorder the table around it."""
     if value is None:
         return ""
-    return _CONTROL.sub("", _LINE_BREAKS.sub(" ", str(value)))
+    text = _CONTROL.sub("", _LINE_BREAKS.sub(" ", str(value)))
+    if text.isascii():
+        return text
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
 
 
 # -- what the output encoding can show ---------------------------------------------------------

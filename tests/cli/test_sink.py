@@ -109,6 +109,17 @@ def test_a_table_of_names_from_outside_shows_them_on_one_line_and_none_as_empty(
     assert [[c.strip() for c in r.split("│")[1:3]] for r in rows] == [["#1", "a b[31m"], ["#2", ""]]
 
 
+def test_invisible_formatting_characters_stored_before_the_rule_never_reach_the_terminal(
+    capsys,
+) -> None:  # noqa: ANN001
+    """A name stored before hwctl refused Unicode Cf characters is shown without them: a
+    right-to-left override would reorder the row around it."""
+    sink.TableSink().rows(THINGS, [Thing(1, "Acme\u202e moc.exe\u200b \ufeffVoice")])
+    out = capsys.readouterr().out
+    assert not any(c in out for c in "\u202e\u200b\ufeff")
+    assert "Acme moc.exe Voice" in out
+
+
 def test_json_is_every_rows_json_whatever_the_table_cap(capsys) -> None:  # noqa: ANN001
     sink.for_format("json").rows(THINGS, FIVE)
     assert json.loads(capsys.readouterr().out) == [t.to_json() for t in FIVE]
