@@ -196,7 +196,14 @@ def add(
     from hwctl.app import webhooks
 
     events = [e.strip() for text in event for e in text.split(",")] if event else None
-    added = webhooks.add(state(ctx).context(), platform, url, events, insecure=insecure)
+    added = webhooks.add(
+        state(ctx).context(),
+        platform,
+        url,
+        events,
+        insecure=insecure,
+        transport=webhooks.network(),
+    )
     if fmt is DetailFormat.json:
         render.emit_json(added.to_json())
         return
@@ -316,8 +323,9 @@ def deliver(
     from hwctl.app import webhooks
 
     context = state(ctx).context()
+    network = webhooks.network()  # the real transport: the system's resolver, TCP, TLS
     if not loop:
-        render.result(counts_line(webhooks.deliver(context)))
+        render.result(counts_line(webhooks.deliver(context, transport=network)))
         return
     stop = threading.Event()
     with _stopped_by_signals(stop):
@@ -326,6 +334,7 @@ def deliver(
             context,
             stop,
             interval=interval,
+            transport=network,
             on_round=lambda c: render.info(counts_line(c)),
             on_error=lambda e: render.warn(f"{e.message} (trying again in {interval:g} s)"),
         )

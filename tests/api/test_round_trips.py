@@ -95,7 +95,14 @@ def watching(store) -> Iterator[Seen]:  # noqa: ANN001
 def add_webhook(store) -> None:  # noqa: ANN001
     from hwctl.app import webhooks
 
-    webhooks.add(act(store), "Acme Voice", "http://127.0.0.1:9/acme", None, insecure=True)
+    webhooks.add(
+        act(store),
+        "Acme Voice",
+        "http://127.0.0.1:9/acme",
+        None,
+        insecure=True,
+        transport=webhooks.network(),
+    )
 
 
 def created_event(store, order_id: int) -> dict[str, Any]:  # noqa: ANN001

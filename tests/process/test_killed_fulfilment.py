@@ -313,7 +313,7 @@ def approved_order(store) -> int:  # noqa: ANN001
     from hwctl.app import webhooks
 
     webhooks.add(act(store), "Acme Voice", "http://127.0.0.1:9/hwctl", ["order.fulfilled"],
-                 insecure=True)  # fmt: skip
+                 insecure=True, transport=webhooks.network())  # fmt: skip
     return make_order(store, "approved", items=[{"sku": "T54W", "quantity": UNITS}])
 
 

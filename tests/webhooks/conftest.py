@@ -165,13 +165,31 @@ def clock() -> Clock:
     return Clock()
 
 
+@dataclass(frozen=True)
+class Sending:
+    """A transport whose POST is the test's `send(url, body, headers)`; where a webhook may
+    point is still the real transport's to say."""
+
+    send: Callable[..., str | None]
+
+    def check_url(self, url: str, *, insecure: bool) -> str:
+        from hwctl.app import webhooks
+
+        return webhooks.network().check_url(url, insecure=insecure)
+
+    def post(self, url: str, body: bytes, headers: Any, *, timeout: float) -> str | None:  # noqa: ANN401
+        return self.send(url, body, headers)
+
+
 def deliver(store, clock: Clock | None = None, **kw: Any):  # noqa: ANN001, ANN201
-    """Run the deliverer once as `dana`, at the clock's time (now when none)."""
+    """Run the deliverer once as `dana`, at the clock's time (now when none), through the real
+    transport unless another is given."""
     from hwctl.app import webhooks
     from hwctl.app.context import Context
     from hwctl.domain.access import Principal
 
     ctx = act(store) if clock is None else Context(store, Principal.super_admin(ADMIN), clock)
+    kw.setdefault("transport", webhooks.network())
     return webhooks.deliver(ctx, **kw)
 
 
@@ -186,7 +204,14 @@ def add_hook(  # noqa: ANN201
     """A webhook of `platform` pointing at `path` on the receiver, which learns its secret."""
     from hwctl.app import webhooks
 
-    added = webhooks.add(act(store), platform, receiver.url(path), events, insecure=True)
+    added = webhooks.add(
+        act(store),
+        platform,
+        receiver.url(path),
+        events,
+        insecure=True,
+        transport=webhooks.network(),
+    )
     receiver.secrets[path] = added.secret
     return added
 

@@ -176,7 +176,13 @@ def test_deliver_loop_keeps_delivering_until_a_signal_stops_it_cleanly(
 ):
     from hwctl.app import webhooks
 
-    added = webhooks.add(act(seeded), "Acme Voice", receiver.url("/acme"), insecure=True)
+    added = webhooks.add(
+        act(seeded),
+        "Acme Voice",
+        receiver.url("/acme"),
+        insecure=True,
+        transport=webhooks.network(),
+    )
     receiver.secrets["/acme"] = added.secret
     make_order(seeded)
     process = subprocess.Popen(

@@ -36,7 +36,7 @@ def test_deliverers_running_at_once_send_each_delivery_exactly_once(seeded, db_u
         try:
             ctx = Context(stores[k], Principal.super_admin(ADMIN))
             start.wait()
-            results[k] = webhooks.deliver(ctx, batch=3, workers=2)
+            results[k] = webhooks.deliver(ctx, transport=webhooks.network(), batch=3, workers=2)
         except BaseException as e:  # noqa: BLE001 - reported below
             errors.append(e)
 

@@ -1,14 +1,14 @@
-"""Delivering the outbox (hwctl.app.webhooks.deliver) to a real receiver on 127.0.0.1 that
-verifies every request with `standardwebhooks`, on SQLite and PostgreSQL: every event type,
-signed, with the order as the API shows it; in order per order; retries on the Standard
-Webhooks schedule (time moved by the test's clock, never slept); giving up, and sending again
-on request; each event to its own platform's webhooks only; what a deliverer that crashes or
-is overtaken leaves behind; and what a receiver never gets (redirects, slow answers, a name
-that now resolves to a private address)."""
+"""Delivering the outbox (hwctl.app.webhooks.deliver) through the real transport to a real
+receiver on 127.0.0.1 that verifies every request with `standardwebhooks`, on SQLite and
+PostgreSQL: every event type, signed, with the order as the API shows it; in order per order;
+retries on the Standard Webhooks schedule (time moved by the test's clock, never slept); giving
+up, and sending again on request; each event to its own platform's webhooks only; what a
+deliverer that crashes or is overtaken leaves behind; and what a receiver never gets
+(redirects, slow answers, a name that now resolves to a private address)."""
 
 from __future__ import annotations
 
-import functools
+import ipaddress
 import json
 import socket
 import time
@@ -22,10 +22,11 @@ from hwctl.app.resources import order_resource
 from hwctl.domain.fulfilment import Answer
 from hwctl.domain.order_edit import SetQuantity
 from hwctl.domain.status import Action
+from hwctl.io import webhook_transport
 from hwctl.store.models import HardwareOrder, WebhookDelivery, WebhookEvent
 from hwctl.vocabulary import DeliveryStatus
 from tests.conftest import act, make_order
-from tests.webhooks.conftest import add_hook, deliver, events_of, statuses
+from tests.webhooks.conftest import Sending, add_hook, deliver, events_of, statuses
 
 CREATED, EDITED, APPROVED = "order.created", "order.edited", "order.approved"
 REJECTED, FULFILLED, CANCELLED = "order.rejected", "order.fulfilled", "order.cancelled"
@@ -236,7 +237,7 @@ def test_a_receiver_slower_than_the_timeout_is_a_failed_attempt(seeded, receiver
     add_hook(seeded, receiver)
     receiver.delay = 1.5
     make_order(seeded)
-    counts = deliver(seeded, send=functools.partial(webhooks.post, timeout=0.3))
+    counts = deliver(seeded, timeout=0.3)
     assert counts.retrying == 1
     ((d,),) = [e.deliveries for e in events_of(seeded)]
     assert "timed out" in d.last_error
@@ -246,7 +247,13 @@ def test_a_receiver_that_is_not_listening_is_a_failed_attempt(seeded, receiver):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # free again once closed: nobody listens there
-    added = webhooks.add(act(seeded), "Acme Voice", f"http://127.0.0.1:{port}/x", insecure=True)
+    added = webhooks.add(
+        act(seeded),
+        "Acme Voice",
+        f"http://127.0.0.1:{port}/x",
+        insecure=True,
+        transport=webhooks.network(),
+    )
     make_order(seeded)
     assert deliver(seeded).retrying == 1
     ((d,),) = [e.deliveries for e in events_of(seeded)]
@@ -260,14 +267,16 @@ def test_a_name_that_resolves_to_a_private_address_by_delivery_time_is_not_sent_
 ):
     answers = {"hooks.acme.example": ["93.184.215.14"]}
     monkeypatch.setattr(
-        webhooks, "resolve", lambda host, port: [webhooks.ipaddress.ip_address(a) for a in
-                                                 answers[host]]
+        webhook_transport, "resolve", lambda host, port: [ipaddress.ip_address(a) for a in
+                                                          answers[host]]
     )  # fmt: skip
-    webhooks.add(act(seeded), "Acme Voice", "https://hooks.acme.example/hwctl")
+    webhooks.add(
+        act(seeded), "Acme Voice", "https://hooks.acme.example/hwctl", transport=webhooks.network()
+    )
     make_order(seeded)
     answers["hooks.acme.example"] = ["93.184.215.14", "10.0.0.7"]  # rebound
     sent = []
-    counts = deliver(seeded, send=lambda url, body, headers: sent.append(url) or None)
+    counts = deliver(seeded, transport=Sending(lambda url, body, headers: sent.append(url) or None))
     assert counts.delivered == 1 and sent  # an injected sender sends what it is given...
     webhooks.redeliver(act(seeded), events_of(seeded)[0].id)
     assert deliver(seeded).retrying == 1  # ...the real one checks the address again first
@@ -283,7 +292,7 @@ def test_the_request_goes_to_the_address_that_was_checked(seeded, receiver, monk
     http.client never resolves the name again (a second answer could be another address)."""
     name = "receiver.localhost"
     monkeypatch.setattr(
-        webhooks, "resolve", lambda host, port: [webhooks.ipaddress.ip_address("127.0.0.1")]
+        webhook_transport, "resolve", lambda host, port: [ipaddress.ip_address("127.0.0.1")]
     )
     real = socket.getaddrinfo
 
@@ -294,7 +303,11 @@ def test_the_request_goes_to_the_address_that_was_checked(seeded, receiver, monk
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     added = webhooks.add(
-        act(seeded), "Acme Voice", f"http://{name}:{receiver.port}/acme", insecure=True
+        act(seeded),
+        "Acme Voice",
+        f"http://{name}:{receiver.port}/acme",
+        insecure=True,
+        transport=webhooks.network(),
     )
     receiver.secrets["/acme"] = added.secret
     make_order(seeded)
@@ -314,7 +327,7 @@ def test_a_deliverer_that_dies_mid_send_leaves_its_claim_to_the_next_after_the_l
         raise KeyboardInterrupt  # the process is going away: nothing recorded
 
     with pytest.raises(KeyboardInterrupt):
-        deliver(seeded, clock, send=die)
+        deliver(seeded, clock, transport=Sending(die))
     assert deliver(seeded, clock).attempted == 0  # still claimed
     clock.advance(seconds=webhooks.LEASE.total_seconds() - 1)
     assert deliver(seeded, clock).attempted == 0
@@ -338,9 +351,9 @@ def test_an_attempt_overtaken_by_redeliver_is_not_recorded_and_the_event_goes_ag
         if not asked:  # the first attempt: meanwhile an admin asks for the event again
             asked.append(webhooks.redeliver(act(seeded), event.id))
             return "HTTP 500 Internal Server Error"
-        return webhooks.post(url, body, headers)
+        return webhooks.network().post(url, body, headers, timeout=webhooks.TIMEOUT)
 
-    counts = deliver(seeded, send=send_while_an_admin_asks_again)
+    counts = deliver(seeded, transport=Sending(send_while_an_admin_asks_again))
     # The failed attempt is not recorded (the redelivery stands), and the event goes again.
     assert (counts.attempted, counts.superseded, counts.delivered) == (2, 1, 1)
     assert [(d.status, d.attempts) for d in asked[0].deliveries] == [("pending", 0)]
@@ -357,7 +370,7 @@ def test_an_attempt_whose_webhook_was_removed_meanwhile_is_not_recorded(seeded, 
         webhooks.remove(act(seeded), hook.id)
         return None
 
-    assert deliver(seeded, send=send_while_the_hook_goes).superseded == 1
+    assert deliver(seeded, transport=Sending(send_while_the_hook_goes)).superseded == 1
     with seeded.session() as session:
         assert session.exec(select(WebhookDelivery)).all() == []
 

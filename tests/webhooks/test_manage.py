@@ -31,7 +31,7 @@ def webhook_entries(store) -> list[tuple]:  # noqa: ANN001
 
 
 def test_adding_a_webhook_shows_a_standard_webhooks_secret_once(seeded):
-    added = webhooks.add(act(seeded), "Acme Voice", URL)
+    added = webhooks.add(act(seeded), "Acme Voice", URL, transport=webhooks.network())
     assert re.fullmatch(r"whsec_[A-Za-z0-9+/]{43}=", added.secret)
     assert len(base64.b64decode(added.secret.removeprefix("whsec_"))) == 32
     assert added.to_json() == {"id": added.id, "url": URL, "platform": "Acme Voice",
@@ -39,12 +39,19 @@ def test_adding_a_webhook_shows_a_standard_webhooks_secret_once(seeded):
     (listed,) = webhooks.list_webhooks(act(seeded))
     assert "secret" not in json.dumps(listed.to_json())
     assert added.secret not in repr(listed)
-    assert webhooks.add(act(seeded), "Acme Voice", URL + "/2").secret != added.secret
+    assert (
+        webhooks.add(act(seeded), "Acme Voice", URL + "/2", transport=webhooks.network()).secret
+        != added.secret
+    )
 
 
 def test_a_webhook_takes_the_event_types_asked_for_in_the_vocabularys_order(seeded):
     added = webhooks.add(
-        act(seeded), "Acme Voice", URL, ["order.rejected", " order.created", "order.rejected"]
+        act(seeded),
+        "Acme Voice",
+        URL,
+        ["order.rejected", " order.created", "order.rejected"],
+        transport=webhooks.network(),
     )
     assert added.events == ("order.created", "order.rejected")
     (listed,) = webhooks.list_webhooks(act(seeded))
@@ -53,35 +60,42 @@ def test_a_webhook_takes_the_event_types_asked_for_in_the_vocabularys_order(seed
 
 def test_an_unknown_event_type_is_named_with_the_valid_ones(seeded):
     with pytest.raises(InvalidInput) as caught:
-        webhooks.add(act(seeded), "Acme Voice", URL, ["order.created", "order.shipped"])
+        webhooks.add(
+            act(seeded),
+            "Acme Voice",
+            URL,
+            ["order.created", "order.shipped"],
+            transport=webhooks.network(),
+        )
     assert str(caught.value) == (
         "unknown event 'order.shipped': the events are order.created, order.edited, "
         "order.approved, order.rejected, order.fulfilled, order.cancelled"
     )
     assert caught.value.fields == {"field": "events", "event": "order.shipped", "valid": ALL}
     with pytest.raises(InvalidInput, match="at least one event"):
-        webhooks.add(act(seeded), "Acme Voice", URL, [])
+        webhooks.add(act(seeded), "Acme Voice", URL, [], transport=webhooks.network())
     assert webhooks.list_webhooks(act(seeded)) == []
 
 
 def test_an_unknown_platform_is_not_found_and_the_same_url_twice_is_a_conflict(seeded):
     with pytest.raises(NotFound, match="unknown platform 'Nope'"):
-        webhooks.add(act(seeded), "Nope", URL)
-    first = webhooks.add(act(seeded), "Acme Voice", URL)
+        webhooks.add(act(seeded), "Nope", URL, transport=webhooks.network())
+    first = webhooks.add(act(seeded), "Acme Voice", URL, transport=webhooks.network())
     with pytest.raises(Conflict, match=f"already has webhook {first.id}"):
-        webhooks.add(act(seeded), "Acme Voice", URL)
-    webhooks.add(act(seeded), "Blue Sky", URL)  # another platform's endpoint may be the same
+        webhooks.add(act(seeded), "Acme Voice", URL, transport=webhooks.network())
+    # another platform's endpoint may be the same
+    webhooks.add(act(seeded), "Blue Sky", URL, transport=webhooks.network())
     assert len(webhooks.list_webhooks(act(seeded))) == 2
     assert [w.platform for w in webhooks.list_webhooks(act(seeded), "Blue Sky")] == ["Blue Sky"]
 
 
 def test_only_registered_super_admins_manage_webhooks(seeded):
-    hook = webhooks.add(act(seeded), "Acme Voice", URL)
+    hook = webhooks.add(act(seeded), "Acme Voice", URL, transport=webhooks.network())
     make_order(seeded)
     (event,) = events_of(seeded)
     for who in (act(seeded, "mallory"), act(seeded, platform="Acme Voice")):
         with pytest.raises(NotAuthorised):
-            webhooks.add(who, "Acme Voice", URL + "/x")
+            webhooks.add(who, "Acme Voice", URL + "/x", transport=webhooks.network())
         with pytest.raises(NotAuthorised):
             webhooks.list_webhooks(who)
         with pytest.raises(NotAuthorised):
@@ -91,7 +105,7 @@ def test_only_registered_super_admins_manage_webhooks(seeded):
         with pytest.raises(NotAuthorised):
             webhooks.list_events(who)
         with pytest.raises(NotAuthorised):
-            webhooks.deliver(who)
+            webhooks.deliver(who, transport=webhooks.network())
     assert len(webhooks.list_webhooks(act(seeded))) == 1
 
 
@@ -115,7 +129,7 @@ def test_add_remove_and_redeliver_are_audited(seeded, receiver):
 
 def test_refused_changes_are_not_audited(seeded):
     with pytest.raises(InvalidInput):
-        webhooks.add(act(seeded), "Acme Voice", "https://10.0.0.1/")
+        webhooks.add(act(seeded), "Acme Voice", "https://10.0.0.1/", transport=webhooks.network())
     with pytest.raises(NotFound, match="webhook 99 does not exist"):
         webhooks.remove(act(seeded), 99)
     with pytest.raises(NotFound, match="event 99 does not exist"):

@@ -1,7 +1,7 @@
-"""Where a webhook may point (hwctl.app.webhooks.check_url, and `add` on both backends): HTTPS
-only; plain http and loopback only when insecure, and then only for a loopback host; never a
-private, link-local, multicast, unspecified or reserved address, whether written literally or
-what a name resolves to (any one of its addresses)."""
+"""Where a webhook may point (hwctl.io.webhook_transport.check_url, the real transport's, and
+`add` through it on both backends): HTTPS only; plain http and loopback only when insecure, and
+then only for a loopback host; never a private, link-local, multicast, unspecified or reserved
+address, whether written literally or what a name resolves to (any one of its addresses)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 
 from hwctl.app import webhooks
 from hwctl.errors import InvalidInput
+from hwctl.io import webhook_transport
 from tests.conftest import act
 
 PUBLIC = "93.184.215.14"
@@ -27,7 +28,7 @@ def dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
             raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
         return [ipaddress.ip_address(a) for a in table[host]]
 
-    monkeypatch.setattr(webhooks, "resolve", resolve)
+    monkeypatch.setattr(webhook_transport, "resolve", resolve)
     return table
 
 
@@ -41,7 +42,7 @@ def dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     ],
 )
 def test_an_https_url_to_a_public_address_is_taken(url):
-    assert webhooks.check_url(url).url == url
+    assert webhook_transport.check_url(url).url == url
 
 
 @pytest.mark.parametrize(
@@ -79,7 +80,7 @@ def test_an_https_url_to_a_public_address_is_taken(url):
 )
 def test_other_urls_are_refused_saying_why(url, problem):
     with pytest.raises(InvalidInput, match="^a webhook needs a URL$|^webhook URL '") as caught:
-        webhooks.check_url(url)
+        webhook_transport.check_url(url)
     assert problem in str(caught.value)
     assert caught.value.fields["field"] == "url"
 
@@ -98,7 +99,7 @@ def test_other_urls_are_refused_saying_why(url, problem):
 def test_insecure_allows_a_loopback_host_over_http(url, dns):
     dns["localhost"] = ["127.0.0.1", "::1"]
     dns["receiver.localhost"] = ["127.0.0.1"]
-    assert webhooks.check_url(url, insecure=True).url == url
+    assert webhook_transport.check_url(url, insecure=True).url == url
 
 
 @pytest.mark.parametrize(
@@ -117,29 +118,29 @@ def test_insecure_allows_nothing_else(url, problem, dns):
     dns["tricky.example"] = ["127.0.0.1"]  # a name that is not a loopback host's own
     dns["localhost"] = ["10.1.2.3"]  # a resolver that lies about localhost
     with pytest.raises(InvalidInput) as caught:
-        webhooks.check_url(url, insecure=True)
+        webhook_transport.check_url(url, insecure=True)
     assert problem in str(caught.value)
 
 
 def test_a_name_is_taken_only_when_every_address_it_resolves_to_is_public(dns):
     dns["hooks.acme.example"] = [PUBLIC, "2606:2800:21f:cb07:6820:80da:af6b:8b2c"]
-    target = webhooks.check_url("https://hooks.acme.example/hwctl")
+    target = webhook_transport.check_url("https://hooks.acme.example/hwctl")
     assert [str(a) for a in target.addresses] == [PUBLIC, "2606:2800:21f:cb07:6820:80da:af6b:8b2c"]
     dns["hooks.acme.example"] = [PUBLIC, "192.168.1.1"]
     with pytest.raises(InvalidInput, match="resolves to 192.168.1.1, a private address"):
-        webhooks.check_url("https://hooks.acme.example/hwctl")
+        webhook_transport.check_url("https://hooks.acme.example/hwctl")
     dns["meta.example"] = ["169.254.169.254"]
     with pytest.raises(InvalidInput, match="resolves to 169.254.169.254, a link-local address"):
-        webhooks.check_url("https://meta.example/")
+        webhook_transport.check_url("https://meta.example/")
     with pytest.raises(InvalidInput, match=r"cannot resolve nowhere\.example"):
-        webhooks.check_url("https://nowhere.example/")
+        webhook_transport.check_url("https://nowhere.example/")
 
 
 def test_the_system_resolver_is_asked_for_a_name():
     """`resolve` itself (unpatched): a number that is not an address is a name, and what the
     system makes of it (127.0.0.1 here) is checked."""
     with pytest.raises(InvalidInput, match="2130706433 resolves to 127.0.0.1, a loopback"):
-        webhooks.check_url("https://2130706433/")
+        webhook_transport.check_url("https://2130706433/")
 
 
 @pytest.mark.parametrize(
@@ -156,12 +157,20 @@ def test_the_system_resolver_is_asked_for_a_name():
 )
 def test_add_stores_no_webhook_for_a_refused_url(seeded, url):
     with pytest.raises(InvalidInput):
-        webhooks.add(act(seeded), "Acme Voice", url)
+        webhooks.add(act(seeded), "Acme Voice", url, transport=webhooks.network())
     assert webhooks.list_webhooks(act(seeded)) == []
 
 
 def test_add_takes_a_loopback_url_only_when_insecure(seeded):
     with pytest.raises(InvalidInput, match="must be an https:// URL"):
-        webhooks.add(act(seeded), "Acme Voice", "http://127.0.0.1:9000/hwctl")
-    added = webhooks.add(act(seeded), "Acme Voice", "http://127.0.0.1:9000/hwctl", insecure=True)
+        webhooks.add(
+            act(seeded), "Acme Voice", "http://127.0.0.1:9000/hwctl", transport=webhooks.network()
+        )
+    added = webhooks.add(
+        act(seeded),
+        "Acme Voice",
+        "http://127.0.0.1:9000/hwctl",
+        insecure=True,
+        transport=webhooks.network(),
+    )
     assert [w.url for w in webhooks.list_webhooks(act(seeded))] == [added.url]
