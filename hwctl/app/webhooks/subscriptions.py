@@ -117,23 +117,23 @@ def add(
     HTTPS to public addresses only; `insecure` allows a loopback host)."""
     types = _events(events)
     # before the transaction: it may resolve a name
-    target = transport.check_url(url, insecure=insecure)
+    url = transport.check_url(url, insecure=insecure)
     with ctx.store.session(write=True) as session:
         authorise(ctx, session, Use.WEBHOOKS)
         pid = _platform_id(session, platform)
         same = session.exec(
-            select(Webhook.id).where(Webhook.platform_id == pid, Webhook.url == target)
+            select(Webhook.id).where(Webhook.platform_id == pid, Webhook.url == url)
         ).first()
         if same is not None:
             raise Conflict(
-                f"platform {platform!r} already has webhook {same} for {target}",
+                f"platform {platform!r} already has webhook {same} for {url}",
                 webhook=same,
                 platform=platform,
             )
         secret = new_secret()
         row = Webhook(
             platform_id=pid,
-            url=target,
+            url=url,
             events=json.dumps(list(types)),
             secret=secret,
             created_at=ctx.now(),
@@ -148,11 +148,11 @@ def add(
             details={
                 "webhook": row.id,
                 "platform": platform,
-                "url": target,
+                "url": url,
                 "events": list(types),
             },
         )
-        return NewWebhook(row.id or 0, target, platform, types, secret)
+        return NewWebhook(row.id or 0, url, platform, types, secret)
 
 
 def list_webhooks(ctx: Context, platform: str | None = None) -> list[WebhookView]:
