@@ -1,9 +1,11 @@
-"""The platform door's use cases: what a platform does through the HTTP API. Each runs as the
-token's platform principal through the one authorisation rule (`authorise`), in the same
+"""The platform's use cases: what a platform does through its door (`hwctl.api`). Each runs as
+the token's platform principal through the one authorisation rule (`authorise`), in the same
 transactions and with the same audit entries and events as the CLI's use cases, which they
 reuse: an order created here is a `submit`, a cancellation a `cancel`.
 
-The API (`hwctl.api`) only parses HTTP and calls these; it never queries the store itself.
+They take plain values and return results (`OrderCreated`, resources as dicts); the door reads
+its requests into those values, picks its answers (statuses, headers) and words the errors; it
+never queries the store itself.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from hwctl.domain.status import Action, OrderStatus, decision_text
 from hwctl.domain.text import search_key
 from hwctl.errors import InvalidInput, InvalidTransition, NotFound
 from hwctl.io.documents import OrderIn, PlatformOrderIn, load_json, parse_platform_order
-from hwctl.io.documents import validation_words as validation_words  # the API's 422 words
+from hwctl.io.documents import validation_words as validation_words  # a door's words for them
 from hwctl.store.models import (
     Account,
     AccountUser,
