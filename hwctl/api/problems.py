@@ -1,16 +1,19 @@
 """Every error as an RFC 9457 problem (`application/problem+json`): `type`, `title`,
 `status`, `detail`, and where it helps `field`. The error kinds of `hwctl.errors` map to HTTP
-statuses here, and only here."""
+statuses here, and only here; `install` puts the application's error handlers in place."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Request
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from hwctl.api.dependencies import UNKNOWN_TOKEN, Unauthorised, bearer_of, door_of
+from hwctl.app.context import system_clock
 from hwctl.app.platform import validation_words
 from hwctl.errors import (
     Conflict,
@@ -20,6 +23,7 @@ from hwctl.errors import (
     NotAuthorised,
     NotFound,
     StoreError,
+    TokenRevoked,
     UsageError,
 )
 
@@ -95,6 +99,59 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return out
 
 
+def unauthorised(detail: str = UNKNOWN_TOKEN) -> JSONResponse:
+    """401 with `WWW-Authenticate: Bearer`."""
+    return problem(401, detail, kind="unauthorized", headers={"WWW-Authenticate": "Bearer"})
+
+
+def unavailable(detail: str) -> JSONResponse:
+    """503: the store does not answer."""
+    return problem(503, detail, kind="store")
+
+
+async def on_unauthorised(request: Request, exc: Unauthorised) -> JSONResponse:
+    return unauthorised(exc.detail)
+
+
+async def refusal(request: Request, token: str | None) -> JSONResponse | None:
+    """The answer to a request that failed for another reason when its token, looked up now,
+    is unknown or revoked (401), or cannot be looked up (the store's 503); None when the token
+    is valid and the request's own error stands."""
+    try:
+        found = await run_in_threadpool(door_of(request).authenticator.look_up, token,
+                                        system_clock())  # fmt: skip
+    except HwctlError as e:
+        return from_error(e)
+    if found is None:
+        return unauthorised()
+    return None
+
+
+async def on_error(request: Request, exc: HwctlError) -> JSONResponse:
+    """A use case's error; first a 401 when the request's token turns out revoked."""
+    token = bearer_of(request.headers.get("authorization"))
+    authenticator = door_of(request).authenticator
+    if isinstance(exc, TokenRevoked):  # revoked since the authenticator looked it up
+        authenticator.forget(token)
+        return unauthorised()
+    # A remembered token was not looked up for this request, and the error may have come
+    # before the use case's first transaction (which checks it): a body that is not JSON.
+    # A revoked token's holder learns no more than a 401.
+    if not isinstance(exc, StoreError) and authenticator.remembers(token):
+        refused = await refusal(request, token)
+        if refused is not None:
+            return refused
+    return from_error(exc)
+
+
+async def on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """FastAPI checks the path and query before the endpoint (where the token is looked up)
+    runs: a request with an unknown or revoked token is a 401 first."""
+    token = bearer_of(request.headers.get("authorization"))
+    refused = None if token is None else await refusal(request, token)
+    return refused or await on_validation_error(request, exc)
+
+
 async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
     field = _loc(tuple(first.get("loc", ())))
@@ -114,10 +171,15 @@ async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONRe
     return problem(exc.status_code, detail, headers=getattr(exc, "headers", None))
 
 
-async def on_hwctl_error(request: Request, exc: HwctlError) -> JSONResponse:
-    return from_error(exc)
-
-
 async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     # A bug: never the exception's text (it may hold SQL and its parameters).
     return problem(500, "the server could not handle this request", kind="internal")
+
+
+def install(api: FastAPI) -> None:
+    """The application's error handlers: every error a problem."""
+    api.add_exception_handler(Unauthorised, on_unauthorised)  # type: ignore[arg-type]
+    api.add_exception_handler(HwctlError, on_error)  # type: ignore[arg-type]
+    api.add_exception_handler(RequestValidationError, on_invalid)  # type: ignore[arg-type]
+    api.add_exception_handler(StarletteHTTPException, on_http_error)  # type: ignore[arg-type]
+    api.add_exception_handler(Exception, on_unexpected)

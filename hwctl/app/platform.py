@@ -1,9 +1,11 @@
-"""The platform door's use cases: what a platform does through the HTTP API. Each runs as the
-token's platform principal through the one authorisation rule (`authorise`), in the same
+"""The platform's use cases: what a platform does through its door (`hwctl.api`). Each runs as
+the token's platform principal through the one authorisation rule (`authorise`), in the same
 transactions and with the same audit entries and events as the CLI's use cases, which they
 reuse: an order created here is a `submit`, a cancellation a `cancel`.
 
-The API (`hwctl.api`) only parses HTTP and calls these; it never queries the store itself.
+They take plain values and return results (`OrderCreated`, resources as dicts); the door reads
+its requests into those values, picks its answers (statuses, headers) and words the errors; it
+never queries the store itself.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from hwctl.domain.status import Action, OrderStatus, decision_text
 from hwctl.domain.text import search_key
 from hwctl.errors import InvalidInput, InvalidTransition, NotFound
 from hwctl.io.documents import OrderIn, PlatformOrderIn, load_json, parse_platform_order
-from hwctl.io.documents import validation_words as validation_words  # the API's 422 words
+from hwctl.io.documents import validation_words as validation_words  # a door's words for them
 from hwctl.store.models import (
     Account,
     AccountUser,
@@ -42,53 +44,24 @@ from hwctl.store.models import (
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 50
-# How long an Idempotency-Key is remembered (at least a day, as promised to platforms).
+# How long an idempotency key is remembered (at least a day, as promised to platforms).
 IDEMPOTENCY_WINDOW = timedelta(hours=48)
-MAX_KEY_LENGTH = 255
+MAX_KEY_LENGTH = 255  # the store's column
 MAX_ORDER_ID = 2**31 - 1  # ids are 32-bit INTEGERs on PostgreSQL
 
 
-def decode_body(raw: bytes) -> Any:  # noqa: ANN401
-    """A request body as JSON (InvalidInput naming `body` otherwise)."""
+def read_json(raw: bytes, source: str) -> Any:  # noqa: ANN401
+    """A document's bytes as JSON, in hwctl's words (InvalidInput naming `source` otherwise):
+    the door decodes a body with it before it calls a use case."""
     try:
-        return load_json(raw, "body")
+        return load_json(raw, source)
     except InvalidInput as e:
-        raise InvalidInput(e.message, field="body") from None
+        raise InvalidInput(e.message, field=source) from None
 
 
-def cancel_reason(payload: Any) -> str | None:  # noqa: ANN401
-    """The reason in a cancellation's optional body `{"reason": "…"}` (None: no body, no
-    reason or a blank one); InvalidInput naming the field otherwise."""
-    if payload is None:
-        return None
-    if not isinstance(payload, dict):
-        raise InvalidInput("body: must be an object with an optional reason", field="body")
-    unknown = sorted(str(k) for k in payload if k != "reason")
-    if unknown:
-        name = unknown[0][:40]
-        raise InvalidInput(f"body: unknown field {name!r}", field="body")
-    reason = payload.get("reason")
-    if reason is not None and not isinstance(reason, str):
-        raise InvalidInput("reason: must be a string", field="reason")
-    return decision_text("reason", reason)
-
-
-CANCEL_BODY_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "reason": {
-            "type": ["string", "null"],
-            "description": "Why the customer cancelled (kept in the audit log and shown as "
-            "the order's cancel_reason)",
-        }
-    },
-    "additionalProperties": False,
-}
-
-
-def order_body_schema() -> dict[str, Any]:
-    """The JSON Schema of an order creation's body, its definitions under `$defs`."""
-    return PlatformOrderIn.model_json_schema(ref_template="#/components/schemas/{model}")
+# The model of an order placed on a platform's account form (the door describes its request
+# body with it; `create_order` checks a decoded body against it).
+OrderForm = PlatformOrderIn
 
 
 def _platform(session: Session, ctx: Context) -> Platform:
@@ -120,13 +93,17 @@ def catalog(ctx: Context) -> list[dict[str, Any]]:
 
 
 @dataclass(frozen=True)
-class Created:
-    """The response to an order creation: the first one again for a replayed key."""
+class OrderCreated:
+    """An order created: the platform's resource of it and its id; for a replayed key the first
+    creation's resource again (`replayed`), and no second order."""
 
-    status: int
-    body: dict[str, Any]
+    resource: dict[str, Any]
     order_id: int | None
     replayed: bool = False
+
+
+class KeyReused(InvalidInput):
+    """The idempotency key was used with another body (its door words the key's name)."""
 
 
 def _request_hash(payload: Any) -> str:  # noqa: ANN401 - any decoded JSON
@@ -168,42 +145,34 @@ def _ensure_account(session: Session, platform: Platform, name: str, spec: Any) 
     session.flush()
 
 
-def create_order(ctx: Context, payload: Any, idempotency_key: str | None = None) -> Created:  # noqa: ANN401
-    """Create a pending order for the principal's platform from the account form's body. With
-    an idempotency key, the same key and body give the first response again (no second order);
-    the same key with another body is refused."""
-    if idempotency_key is not None:
-        idempotency_key = idempotency_key.strip()
-        if not idempotency_key or len(idempotency_key) > MAX_KEY_LENGTH:
-            raise InvalidInput(
-                f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters",
-                field="Idempotency-Key",
-            )
-        if not idempotency_key.isascii() or not idempotency_key.isprintable():
-            raise InvalidInput("Idempotency-Key must be printable ASCII", field="Idempotency-Key")
+def create_order(ctx: Context, payload: Any, key: str | None = None) -> OrderCreated:  # noqa: ANN401
+    """Create a pending order for the principal's platform from the account form (`payload`:
+    the decoded form, checked here against `OrderForm`). With an idempotency `key` (1 to
+    MAX_KEY_LENGTH printable ASCII characters, as its door read it), the same key and form give
+    the first creation again (no second order); the same key with another form is KeyReused."""
     if not isinstance(payload, dict):
         raise InvalidInput("body: must be a JSON object: an order", field="body")
     digest = _request_hash(payload)
     with ctx.store.session(write=True) as session:
         authorise(ctx, session, Use.SUBMIT)
         platform = _platform(session, ctx)
-        if idempotency_key is not None:
-            _lock_key(session, platform.id or 0, idempotency_key)
+        if key is not None:
+            _lock_key(session, platform.id or 0, key)
             earlier = session.exec(
                 select(IdempotencyRecord).where(
                     IdempotencyRecord.platform_id == platform.id,
-                    IdempotencyRecord.key == idempotency_key,
+                    IdempotencyRecord.key == key,
                     IdempotencyRecord.created_at >= ctx.now() - IDEMPOTENCY_WINDOW,
                 )
             ).first()
             if earlier is not None:
                 if earlier.request_hash != digest:
-                    raise InvalidInput(
-                        "this Idempotency-Key was used with a different body; use a new key "
+                    raise KeyReused(
+                        "this idempotency key was used with a different order; use a new key "
                         "for a new order",
-                        field="Idempotency-Key",
+                        field="key",
                     )
-                return Created(earlier.status, json.loads(earlier.body), earlier.order_id, True)
+                return OrderCreated(json.loads(earlier.body), earlier.order_id, True)
         order_in = parse_platform_order(payload)
         account = order_in.account
         name = account if isinstance(account, str) else account.name
@@ -222,7 +191,7 @@ def create_order(ctx: Context, payload: Any, idempotency_key: str | None = None)
             platform,
         )
         order, body = new.order, new.resource
-        if idempotency_key is not None:
+        if key is not None:
             # Keys older than the window are forgotten (this one included, if it was reused
             # after it): the table holds two days of keys, not the whole history.
             session.execute(
@@ -236,17 +205,16 @@ def create_order(ctx: Context, payload: Any, idempotency_key: str | None = None)
             session.add(
                 IdempotencyRecord(
                     platform_id=platform.id or 0,
-                    key=idempotency_key,
+                    key=key,
                     request_hash=digest,
                     order_id=order.id,
-                    status=201,
                     body=json.dumps(body, separators=(",", ":")),
                     created_at=ctx.now(),
                 )
             )
         # Last: the audit entry takes the chain's lock, held until COMMIT on PostgreSQL.
         orders.announce_and_record(session, ctx, new)
-        return Created(201, body, order.id)
+        return OrderCreated(body, order.id)
 
 
 def _cursor(order_id: int) -> str:
@@ -327,9 +295,12 @@ def get_order(ctx: Context, order_id: int) -> dict[str, Any]:
 
 
 def cancel_order(ctx: Context, order_id: int, reason: str | None = None) -> dict[str, Any]:
-    """The customer cancelled: cancel a pending or approved order. Cancelling a cancelled order
-    again changes nothing; a rejected or fulfilled one cannot be cancelled (InvalidTransition).
-    The same conditional update as the CLI's, so a race with an approval has one winner."""
+    """The customer cancelled: cancel a pending or approved order, with an optional `reason`
+    (one line of text, checked first: InvalidInput naming `reason`). Cancelling a cancelled
+    order again changes nothing; a rejected or fulfilled one cannot be cancelled
+    (InvalidTransition). The same conditional update as the CLI's, so a race with an approval
+    has one winner."""
+    reason = decision_text("reason", reason)
     with ctx.store.session() as session:
         order = authorise(ctx, session, Use.CANCEL, order=order_id)
         if order.status == OrderStatus.CANCELLED:
@@ -351,11 +322,14 @@ def devices(ctx: Context, account: str) -> list[dict[str, Any]]:
 
 
 __all__ = [
-    "Created",
+    "KeyReused",
+    "OrderCreated",
+    "OrderForm",
     "cancel_order",
     "catalog",
     "create_order",
     "devices",
     "get_order",
     "list_orders",
+    "read_json",
 ]

@@ -1,5 +1,5 @@
 """API tokens: one per platform client. A super-admin creates one (shown once, only its
-SHA-256 kept), lists them, revokes one; each audited. The API turns a bearer token into a
+SHA-256 kept), lists them, revokes one; each audited. A door turns a platform's token into its
 platform principal here (`authenticate`, or `Authenticator` which remembers it where the store
 checks the token again in each transaction), so a revocation takes effect on the next request.
 """
@@ -156,7 +156,7 @@ def _by_hash():
 
 
 def authenticate(store: Store, token: str | None, now: datetime) -> Principal | None:
-    """The platform principal of a bearer token (its platform's name and id), or None when it
+    """The platform principal of a token (its platform's name and id), or None when it
     is missing, unknown or revoked. Notes when it was last used (to the minute)."""
     if not token or not token.startswith(PREFIX) or len(token) > 200:
         return None
@@ -194,7 +194,7 @@ class Authenticator:
         self._known: dict[str, tuple[Principal, datetime]] = {}
 
     def principal(self, token: str | None, now: datetime) -> Principal | None:
-        """The platform principal of a bearer token, or None (missing, unknown or revoked)."""
+        """The platform principal of a token, or None (missing, unknown or revoked)."""
         if not self.store.rechecks_tokens or not token:
             return authenticate(self.store, token, now)
         digest = hash_token(token)

@@ -305,7 +305,8 @@ class IdempotencyRecord(SQLModel, table=True):
     key: str = Field(sa_column=Column(String(255), nullable=False))
     request_hash: str = Field(sa_column=Column(String(64), nullable=False))
     order_id: int | None = _fk("hw_order.id", ondelete="CASCADE", nullable=True, index=False)
-    status: int = Field(sa_column=Column(Integer, nullable=False))
+    # The response's HTTP status: every order creation is answered 201 Created.
+    status: int = Field(default=201, sa_column=Column(Integer, nullable=False))
     body: str = Field(sa_column=Column(Text, nullable=False))  # the response, JSON
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
 
