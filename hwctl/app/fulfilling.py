@@ -208,6 +208,29 @@ def check_unit(
     return checked
 
 
+def draft(ctx: Context, proposal: Proposal) -> dict[int, str]:
+    """What the principal typed before for the proposal's missing units (its draft), to offer
+    for resuming; {} when there is none."""
+    missing = {s.number for s in proposal.missing}
+    return {n: t for n, t in drafts.load(ctx, proposal.order_id).items() if n in missing}
+
+
+def drop_draft(ctx: Context, proposal: Proposal) -> dict[int, str]:
+    """The draft is not wanted (declined when offered): it goes. Returns the answers left: {}."""
+    drafts.drop(ctx, proposal.order_id)
+    return {}
+
+
+def keep_draft(ctx: Context, proposal: Proposal, typed: Mapping[int, str]) -> None:
+    """Keep what was typed so far for the order, so an interruption loses nothing."""
+    drafts.keep(ctx, proposal.order_id, typed)
+
+
+def draft_where(ctx: Context, proposal: Proposal) -> str:
+    """Where the principal's draft of the order is kept (a door names it)."""
+    return str(drafts.where(ctx, proposal.order_id))
+
+
 def complete(
     ctx: Context,
     proposal: Proposal,
@@ -300,6 +323,10 @@ __all__ = [
     "check_unit",
     "commit",
     "complete",
+    "draft",
+    "draft_where",
+    "drop_draft",
+    "keep_draft",
     "prepare",
     "units_named",
 ]

@@ -6,16 +6,7 @@ from typing import Annotated
 import typer
 
 from hwctl.cli import render, sink
-from hwctl.cli.options import (
-    DetailFormat,
-    DetailFormatOpt,
-    OrderArg,
-    YesOpt,
-    read_input,
-    state,
-)
-
-WANTS = {"mac": "MAC", "ipei": "IPEI"}
+from hwctl.cli.options import DetailFormat, DetailFormatOpt, OrderArg, YesOpt, read_input, state
 
 
 def fulfill(
@@ -51,20 +42,15 @@ def fulfill(
     not given stay open and the order stays approved until its last unit arrives."""
     from hwctl.app import fulfilling as flow
     from hwctl.cli import prompts
-    from hwctl.errors import InvalidInput, UsageError
+    from hwctl.errors import UsageError
 
-    out = sink.for_format(fmt)
+    out, table = sink.for_format(fmt), fmt is DetailFormat.table
     core = state(ctx).context()
     asking = prompts.can_prompt() and fmt is not DetailFormat.json
     source: flow.Typed | flow.Shipped = flow.Typed(parcel=partial)
     if csv_file is not None:
         source = flow.Shipped(lambda: read_input(csv_file), parcel=partial)
-    try:
-        p = flow.prepare(core, order, source, asking=asking, meter=render.progress)
-    except InvalidInput as e:
-        if "open" not in e.fields:
-            raise
-        raise InvalidInput(f"{e.message}; pass --partial to fulfil only the units it covers") from e
+    p = flow.prepare(core, order, source, asking=asking, meter=render.progress)
     # The file's warnings wait until they count: shown before the prompts, or once the plan
     # holds, so a refused file is one line on stderr (the refusal), never warnings and then it.
     file_warnings = list(p.warnings)
@@ -79,8 +65,7 @@ def fulfill(
         typed = _ask(core, p)
         asked, p = p, flow.complete(core, p, typed, meter=render.progress)
         if p.nothing_given:
-            render.info(f"nothing to record: all {len(p.left_open)} unit(s) were left empty")
-            raise typer.Exit(1)
+            _stop(f"nothing to record: all {len(p.left_open)} unit(s) were left empty")
         if p.needs_consent:
             # Units left empty at the prompts: a partial delivery, if the admin says so.
             if not prompts.confirm(
@@ -89,20 +74,18 @@ def fulfill(
                 yes=False,
                 default=False,
             ):
-                render.info(_draft_kept("nothing written", core, p) or "nothing written")
-                raise typer.Exit(1)
+                _stop(_draft_kept("nothing written", core, p) if p.typed else "nothing written")
             p = flow.complete(core, asked, typed, leave_open=True, meter=render.progress)
     _warn_all(file_warnings)
     if p.retry and (p.plan is None or not dry_run):
         out.record(sink.FULFILMENT, flow.commit(core, p))
         return
     the_plan = p.plan
-    for w in the_plan.warnings:
-        render.warn(w)
+    _warn_all(list(the_plan.warnings))
     if dry_run:
         out.record(sink.PLAN_DRY_RUN, the_plan)
         return
-    if not yes and prompts.can_prompt() and fmt is DetailFormat.table:
+    if not yes and prompts.can_prompt() and table:
         # Behaviour, not output: only a table run asks, so only it shows the plan first.
         render.info(sink.order_line(p.sheet.order))
         sink.TableSink(stderr=True).record(sink.PLAN_TO_CONFIRM, the_plan)
@@ -113,45 +96,34 @@ def fulfill(
             f"{the_plan.count('open')} open (order {order} stays approved)?"
         )
     try:
-        confirmed = prompts.confirm(
-            question, yes=yes, default=True, allowed=fmt is DetailFormat.table
-        )
+        confirmed = prompts.confirm(question, yes=yes, default=True, allowed=table)
     except KeyboardInterrupt:
         if p.typed:
             render.info(_draft_kept("interrupted, nothing written", core, p))
         raise
     if not confirmed:
-        render.info("nothing written" + (" (your answers are kept as a draft)" if p.typed else ""))
-        raise typer.Exit(1)
+        _stop("nothing written" + (" (your answers are kept as a draft)" if p.typed else ""))
     out.record(sink.FULFILMENT, flow.commit(core, p, meter=render.progress))
 
 
 def _ask(core, p) -> dict[int, str]:  # noqa: ANN001
     """Prompt for each unit still without an identifier, keeping a draft after every answer. An
     empty answer leaves the unit open (a partial delivery, confirmed afterwards)."""
-    from hwctl.app import drafts
     from hwctl.app import fulfilling as flow
     from hwctl.cli import prompts, words
     from hwctl.errors import HwctlError
 
-    saved = drafts.load(core, p.order_id)
-    typed: dict[int, str] = {}
-    if any(u.number in saved for u in p.missing):
-        count = sum(1 for u in p.missing if u.number in saved)
-        if prompts.confirm(
-            f"Resume the draft for order {p.order_id} ({count} identifier(s) typed before)?",
-            yes=False,
-            default=True,
-        ):
-            typed = {k: v for k, v in saved.items() if any(u.number == k for u in p.missing)}
-        else:
-            drafts.drop(core, p.order_id)
-    for known in p.known:
+    typed = flow.draft(core, p)
+    if typed and not prompts.confirm(
+        f"Resume the draft for order {p.order_id} ({len(typed)} identifier(s) typed before)?",
+        yes=False,
+        default=True,
+    ):
+        typed = flow.drop_draft(core, p)
+    for k in p.known:
         render.info(
-            f"{known.label}: "
-            + (f"{known.shown} (from {known.origin})" if known.origin else f"done ({known.shown})")
+            f"{k.label}: " + (f"{k.shown} (from {k.origin})" if k.origin else f"done ({k.shown})")
         )
-
     for slot in p.missing:
 
         def validate(text: str, slot=slot) -> bool | str:  # noqa: ANN001
@@ -166,19 +138,20 @@ def _ask(core, p) -> dict[int, str]:  # noqa: ANN001
         if slot.number in typed:
             # From the resumed draft: asked again only when it no longer passes (the store may
             # have changed meanwhile); the summary before the confirmation shows it either way.
-            verdict = validate(typed[slot.number])
-            if verdict is True:
+            try:
                 checked = flow.check_unit(core, p, slot.number, typed[slot.number], typed=typed)
                 render.info(f"{slot.label}: {checked.shown} (from the draft)")
                 _warn_all(list(checked.warnings))
                 continue
-            render.warn(
-                f"{slot.label}: the draft's {typed[slot.number]!r} no longer fits: {verdict}"
-            )
+            except HwctlError as e:
+                why = words.message(e)
+                render.warn(
+                    f"{slot.label}: the draft's {typed[slot.number]!r} no longer fits: {why}"
+                )
         try:
             answer = prompts.unit_identifier(
                 f"{slot.label} {slot.name}:",
-                wants=WANTS[slot.wants],
+                wants=slot.wants.upper(),  # MAC, IPEI
                 intent=slot.intent,
                 validate=validate,
                 default=typed.get(slot.number, ""),
@@ -194,22 +167,24 @@ def _ask(core, p) -> dict[int, str]:  # noqa: ANN001
         render.info(f"  → {checked.shown}")
         _warn_all(list(checked.warnings))  # under the answer, not only above the summary
         typed[slot.number] = answer.strip()
-        drafts.keep(core, p.order_id, typed)
+        flow.keep_draft(core, p, typed)
     return typed
 
 
 def _draft_kept(what: str, core, p, count: int | None = None) -> str:  # noqa: ANN001
-    """`nothing written: 2 identifier(s) kept as a draft (PATH); run ...`; "" when none."""
-    from hwctl.app import drafts
+    """`nothing written: 2 identifier(s) kept as a draft (PATH); run ...`."""
+    from hwctl.app import fulfilling as flow
 
-    count = len(p.typed) if count is None else count
-    if not count:
-        return ""
-    return (
-        f"{what}: {count} identifier(s) kept as a draft "
-        f"({drafts.where(core, p.order_id)}); "
+    n, where = len(p.typed) if count is None else count, flow.draft_where(core, p)
+    return f"{what}: {n} identifier(s) kept as a draft ({where}); " + (
         f"run `hwctl fulfill {p.order_id}` again to resume"
     )
+
+
+def _stop(message: str) -> None:
+    """Nothing is written: say why, exit 1."""
+    render.info(message)
+    raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
