@@ -70,6 +70,8 @@ def message(err: HwctlError) -> str:
             return f"{err.message}: --reason TEXT (not blank)"
         if fields.get("field") == "limit":
             return f"--{err.message}"
+        if "open" in fields and "order" in fields:  # a shipping file that leaves units empty
+            return f"{err.message}; pass --partial to fulfil only the units it covers"
     if isinstance(err, InvalidTransition | Conflict) and "by" in fields:
         from hwctl.domain.status import worded
 

@@ -1,7 +1,9 @@
-"""Fulfilment drafts: the identifiers typed so far for an order, kept in the user state dir
-(`drafts/order-N-STORE.json`, 0600) so that Ctrl-C loses nothing; removed once the order is
-fulfilled. STORE is a short hash of the store's location (the resolved file of a SQLite store,
-the password-masked URL of a PostgreSQL one): order 7 of one store is not order 7 of another."""
+"""Fulfilment drafts, the file format: the identifiers typed so far for an order, kept in the
+user state dir (`drafts/order-N-STORE-WHO.json`, 0600) so that Ctrl-C loses nothing. STORE is a
+short hash of the store's location (the resolved file of a SQLite store, the password-masked URL
+of a PostgreSQL one): order 7 of one store is not order 7 of another. WHO is a short hash of the
+principal who typed them: one admin's draft is not offered to another acting from the same
+account. When a draft is kept, resumed or dropped is the application's (`hwctl.app.drafts`)."""
 
 from __future__ import annotations
 
@@ -25,8 +27,14 @@ def store_key(location: StoreLocation) -> str:
     return hashlib.sha256(identity.encode("utf-8")).hexdigest()[:12]
 
 
-def draft_path(location: StoreLocation, order_id: int) -> Path:
-    return state_dir() / "drafts" / f"order-{order_id}-{store_key(location)}.json"
+def owner_key(owner: str) -> str:
+    """8 hex digits naming the principal a draft belongs to (its audit name)."""
+    return hashlib.sha256(owner.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+
+
+def draft_path(location: StoreLocation, order_id: int, owner: str) -> Path:
+    name = f"order-{order_id}-{store_key(location)}-{owner_key(owner)}.json"
+    return state_dir() / "drafts" / name
 
 
 # The most a draft may hold: one short identifier per unit typed, ~40 bytes each in JSON; far
@@ -35,11 +43,11 @@ def draft_path(location: StoreLocation, order_id: int) -> Path:
 DRAFT_MAX = 16 << 20
 
 
-def load(location: StoreLocation, order_id: int) -> dict[int, str]:
+def load(location: StoreLocation, order_id: int, owner: str) -> dict[int, str]:
     """The saved answers (unit number -> text), or {} when there is no usable draft (none, or
     not JSON of a draft). A draft that is not a regular file, or larger than DRAFT_MAX, is
     refused (InvalidInput, one line) and left where it is: it is not one hwctl wrote."""
-    path = draft_path(location, order_id)
+    path = draft_path(location, order_id, owner)
     try:
         raw = read_regular(path, limit=DRAFT_MAX)
     except Unreadable as e:
@@ -55,9 +63,9 @@ def load(location: StoreLocation, order_id: int) -> dict[int, str]:
         return {}
 
 
-def save(location: StoreLocation, order_id: int, answers: dict[int, str]) -> Path:
+def save(location: StoreLocation, order_id: int, owner: str, answers: dict[int, str]) -> Path:
     """Write atomically (temporary file, then rename), readable only by the user."""
-    path = draft_path(location, order_id)
+    path = draft_path(location, order_id, owner)
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".order-", suffix=".tmp")
@@ -77,5 +85,13 @@ def save(location: StoreLocation, order_id: int, answers: dict[int, str]) -> Pat
     return path
 
 
-def remove(location: StoreLocation, order_id: int) -> None:
-    draft_path(location, order_id).unlink(missing_ok=True)
+def remove(location: StoreLocation, order_id: int, owner: str) -> None:
+    draft_path(location, order_id, owner).unlink(missing_ok=True)
+
+
+def remove_all(location: StoreLocation, order_id: int) -> None:
+    """Every principal's draft of the order in this store (the order is fulfilled: no draft of
+    it is of use any more)."""
+    folder = state_dir() / "drafts"
+    for path in folder.glob(f"order-{order_id}-{store_key(location)}-*.json"):
+        path.unlink(missing_ok=True)

@@ -16,7 +16,7 @@ from prompt_toolkit.output import DummyOutput
 from pyfakefs.fake_filesystem import FakeFilesystem
 
 from hwctl.cli import prompts
-from tests.conftest import make_order
+from tests.conftest import ADMIN, make_order
 
 SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"])
 DEVICE_KEYS = ["id", "platform", "account", "kind", "sku", "mac", "ipei", "ipui", "user",
@@ -670,7 +670,7 @@ def test_ctrl_c_at_the_confirmation_says_the_typed_identifiers_are_kept(
     assert result.exit_code == 130
     assert (
         f"interrupted, nothing written: 1 identifier(s) kept as a draft "
-        f"({drafts.draft_path(store, oid)}); run `hwctl fulfill {oid}` again to resume"
+        f"({drafts.draft_path(store, oid, ADMIN)}); run `hwctl fulfill {oid}` again to resume"
     ) in result.stderr.splitlines()
-    assert drafts.draft_path(store, oid).exists()
+    assert drafts.draft_path(store, oid, ADMIN).exists()
     assert devices_json(cli, "--order", str(oid)) == []

@@ -15,7 +15,7 @@ from prompt_toolkit.output import DummyOutput
 from hwctl.cli import prompts
 from hwctl.config import StoreLocation
 from hwctl.io import drafts
-from tests.conftest import make_order
+from tests.conftest import ADMIN, make_order
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
 
@@ -90,7 +90,7 @@ def where(cli) -> StoreLocation:  # noqa: ANN001
 
 
 def draft(cli, order: int) -> dict | None:  # noqa: ANN001
-    path = drafts.draft_path(where(cli), order)
+    path = drafts.draft_path(where(cli), order, ADMIN)
     return json.loads(path.read_text()) if path.exists() else None
 
 
@@ -158,7 +158,7 @@ def test_ctrl_c_midway_exits_130_and_keeps_what_was_typed_as_a_draft(seeded, cli
 
     assert result.exit_code == 130
     assert draft(cli, oid) == {"order": oid, "answers": {"1": "0015.6500.0001"}}
-    mode = drafts.draft_path(where(cli), oid).stat().st_mode
+    mode = drafts.draft_path(where(cli), oid, ADMIN).stat().st_mode
     assert mode & 0o777 == 0o600  # identifiers are not public
     assert "kept as a draft" in result.stderr
     assert device_keys(cli, oid) == []
@@ -197,8 +197,8 @@ def test_declining_the_draft_starts_over(seeded, cli, keyboard) -> None:  # noqa
 
 def test_a_draft_that_cannot_be_read_is_not_offered(seeded, cli, keyboard) -> None:  # noqa: ANN001
     oid = approved(seeded, [{"sku": "T54W", "quantity": 1}])
-    drafts.draft_path(where(cli), oid).parent.mkdir(parents=True)
-    drafts.draft_path(where(cli), oid).write_text("{not json")
+    drafts.draft_path(where(cli), oid, ADMIN).parent.mkdir(parents=True)
+    drafts.draft_path(where(cli), oid, ADMIN).write_text("{not json")
     asked = keyboard("001565000001" + ENTER + YES)  # no resume question comes first
 
     assert cli("fulfill", str(oid)).exit_code == 0
@@ -210,7 +210,7 @@ def test_a_draft_that_cannot_be_read_is_not_offered(seeded, cli, keyboard) -> No
 def test_a_draft_answer_that_no_longer_fits_is_asked_again(seeded, cli, keyboard) -> None:  # noqa: ANN001
     oid = approved(seeded, [{"sku": "T54W", "quantity": 1}], account="Initech")
     # Registered on Globex since it was typed:
-    drafts.save(where(cli), oid, {1: "80:5E:C0:00:00:99"})
+    drafts.save(where(cli), oid, ADMIN, {1: "80:5E:C0:00:00:99"})
     asked = keyboard(YES + CLEAR_LINE + "001565000001" + ENTER + YES)
 
     result = cli("fulfill", str(oid))
@@ -273,11 +273,11 @@ def test_a_fulfilled_order_is_not_asked_for_and_its_stale_draft_is_dropped(
     seeded, cli, keyboard
 ) -> None:  # noqa: ANN001
     oid = approved(seeded, [{"sku": "T54W", "quantity": 1}])
-    drafts.save(where(cli), oid, {1: "001565000009"})
+    drafts.save(where(cli), oid, ADMIN, {1: "001565000009"})
     shipped = b"MAC\n001565000001\n"
     assert cli("fulfill", str(oid), "--csv", "-", "--yes", input=shipped).exit_code == 0
     # Typed on this machine while another admin fulfilled:
-    drafts.save(where(cli), oid, {1: "001565000009"})
+    drafts.save(where(cli), oid, ADMIN, {1: "001565000009"})
     asked = keyboard("")
 
     result = cli("fulfill", str(oid))

@@ -73,7 +73,7 @@ def where(cli) -> StoreLocation:  # noqa: ANN001
 
 
 def draft(cli, order: int) -> dict | None:  # noqa: ANN001
-    path = drafts.draft_path(where(cli), order)
+    path = drafts.draft_path(where(cli), order, ADMIN)
     return json.loads(path.read_text()) if path.exists() else None
 
 
@@ -158,7 +158,7 @@ def test_a_commit_refused_because_another_process_fulfilled_a_unit_keeps_every_t
 
 def test_a_parcel_from_a_file_leaves_a_draft_typed_elsewhere_alone(seeded, cli) -> None:  # noqa: ANN001
     oid = make_order(seeded, status="approved", items=FOUR_UNITS, account="Initech")
-    drafts.save(where(cli), oid, {2: "001565000002", 3: "805ec0123456"})
+    drafts.save(where(cli), oid, ADMIN, {2: "001565000002", 3: "805ec0123456"})
 
     result = cli("fulfill", str(oid), "--csv", "-", "--partial", "--yes",
                  input=b"SKU,MAC\nT54W,001565000001\n")  # fmt: skip
@@ -177,7 +177,7 @@ def test_y_enter_at_resume_the_draft_is_one_answer_and_the_next_unit_is_asked(
     seeded, cli, keys, confirmations
 ) -> None:  # noqa: ANN001
     oid = make_order(seeded, status="approved", items=[{"sku": "T54W", "quantity": 2}])
-    drafts.save(where(cli), oid, {1: "001565000001"})
+    drafts.save(where(cli), oid, ADMIN, {1: "001565000001"})
     # The habit: y, then Enter. The Enter belongs to the "y", not to unit 2's prompt.
     keys(YES, "001565000002" + ENTER, YES)
 
@@ -349,7 +349,7 @@ def test_a_resumed_draft_shows_its_identifiers_normalised_with_their_warnings(
     seeded, cli, keys
 ) -> None:  # noqa: ANN001
     oid = make_order(seeded, status="approved", items=[{"sku": "T54W", "quantity": 2}])
-    drafts.save(where(cli), oid, {1: "805ec0123457", 2: POLYCOM})
+    drafts.save(where(cli), oid, ADMIN, {1: "805ec0123457", 2: POLYCOM})
     keys(YES, NO)
 
     result = cli("fulfill", str(oid))

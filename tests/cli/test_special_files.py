@@ -227,7 +227,7 @@ def test_a_draft_that_is_not_a_regular_file_is_refused_and_left_alone(
     from hwctl.io import drafts
 
     oid = make_order(seeded, "approved")
-    draft = drafts.draft_path(StoreLocation(cli.db_url, "--db", False), oid)
+    draft = drafts.draft_path(StoreLocation(cli.db_url, "--db", False), oid, ADMIN)
     draft.parent.mkdir(parents=True)
     draft.symlink_to(specials[kind])
     before = order_counts(cli)
@@ -243,7 +243,7 @@ def test_a_draft_past_its_cap_is_refused(seeded, cli) -> None:  # noqa: ANN001
     from hwctl.io import drafts
 
     oid = make_order(seeded, "approved")
-    draft = drafts.draft_path(StoreLocation(cli.db_url, "--db", False), oid)
+    draft = drafts.draft_path(StoreLocation(cli.db_url, "--db", False), oid, ADMIN)
     draft.parent.mkdir(parents=True)
     with draft.open("wb") as fh:
         fh.truncate(drafts.DRAFT_MAX + 1)
