@@ -37,6 +37,13 @@ def draft_path(location: StoreLocation, order_id: int, owner: str) -> Path:
     return state_dir() / "drafts" / name
 
 
+def unowned_path(location: StoreLocation, order_id: int) -> Path:
+    """Where hwctl kept a draft before drafts had an owner (`order-N-STORE.json`): such a draft
+    is offered to whoever fulfils the order next, as it was then, and goes when that one saves
+    theirs or the draft is dropped, so an upgrade in the middle of a fulfilment loses nothing."""
+    return state_dir() / "drafts" / f"order-{order_id}-{store_key(location)}.json"
+
+
 # The most a draft may hold: one short identifier per unit typed, ~40 bytes each in JSON; far
 # beyond any order (10,000 units a line), and a bound on what a draft replaced by something
 # else (a link to /dev/zero) makes hwctl read.
@@ -48,11 +55,19 @@ def load(location: StoreLocation, order_id: int, owner: str) -> dict[int, str]:
     not JSON of a draft). A draft that is not a regular file, or larger than DRAFT_MAX, is
     refused (InvalidInput, one line) and left where it is: it is not one hwctl wrote."""
     path = draft_path(location, order_id, owner)
+    answers = _read(path)
+    if answers is None:
+        answers = _read(unowned_path(location, order_id))
+    return answers or {}
+
+
+def _read(path: Path) -> dict[int, str] | None:
+    """The answers of the draft at `path`; None when there is no such file."""
     try:
         raw = read_regular(path, limit=DRAFT_MAX)
     except Unreadable as e:
         if e.missing:
-            return {}
+            return None
         if e.reason.startswith("is "):
             raise InvalidInput(f"the draft {path} {e.reason}; remove it to start afresh") from e
         return {}  # unreadable (permission...): as before, no usable draft
@@ -82,11 +97,13 @@ def save(location: StoreLocation, order_id: int, owner: str, answers: dict[int, 
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    unowned_path(location, order_id).unlink(missing_ok=True)  # its answers are in this one now
     return path
 
 
 def remove(location: StoreLocation, order_id: int, owner: str) -> None:
     draft_path(location, order_id, owner).unlink(missing_ok=True)
+    unowned_path(location, order_id).unlink(missing_ok=True)
 
 
 def remove_all(location: StoreLocation, order_id: int) -> None:
@@ -95,3 +112,4 @@ def remove_all(location: StoreLocation, order_id: int) -> None:
     folder = state_dir() / "drafts"
     for path in folder.glob(f"order-{order_id}-{store_key(location)}-*.json"):
         path.unlink(missing_ok=True)
+    unowned_path(location, order_id).unlink(missing_ok=True)

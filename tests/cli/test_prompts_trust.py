@@ -193,6 +193,26 @@ def test_y_enter_at_resume_the_draft_is_one_answer_and_the_next_unit_is_asked(
     assert order_json(cli, oid)["status"] == "fulfilled"
 
 
+def test_a_draft_kept_before_drafts_had_an_owner_is_offered_back_and_then_goes(
+    seeded, cli, keys, confirmations
+) -> None:  # noqa: ANN001
+    """An upgrade in the middle of a fulfilment loses nothing: the draft hwctl kept under its
+    old name (one per store and order) is resumed, and goes with the fulfilment."""
+    oid = make_order(seeded, status="approved", items=[{"sku": "T54W", "quantity": 2}])
+    old = drafts.unowned_path(where(cli), oid)
+    old.parent.mkdir(parents=True, exist_ok=True)
+    old.write_text(json.dumps({"order": oid, "answers": {"1": "001565000001"}}))
+    keys(YES, "001565000002" + ENTER, YES)
+
+    result = cli("fulfill", str(oid))
+
+    assert result.exit_code == 0, result.stderr
+    assert confirmations[0] == f"Resume the draft for order {oid} (1 identifier(s) typed before)?"
+    assert unit_keys(cli, oid) == ["001565000001", "001565000002"]
+    assert not old.exists()
+    assert draft(cli, oid) is None
+
+
 def test_a_bare_enter_at_a_confirmation_takes_its_default(keys) -> None:
     keys(ENTER, ENTER)
     assert prompts.confirm("Resume?", yes=False, default=True) is True
