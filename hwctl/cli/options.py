@@ -194,10 +194,10 @@ class AppState:
         """The use cases' context: the store of --db, acted on by the super-admin of --as."""
         if self._context is None:
             from hwctl.app.backups import announce_backups
-            from hwctl.app.context import for_terminal
             from hwctl.cli import render
+            from hwctl.cli.identity import terminal_context
 
-            self._context = for_terminal(self.db, self.as_)
+            self._context = terminal_context(self.db, self.as_)
             # A backup taken before an automatic upgrade is said on stderr (stdout is data).
             announce_backups(self._context, render.info)
         return self._context
