@@ -7,6 +7,7 @@ Cheap to import (stdlib only): a door's option callbacks run before any store is
 
 from __future__ import annotations
 
+from hwctl.domain.order_edit import line_quantity_problem
 from hwctl.domain.status import Rejection, decision_text
 from hwctl.vocabulary import RejectionCode
 
@@ -17,6 +18,7 @@ def rejection(reason: str | None, code: RejectionCode | str | None = None) -> Re
     return Rejection.of(reason, code)
 
 
+# `line_quantity_problem(quantity)`: why a line cannot hold that many units (review's prompt).
 # A decision's optional text (a note, a cancellation's reason) as `decide` takes it: stripped,
 # None when blank; InvalidInput naming the `field` and its `problem` otherwise.
-__all__ = ["Rejection", "decision_text", "rejection"]
+__all__ = ["Rejection", "decision_text", "line_quantity_problem", "rejection"]

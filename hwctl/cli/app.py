@@ -251,8 +251,8 @@ def _is_broken_pipe(e: BaseException) -> bool:
 
 
 def _fail(ctx: Any, message: str, code: int, exc: BaseException) -> None:
+    from hwctl.app.settings import mask_password
     from hwctl.cli import render
-    from hwctl.config import mask_password
 
     if _debug(ctx):
         import traceback

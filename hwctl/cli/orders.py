@@ -162,7 +162,7 @@ def review(
 
 def _as_edits(chosen: list) -> list:
     """The review prompt's ("set"|"add"|"remove", value) pairs as domain edits."""
-    from hwctl.domain.order_edit import AddItem, RemoveLine, SetQuantity
+    from hwctl.app.words import AddItem, RemoveLine, SetQuantity
 
     kinds = {"set": lambda v: SetQuantity(*v), "add": lambda v: AddItem(*v), "remove": RemoveLine}
     return [kinds[kind](value) for kind, value in chosen]
@@ -172,8 +172,8 @@ def _decide(ctx: typer.Context, raw: list[str], action_name: str, question: str,
             *, reason: str | None = None, note: str | None = None,
             code: str | None = None) -> None:  # fmt: skip
     from hwctl.app import orders
+    from hwctl.app.words import Action
     from hwctl.cli import prompts, words
-    from hwctl.domain.status import Action
 
     ids = list(dict.fromkeys(parse_order_id(v) for v in raw))  # `cancel 2 2` decides 2 once
     core = state(ctx).context()

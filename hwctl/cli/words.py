@@ -34,7 +34,7 @@ def exit_code(err: HwctlError) -> int:
 
 def _spelled(edit: object) -> str:
     """An edit as it is typed on the command line: `--set 3=2`, `--add T54W=2`, `--remove 3`."""
-    from hwctl.domain.order_edit import AddItem, RemoveLine, SetQuantity
+    from hwctl.app.words import AddItem, RemoveLine, SetQuantity
 
     if isinstance(edit, SetQuantity):
         return f"--set {edit.line}={edit.quantity}"
@@ -57,7 +57,7 @@ def message(err: HwctlError) -> str:
     """The one line the CLI prints for `err`."""
     import shlex
 
-    from hwctl.domain.text import character_problem
+    from hwctl.app.words import character_problem
 
     fields = err.fields
     if isinstance(err, NotAuthorised) and "admins_exist" in fields:
@@ -93,7 +93,7 @@ def message(err: HwctlError) -> str:
         if fields.get("field") == "limit":
             return f"--{err.message}"
     if isinstance(err, InvalidTransition | Conflict) and "by" in fields:
-        from hwctl.domain.status import worded
+        from hwctl.app.words import worded
 
         return worded(err)  # a super-admin reads who brought the order there, and when
     if isinstance(err, ConfirmationNeeded):
