@@ -1,9 +1,14 @@
-"""Where things live and who is acting: the config file, the store location, drafts, the actor.
+"""Where things live: the config file, the store's location, the per-user folders (drafts).
 
-Resolution orders (each documented in the README and the man page):
-- store: --db > $HWCTL_DATABASE_URL > `database_url` in config.toml > hwctl.db in the data dir
-- actor: --as > $HWCTL_ADMIN > `admin` in config.toml > the effective user's OS account; or,
-  with `identity = "database"` in config.toml, the store's PostgreSQL login (session user) alone
+Beside the layers, like `hwctl.reading`: the store imports `StoreLocation` (an engine is built
+from one) and `mask_password` (its fault messages hide passwords), so this cannot live in a door
+or in `app/`; the application layer reaches it for the store both doors serve
+(`app.context.serving`), and the doors through `hwctl.app.settings`. Who acts is not decided
+here: that is each door's business (the CLI's `--as`, `$HWCTL_ADMIN`, `admin` and `identity`
+are resolved in `hwctl.cli.identity`; the API's principal comes from a request's token).
+
+Resolution order of the store (documented in the README and the man page):
+--db > $HWCTL_DATABASE_URL > `database_url` in config.toml > hwctl.db in the data dir.
 
 No SQLAlchemy here: `hwctl db path`, `--help` and completion stay fast.
 """
@@ -11,7 +16,6 @@ No SQLAlchemy here: `hwctl db path`, `--help` and completion stay fast.
 from __future__ import annotations
 
 import os
-import pwd
 import re
 import tomllib
 from dataclasses import dataclass
@@ -22,19 +26,14 @@ from hwctl.errors import InvalidInput, UsageError
 
 APP_NAME = "hwctl"
 ENV_DATABASE_URL = "HWCTL_DATABASE_URL"
-ENV_ADMIN = "HWCTL_ADMIN"
 ENV_CONFIG = "HWCTL_CONFIG"
 
 
 # The most a config file may hold: three short keys need well under a KiB; a bound on what
 # `HWCTL_CONFIG=/dev/zero`-like mistakes could make hwctl read.
 CONFIG_MAX = 256 << 10
+# `admin` and `identity` are read by the CLI (`hwctl.cli.identity`): who the acting admin is.
 CONFIG_KEYS = ("database_url", "admin", "identity")
-# `identity`: who the acting super-admin is. "default": --as, $HWCTL_ADMIN, `admin`, the OS
-# account, in that order. "database": the PostgreSQL login (session user) of the store, and
-# nothing else can name one.
-IDENTITIES = ("default", "database")
-IDENTITY_DATABASE = "database"
 NO_HOME_STORE = (
     "HOME is not set, so there is no default store: set HOME, or name the store with --db or "
     f"${ENV_DATABASE_URL}"
@@ -132,7 +131,7 @@ def load_config() -> dict[str, object]:
     return data
 
 
-def _config_str(key: str) -> str | None:
+def config_str(key: str) -> str | None:
     value = load_config().get(key)
     if value is None:
         return None
@@ -231,7 +230,7 @@ def resolve_store(flag: str | None = None) -> StoreLocation:
     env = os.environ.get(ENV_DATABASE_URL)
     if env and env.strip():  # set but blank counts as unset, as for most tools' variables
         return _location(env, ENV_DATABASE_URL, f"${ENV_DATABASE_URL}", "unset it")
-    configured = _config_str("database_url")
+    configured = config_str("database_url")
     if configured:
         return _location(configured, "config", f"database_url in {config_path()}", "remove it")
     return StoreLocation(f"sqlite:///{default_store_path()}", "default", True)
@@ -251,61 +250,3 @@ def mask_password(text: str) -> str:
     `?password=`)."""
     text = _PASSWORD_RE.sub(lambda m: f"{m['head']}***{m['tail']}", text)
     return _QUERY_PASSWORD_RE.sub(lambda m: f"{m['head']}***", text)
-
-
-def os_account() -> str:
-    """The effective user's account name (not $USER or $LOGNAME, which anyone can set)."""
-    try:
-        return pwd.getpwuid(os.geteuid()).pw_name
-    except KeyError:
-        return f"uid{os.geteuid()}"
-
-
-@dataclass(frozen=True)
-class Actor:
-    name: str
-    source: str  # "--as", "HWCTL_ADMIN", "config", "os"
-
-
-def resolve_identity() -> str:
-    """`identity` in config.toml: "default" (the order of `resolve_actor`) unless set."""
-    value = load_config().get("identity")
-    if value is None:
-        return "default"
-    allowed = " or ".join(f'"{v}"' for v in IDENTITIES)
-    if not isinstance(value, str) or value.strip() not in IDENTITIES:
-        raise InvalidInput(
-            f"config file {config_path()}: 'identity' is {value!r}; it must be {allowed}"
-        )
-    return value.strip()
-
-
-def claimed_actor(flag: str | None = None) -> str | None:
-    """What names an acting admin besides the database (--as, $HWCTL_ADMIN, `admin` in the
-    config file: the first that is given, worded for a message), or None."""
-    if flag is not None:
-        return "--as"
-    env = os.environ.get(ENV_ADMIN)
-    if env and env.strip():
-        return f"${ENV_ADMIN}"
-    if load_config().get("admin") is not None:
-        return f"admin in {config_path()}"
-    return None
-
-
-def resolve_actor(flag: str | None = None) -> Actor:
-    if flag is not None:
-        if not flag.strip():
-            raise InvalidInput("--as needs a name")
-        return Actor(flag.strip(), "--as")
-    env = os.environ.get(ENV_ADMIN)
-    if env and env.strip():
-        if re.search("[\ud800-\udfff]", env):  # bytes that are not UTF-8, as --as refuses them
-            raise UsageError(
-                f"${ENV_ADMIN} is not valid UTF-8 text (check the terminal's encoding)"
-            )
-        return Actor(env.strip(), ENV_ADMIN)
-    configured = _config_str("admin")
-    if configured:
-        return Actor(configured, "config")
-    return Actor(os_account(), "os")

@@ -1,7 +1,8 @@
-"""The errors hwctl raises on purpose, each kind with its exit code.
+"""The errors hwctl raises on purpose: a kind, a `code` and structured fields, no door's words.
 
-Services and domain rules raise these; `hwctl.cli.app` turns them into one line on stderr and the
-kind's exit code. Anything else escaping a command is a bug.
+Services and domain rules raise these; each door words them its own way: the CLI as one line on
+stderr and the exit code its error table (`hwctl.cli.words`) keys by `code`, the HTTP API as an
+RFC 9457 problem (`hwctl.api.problems`). Anything else escaping a command is a bug.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ class HwctlError(Exception):
     programs (an HTTP problem's type, a test), and the structured `fields` it is about
     (`order=7, status="approved"`), so a door can word it its own way."""
 
-    exit_code: int = 1
     code: str = "error"
 
     def __init__(self, message: str, **fields: object) -> None:
@@ -66,16 +66,12 @@ class UsageError(HwctlError):
 
     code = "usage"
 
-    exit_code = 2
-
 
 class ConfirmationNeeded(HwctlError):
     """The change has a consequence the person must confirm first (units with an intent
     dropped): nothing was done; ask, then call again saying it was confirmed."""
 
     code = "confirmation_needed"
-
-    exit_code = 2
 
 
 class StoreError(HwctlError):

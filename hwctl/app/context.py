@@ -1,7 +1,8 @@
 """The context every use case takes first: the store, who is acting (the principal), and a
-clock. A door builds it (the CLI from its global options, the HTTP API from a request's token)
-and hands it to the use case; nothing below the application layer knows which door it came
-through.
+clock. A door builds it from plain values (the CLI from the store and the name it resolved from
+its options, environment and config: `for_super_admin`; the HTTP API from a request's token:
+`for_platform`) and hands it to the use case; nothing below the application layer knows which
+door it came through, and no use case reads the environment or a config file.
 
 `authorise` is where the one authorisation rule (`hwctl.domain.access`) meets the store: it
 looks up whether a super-admin is registered and which platform an order belongs to.
@@ -16,19 +17,11 @@ from datetime import UTC, datetime
 from sqlalchemy import Row
 from sqlmodel import Session, select
 
-from hwctl.config import (
-    IDENTITY_DATABASE,
-    StoreLocation,
-    claimed_actor,
-    config_path,
-    resolve_actor,
-    resolve_identity,
-    resolve_store,
-)
+from hwctl.config import StoreLocation, resolve_store
 from hwctl.domain.access import READS, Principal, Use
 from hwctl.domain.access import authorise as rule
 from hwctl.domain.text import lookalike_key
-from hwctl.errors import HwctlError, NotAuthorised, NotFound, UsageError
+from hwctl.errors import HwctlError, NotAuthorised, NotFound
 from hwctl.store.engine import Store, dispose_all, open_store
 from hwctl.store.models import HardwareOrder, Platform, SuperAdmin
 
@@ -55,32 +48,16 @@ class Context:
         return self.principal.actor
 
 
-def for_terminal(db: str | None, as_: str | None) -> Context:
-    """The CLI's context: the store of `--db` (or its environment and config fallbacks), acted
-    on by the super-admin of `--as` (or $HWCTL_ADMIN, the config, the OS account); with
-    `identity = "database"` in the config, by the store's PostgreSQL login and nobody else."""
-    location = resolve_store(db)
-    if resolve_identity() != IDENTITY_DATABASE:
-        return Context(open_store(location), Principal.super_admin(resolve_actor(as_).name))
-    setting = f'identity = "{IDENTITY_DATABASE}" in {config_path()}'
-    if location.is_sqlite:
-        raise UsageError(
-            f"{setting} makes the acting admin the store's PostgreSQL login, but the store "
-            f"{location.masked} is SQLite, which has no database users: remove the setting, "
-            "or use a PostgreSQL store"
-        )
-    store = open_store(location)
-    claim = claimed_actor(as_)
-    if claim is not None:
-        try:
-            login = f" ({store.session_user()})"
-        except HwctlError:  # the store cannot say: the refusal stands without the name
-            login = ""
-        raise UsageError(
-            f"{claim} cannot be used: {setting} makes the acting admin the store's PostgreSQL "
-            f"login{login}, so no other name can be claimed; connect as that admin's role instead"
-        )
-    return Context(store, Principal.super_admin(store.session_user()))
+def for_super_admin(store: Store, name: str) -> Context:
+    """A door's context for the super-admin `name` acting on `store` (the CLI resolves who that
+    is from its options, environment and config file: `hwctl.cli.identity`)."""
+    return Context(store, Principal.super_admin(name))
+
+
+def store_login(store: Store) -> str:
+    """The store's PostgreSQL login (session user): the acting admin with `identity =
+    "database"`."""
+    return store.session_user()
 
 
 def close_all() -> None:
@@ -166,13 +143,14 @@ def platform_scope(ctx: Context, platform: str | None) -> str | None:
     return ctx.principal.name
 
 
-__all__ = ["Context", "Store"]
+__all__ = ["Context", "Store", "open_store"]
 
 
-def serving(db: str | None) -> Store:
-    """The store `hwctl serve` serves: the one the CLI would use (`--db`, then the
-    environment, the config, the default)."""
-    return open_store(resolve_store(db))
+def serving(db: StoreLocation | str | None) -> Store:
+    """The store `hwctl serve` serves: the location the CLI resolved, or (a `--db` value, or
+    None in a server's worker) the one the CLI would use (`--db`, then the environment, the
+    config, the default)."""
+    return open_store(db if isinstance(db, StoreLocation) else resolve_store(db))
 
 
 def for_platform(store: Store, principal: Principal) -> Context:
@@ -184,7 +162,6 @@ def for_platform(store: Store, principal: Principal) -> Context:
 
 def store_answers(store: Store) -> bool:
     """Whether the store can be reached and read (the health check)."""
-    from hwctl.errors import HwctlError
 
     try:
         with store.session() as session:

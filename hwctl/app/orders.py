@@ -759,16 +759,8 @@ def decide(
     # The messages name the field (`reason: ...`), not a command-line option.
     rejection = None
     if action is Action.REJECT:
-        try:
-            rejection = RejectionCode(code or RejectionCode.OTHER)
-        except ValueError:
-            codes = ", ".join(c.value for c in RejectionCode)
-            raise InvalidInput(
-                f"unknown rejection code {code!r}: use one of {codes}", field="code"
-            ) from None
-        if not (reason or "").strip():
-            raise InvalidInput("a rejection needs a reason", field="reason")
-        reason = lifecycle.decision_text("reason", reason)
+        rejected = lifecycle.Rejection.of(reason, code)  # the one rule (a door may call it too)
+        reason, rejection = rejected.reason, rejected.code
     elif action is Action.CANCEL:
         reason = lifecycle.decision_text("reason", reason)  # optional: None when blank
     else:

@@ -173,9 +173,9 @@ class HwctlGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except HwctlError as e:
-            from hwctl.cli.words import message
+            from hwctl.cli.words import exit_code, message
 
-            _fail(ctx, message(e), e.exit_code, e)
+            _fail(ctx, message(e), exit_code(e), e)
         except KeyboardInterrupt:
             # Ctrl-C: any open transaction rolled back; say so rather than exit silently.
             from hwctl.cli import render
@@ -251,8 +251,8 @@ def _is_broken_pipe(e: BaseException) -> bool:
 
 
 def _fail(ctx: Any, message: str, code: int, exc: BaseException) -> None:
+    from hwctl.app.settings import mask_password
     from hwctl.cli import render
-    from hwctl.config import mask_password
 
     if _debug(ctx):
         import traceback

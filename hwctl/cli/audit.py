@@ -4,6 +4,7 @@ from typing import Annotated
 
 import typer
 
+from hwctl.app.words import AuditAction
 from hwctl.cli import render, sink
 from hwctl.cli.options import (
     DetailFormat,
@@ -14,7 +15,6 @@ from hwctl.cli.options import (
     parse_order_id,
     state,
 )
-from hwctl.vocabulary import AuditAction
 
 ACTIONS = tuple(a.value for a in AuditAction)
 HEX = frozenset("0123456789abcdef")

@@ -12,8 +12,8 @@ import sqlite3
 def open_order_ids(limit: int = 200, db: str | None = None) -> list[str]:
     """Pending and approved order ids, newest first; `db` is the --db value if one was typed."""
     try:
-        from hwctl.config import resolve_store
-        from hwctl.vocabulary import OPEN_STATUSES, sql_list
+        from hwctl.app.settings import resolve_store
+        from hwctl.app.words import OPEN_STATUSES, sql_list
 
         location = resolve_store(db)
         path = location.sqlite_path

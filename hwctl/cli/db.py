@@ -18,7 +18,7 @@ db_app = typer.Typer(
 @db_app.command("path", epilog="Example: HWCTL_DATABASE_URL=/srv/hwctl/hwctl.db hwctl db path")
 def path(ctx: typer.Context) -> None:
     """Print the resolved store location (any password masked) and where it came from."""
-    from hwctl.config import resolve_store
+    from hwctl.app.settings import resolve_store
 
     location = resolve_store(state(ctx).db)
     render.result(location.masked)
@@ -34,7 +34,7 @@ def upgrade(ctx: typer.Context) -> None:
     A SQLite store that holds rows is first backed up beside itself
     (STORE.schema-REV.UTC-TIME.bak); if that backup cannot be written, nothing is upgraded."""
     from hwctl.app.context import upgrade_store
-    from hwctl.config import resolve_store
+    from hwctl.app.settings import resolve_store
 
     location = resolve_store(state(ctx).db)
     before, after = upgrade_store(location, notify=render.result)
@@ -66,7 +66,7 @@ def backup(
     """Copy the SQLite store to FILE: a consistent snapshot while others write, never over an
     existing file. A PostgreSQL store is backed up with pg_dump: hwctl prints the command."""
     from hwctl.app.backups import backup_store
-    from hwctl.config import resolve_store
+    from hwctl.app.settings import resolve_store
 
     location = resolve_store(state(ctx).db)
     done = backup_store(location, file)

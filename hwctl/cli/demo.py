@@ -33,7 +33,7 @@ def demo(
 
     Import, submit, list with its badge, show, review, reject with a reason, approve, cancel,
     fulfil from a CSV, devices and the audit log, each step printed as the command to type."""
-    from hwctl.demo_data import DIRECTORY, ORDERS
+    from hwctl.app.demo import DIRECTORY, ORDERS
 
     tmp = tempfile.mkdtemp(prefix="hwctl-demo-")
     folder = Path(tmp)

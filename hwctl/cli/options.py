@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hwctl.vocabulary import OrderStatus, RejectionCode
+from hwctl.app.words import OrderStatus, RejectionCode
 
 if TYPE_CHECKING:
     from hwctl.app.context import Context
@@ -194,10 +194,10 @@ class AppState:
         """The use cases' context: the store of --db, acted on by the super-admin of --as."""
         if self._context is None:
             from hwctl.app.backups import announce_backups
-            from hwctl.app.context import for_terminal
             from hwctl.cli import render
+            from hwctl.cli.identity import terminal_context
 
-            self._context = for_terminal(self.db, self.as_)
+            self._context = terminal_context(self.db, self.as_)
             # A backup taken before an automatic upgrade is said on stderr (stdout is data).
             announce_backups(self._context, render.info)
         return self._context
@@ -235,8 +235,8 @@ def read_input(path: str) -> tuple[bytes, str]:
     """The bytes of FILE, or of standard input for `-`; with the name to use in messages. FILE
     must be a regular file (or the name of an open pipe, `<(...)`); either way at most
     INPUT_MAX bytes are read (`hwctl.reading.read_regular`)."""
+    from hwctl.app.files import read_regular, too_large
     from hwctl.errors import InvalidInput
-    from hwctl.reading import read_regular, too_large
 
     if path == "-":
         if sys.stdin is None or _is_terminal(sys.stdin):
@@ -275,7 +275,7 @@ def parse_edit_pair(text: str, option: str, key_is_int: bool) -> tuple[int | str
 def parse_edits(set_: list[str], add: list[str], remove: list[str]) -> list:
     """`review`'s --remove LINE, --set LINE=QTY and --add SKU=QTY as the order edits they
     name (removals first, as the plan applies them)."""
-    from hwctl.domain.order_edit import AddItem, RemoveLine, SetQuantity
+    from hwctl.app.words import AddItem, RemoveLine, SetQuantity
     from hwctl.errors import UsageError
 
     edits: list = []

@@ -162,7 +162,7 @@ def review(
 
 def _as_edits(chosen: list) -> list:
     """The review prompt's ("set"|"add"|"remove", value) pairs as domain edits."""
-    from hwctl.domain.order_edit import AddItem, RemoveLine, SetQuantity
+    from hwctl.app.words import AddItem, RemoveLine, SetQuantity
 
     kinds = {"set": lambda v: SetQuantity(*v), "add": lambda v: AddItem(*v), "remove": RemoveLine}
     return [kinds[kind](value) for kind, value in chosen]
@@ -172,8 +172,8 @@ def _decide(ctx: typer.Context, raw: list[str], action_name: str, question: str,
             *, reason: str | None = None, note: str | None = None,
             code: str | None = None) -> None:  # fmt: skip
     from hwctl.app import orders
+    from hwctl.app.words import Action
     from hwctl.cli import prompts, words
-    from hwctl.domain.status import Action
 
     ids = list(dict.fromkeys(parse_order_id(v) for v in raw))  # `cancel 2 2` decides 2 once
     core = state(ctx).context()
@@ -215,22 +215,30 @@ def _show_at_hand(core, ids: list[int]) -> None:  # noqa: ANN001
 
 def _one_line(value: str | None, option: str) -> str | None:
     """Refuse what the service would refuse in a reason or note (a control character, a line
-    break, too long), naming the option: exit 2, one line."""
-    from hwctl.domain.status import text_problem
+    break, too long), naming the option: exit 2, one line. The rule is the core's
+    (`hwctl.app.checks`), called here for feedback before the confirmation."""
+    from hwctl.app.checks import decision_text
+    from hwctl.cli import words
+    from hwctl.errors import InvalidInput
 
-    problem = text_problem(value.strip()) if value is not None else None
-    if problem is not None:
-        raise typer.BadParameter(problem, param_hint=option)
+    try:
+        decision_text(option.removeprefix("--"), value)
+    except InvalidInput as e:
+        raise typer.BadParameter(words.problem(e), param_hint=option) from None
     return value
 
 
 def _reason_answer(value: str) -> bool | str:
-    """The interactive rejection reason: not blank, and one line the service takes."""
-    from hwctl.domain.status import text_problem
+    """The interactive rejection reason: what the core's rejection rule takes."""
+    from hwctl.app.checks import rejection
+    from hwctl.cli import words
+    from hwctl.errors import InvalidInput
 
-    if not value.strip():
-        return "the reason must not be blank"
-    return text_problem(value.strip()) or True
+    try:
+        rejection(value)
+    except InvalidInput as e:
+        return words.problem(e)
+    return True
 
 
 def _ids_text(raw: list[str]) -> str:
@@ -304,11 +312,22 @@ def reject(
                 flag="--code",
                 default=RejectionCodeChoice.other,
             )
-    if not reason.strip():
-        raise typer.BadParameter("the reason must not be blank", param_hint="--reason")
-    _one_line(reason, "--reason")
+    _rejection(reason, code)
     _decide(ctx, order, "reject", f"Reject {_ids_text(order)}?", yes, reason=reason,
             code=(code or RejectionCodeChoice.other).value)  # fmt: skip
+
+
+def _rejection(reason: str, code: RejectionCodeChoice | None) -> None:
+    """The core's rejection rule (`hwctl.app.checks.rejection`) before the confirmation: a
+    blank or unusable reason is a usage error naming --reason (exit 2, one line)."""
+    from hwctl.app.checks import rejection
+    from hwctl.cli import words
+    from hwctl.errors import InvalidInput
+
+    try:
+        rejection(reason, code.value if code is not None else None)
+    except InvalidInput as e:
+        raise typer.BadParameter(words.problem(e), param_hint=f"--{e.fields['field']}") from None
 
 
 def cancel(

@@ -27,8 +27,8 @@ if TYPE_CHECKING:  # Rich and the views are imported where used: --help and TAB 
     from rich.console import Console
     from rich.table import Table
 
+    from hwctl.app.monitoring import Thresholds
     from hwctl.app.reports import PendingReport
-    from hwctl.domain.monitoring import Thresholds
 
 TABLE_ROWS = 50  # the rows a table shows unless --limit says otherwise (JSON and CSV show all)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -387,7 +387,7 @@ def emit_pending_report(report: PendingReport, fmt: str) -> None:
 def write_atomic(path: str, text: str) -> None:
     """`hwctl.io.files.write_output` with `--output PATH` in its errors: a regular file or a new
     path is replaced atomically, a FIFO or a device such as /dev/stdout is written through."""
-    from hwctl.io.files import write_output
+    from hwctl.app.files import write_output
 
     write_output(path, text, label=f"--output {path}")
 

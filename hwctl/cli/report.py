@@ -22,9 +22,9 @@ import typer
 from typer._click.exceptions import UsageError as ClickUsageError  # every allowed Typer has it
 from typer.core import TyperCommand
 
+from hwctl.app.monitoring import Range  # stdlib only: cheap for --help and TAB
 from hwctl.cli import render
 from hwctl.cli.options import state
-from hwctl.domain.monitoring import Range  # stdlib only: cheap for --help and TAB
 
 CHECK_OPTIONS = ("--warn", "--crit", "--warn-age", "--crit-age", "-w", "-c")
 _SHORT_CHECK = frozenset("wc")  # -w, -c, also in a cluster such as -qw5
@@ -93,7 +93,7 @@ class CheckCommand(TyperCommand):
 
 
 def _duration(value: str) -> int:
-    from hwctl.domain.monitoring import parse_duration
+    from hwctl.app.monitoring import parse_duration
 
     try:
         return parse_duration(value)
@@ -102,7 +102,7 @@ def _duration(value: str) -> int:
 
 
 def _threshold(value: str) -> Range:
-    from hwctl.domain.monitoring import parse_range
+    from hwctl.app.monitoring import parse_range
 
     try:
         return parse_range(value)
@@ -166,7 +166,7 @@ def deadline(seconds: int | None, check: bool) -> Iterator[None]:
 @contextmanager
 def _unknown_on_failure(ctx: typer.Context, timeout: int) -> Iterator[None]:
     """Check mode: any failure to produce the numbers is UNKNOWN (3), as one check line."""
-    from hwctl.config import mask_password
+    from hwctl.app.settings import mask_password
     from hwctl.errors import HwctlError
 
     try:
@@ -273,8 +273,8 @@ def pending(
     ] = None,
 ) -> None:
     """Counts, or a check with exit codes (the help text is PENDING_HELP)."""
-    from hwctl.config import resolve_store
-    from hwctl.domain.monitoring import CheckState, Thresholds, evaluate
+    from hwctl.app.monitoring import CheckState, Thresholds, evaluate
+    from hwctl.app.settings import resolve_store
 
     limits = Thresholds(warn, crit, warn_age, crit_age)
     if limits.active:
@@ -309,7 +309,7 @@ def pending(
         render.error(timed_out_message(timeout))
         raise typer.Exit(1) from None
     if output is not None and output != "-":
-        from hwctl.io.files import write_output
+        from hwctl.app.files import write_output
 
         write_output(output, render.pending_report(report, fmt.value), label=f"--output {output}")
     elif not (quiet and report.pending == 0):

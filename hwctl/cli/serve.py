@@ -37,10 +37,10 @@ def serve(
         )
 
     from hwctl.app.context import serving, store_answers
-    from hwctl.config import resolve_store
+    from hwctl.app.settings import resolve_store
 
     location = resolve_store(state(ctx).db)
-    store = serving(state(ctx).db)
+    store = serving(location)
     store.ensure_schema()
     if not store_answers(store):
         raise UsageError(f"the store {location.masked} does not answer")

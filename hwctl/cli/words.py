@@ -1,7 +1,10 @@
-"""How the terminal words an error: the application layer's message, with the command-line
-hint that goes with its kind and fields (which option to pass, which command to run). The
-application layer and the rules never name an option; the HTTP door words the same errors its
-own way (as problems naming JSON fields).
+"""The CLI's error table: how the terminal words an error and which exit code it ends with.
+
+The words are the application layer's message, with the command-line hint that goes with its
+kind and fields (which option to pass, which command to run); the exit code is keyed by the
+error's `code` (`EXIT_CODES`). Nothing here matches on message text. The application layer and
+the rules never name an option nor an exit code; the HTTP door words the same errors its own
+way (as problems naming JSON fields).
 
 Cheap to import: no ORM, no Rich."""
 
@@ -17,10 +20,21 @@ from hwctl.errors import (
     StoreError,
 )
 
+# An error's `code` -> the exit code `hwctl` ends with; any other code is 1 (refused or failed).
+EXIT_CODES: dict[str, int] = {
+    "usage": 2,  # the command line cannot be carried out as given
+    "confirmation_needed": 2,  # a consequence to confirm: on a terminal, or with --yes
+}
+
+
+def exit_code(err: HwctlError) -> int:
+    """The exit code the CLI ends with for `err`, by its `code`."""
+    return EXIT_CODES.get(err.code, 1)
+
 
 def _spelled(edit: object) -> str:
     """An edit as it is typed on the command line: `--set 3=2`, `--add T54W=2`, `--remove 3`."""
-    from hwctl.domain.order_edit import AddItem, RemoveLine, SetQuantity
+    from hwctl.app.words import AddItem, RemoveLine, SetQuantity
 
     if isinstance(edit, SetQuantity):
         return f"--set {edit.line}={edit.quantity}"
@@ -31,11 +45,19 @@ def _spelled(edit: object) -> str:
     return str(edit)
 
 
+def problem(err: HwctlError) -> str:
+    """An input error as an option's check or a prompt's validator words it, beside the option
+    it names: `the reason must not be blank`, or the text's problem without the field."""
+    if err.fields.get("blank"):
+        return f"the {err.fields.get('field', 'value')} must not be blank"
+    return str(err.fields.get("problem") or err.message)
+
+
 def message(err: HwctlError) -> str:
     """The one line the CLI prints for `err`."""
     import shlex
 
-    from hwctl.domain.text import character_problem
+    from hwctl.app.words import character_problem
 
     fields = err.fields
     if isinstance(err, NotAuthorised) and "admins_exist" in fields:
@@ -66,14 +88,14 @@ def message(err: HwctlError) -> str:
             return f"{_spelled(fields['edit'])}: {fields['problem']}"
         if fields.get("field") == "edits":
             return f"{err.message}: give --set, --add or --remove"
-        if fields.get("field") == "reason" and err.message == "a rejection needs a reason":
+        if fields.get("field") == "reason" and fields.get("blank"):
             return f"{err.message}: --reason TEXT (not blank)"
         if fields.get("field") == "limit":
             return f"--{err.message}"
         if "open" in fields and "order" in fields:  # a shipping file that leaves units empty
             return f"{err.message}; pass --partial to fulfil only the units it covers"
     if isinstance(err, InvalidTransition | Conflict) and "by" in fields:
-        from hwctl.domain.status import worded
+        from hwctl.app.words import worded
 
         return worded(err)  # a super-admin reads who brought the order there, and when
     if isinstance(err, ConfirmationNeeded):

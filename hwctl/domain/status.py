@@ -13,10 +13,13 @@ formatting characters (`hwctl.domain.text`), at most MAX_DECISION_TEXT character
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from hwctl.domain.text import character_problem
 from hwctl.errors import HwctlError, InvalidInput, InvalidTransition
 from hwctl.vocabulary import Action as Action  # re-exported: the lifecycle speaks these
 from hwctl.vocabulary import OrderStatus as OrderStatus
+from hwctl.vocabulary import RejectionCode
 
 # action -> (statuses it may start from, status it leads to)
 TRANSITIONS: dict[Action, tuple[frozenset[OrderStatus], OrderStatus]] = {
@@ -151,5 +154,31 @@ def decision_text(field: str, value: str | None) -> str | None:
         return None
     problem = text_problem(text)
     if problem is not None:
-        raise InvalidInput(f"{field}: {problem}", field=field)
+        raise InvalidInput(f"{field}: {problem}", field=field, problem=problem)
     return text
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A rejection's reason (required, one decision text) and code (`RejectionCode`, `other`
+    unless given): the one rule, which the use case applies and a door may call for early
+    feedback (`hwctl.app.checks`) instead of copying it."""
+
+    reason: str
+    code: RejectionCode
+
+    @classmethod
+    def of(cls, reason: str | None, code: RejectionCode | str | None = None) -> Rejection:
+        """The rejection, or InvalidInput naming the field: `code` (unknown code), `reason`
+        (blank: field `blank`; else the text's `problem`)."""
+        try:
+            known = RejectionCode(code or RejectionCode.OTHER)
+        except ValueError:
+            codes = ", ".join(c.value for c in RejectionCode)
+            raise InvalidInput(
+                f"unknown rejection code {code!r}: use one of {codes}", field="code"
+            ) from None
+        text = decision_text("reason", reason)
+        if text is None:
+            raise InvalidInput("a rejection needs a reason", field="reason", blank=True)
+        return cls(text, known)

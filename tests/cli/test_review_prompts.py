@@ -10,6 +10,7 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from hwctl.cli import prompts
+from hwctl.cli.words import exit_code  # the CLI's error table: code -> exit code
 from hwctl.domain.order_edit import AddItem, LineState, RemoveLine, SetQuantity, plan_edits
 from hwctl.errors import InvalidInput, UsageError
 from tests.conftest import ADMIN, make_order
@@ -86,7 +87,7 @@ def test_yes_answers_a_confirmation_without_asking():
 def test_without_a_terminal_a_confirmation_is_a_usage_error_naming_the_flag():
     with pytest.raises(UsageError) as caught:
         prompts.confirm("Approve #7?", yes=False)
-    assert caught.value.exit_code == 2
+    assert exit_code(caught.value) == 2
     assert str(caught.value) == "Approve #7? needs confirmation: pass --yes (no terminal to ask on)"
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, update
 from sqlmodel import select
 
 from hwctl.app import orders, queries
+from hwctl.cli.words import exit_code  # the CLI's error table: code -> exit code
 from hwctl.domain.status import Action, worded
 from hwctl.errors import InvalidInput, NotAuthorised
 from hwctl.store.models import AuditEntry, HardwareOrder
@@ -222,7 +223,7 @@ def test_reasons_and_notes_refuse_control_characters_and_length_naming_the_field
         decide(seeded, oid, action, **{field: text})
     assert str(caught.value) == f"{field}: {problem}"
     assert "--" not in str(caught.value)  # services name fields, not command-line options
-    assert caught.value.exit_code == 1
+    assert exit_code(caught.value) == 1
     assert orders.show_order(act(seeded), oid).order == before
     assert audit_count(seeded) == entries
 
@@ -342,7 +343,7 @@ def test_someone_who_is_not_a_super_admin_is_refused_and_nothing_changes(seeded,
         decide(seeded, [oid], action, actor="mallory", reason="no")
     assert str(caught.value) == "'mallory' is not a super-admin"  # no command in the core
     assert caught.value.fields == {"principal": "mallory", "admins_exist": True}
-    assert caught.value.exit_code == 1
+    assert exit_code(caught.value) == 1
     assert status_of(seeded, oid) == "pending"
     assert audit_count(seeded) == entries
 

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
+from hwctl.cli.words import exit_code  # the CLI's error table: code -> exit code
 from hwctl.errors import InvalidInput
 from tests.conftest import DIRECTORY, directory_rows, load_directory
 
@@ -26,7 +27,7 @@ def refusal(store, doc) -> str:  # noqa: ANN001
     with pytest.raises(InvalidInput) as caught:
         load_directory(store, json.dumps(doc), "dir.json")
     message = str(caught.value)
-    assert "\n" not in message and caught.value.exit_code == 1
+    assert "\n" not in message and exit_code(caught.value) == 1
     return message
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from hwctl.app import directory, orders
+from hwctl.cli.words import exit_code  # the CLI's error table: code -> exit code
 from hwctl.domain.order_edit import AddItem, RemoveLine, SetQuantity
 from hwctl.domain.status import worded
 from hwctl.errors import (
@@ -507,7 +508,7 @@ def test_dropping_a_unit_with_an_intent_needs_confirmation_and_changes_nothing_w
     before = (items_of(seeded, oid), units_of(seeded, oid), order_rows(seeded))
     with pytest.raises(ConfirmationNeeded) as caught:
         orders.edit_order(act(seeded, ADMIN), oid, [RemoveLine(1)])
-    assert caught.value.exit_code == 2
+    assert exit_code(caught.value) == 2
     assert "line 1 T54W for ann@globex.example · HQ Floor 2" in str(caught.value)
     assert "--" not in str(caught.value)  # the CLI adds which flag confirms
     assert (items_of(seeded, oid), units_of(seeded, oid), order_rows(seeded)) == before

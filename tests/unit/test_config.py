@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from hwctl.cli.identity import resolve_actor  # who acts is the CLI's to resolve
 from hwctl.config import (
     StoreLocation,
     config_path,
     default_store_path,
     mask_password,
-    resolve_actor,
     resolve_store,
     to_url,
 )
@@ -263,7 +263,7 @@ def test_a_blank_admin_in_the_config_file_is_refused(fs):
 
 # -- identity --------------------------------------------------------------------------------
 def test_identity_is_default_unless_the_config_file_says_database(fs):
-    from hwctl.config import resolve_identity
+    from hwctl.cli.identity import resolve_identity
 
     assert resolve_identity() == "default"
     write_config(fs, 'identity = "database"\n')
@@ -271,7 +271,7 @@ def test_identity_is_default_unless_the_config_file_says_database(fs):
 
 
 def test_an_identity_that_is_not_a_string_names_the_allowed_values(fs):
-    from hwctl.config import resolve_identity
+    from hwctl.cli.identity import resolve_identity
 
     write_config(fs, "identity = 1\n")
     with pytest.raises(InvalidInput, match="'identity' is 1; it must be \"default\" or "):
@@ -279,7 +279,7 @@ def test_an_identity_that_is_not_a_string_names_the_allowed_values(fs):
 
 
 def test_what_claims_a_name_is_the_first_of_as_hwctl_admin_and_admin(fs, monkeypatch):
-    from hwctl.config import claimed_actor
+    from hwctl.cli.identity import claimed_actor
 
     assert claimed_actor(None) is None
     path = write_config(fs, 'identity = "database"\nadmin = "carol"\n')

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from hwctl.cli.words import exit_code  # the CLI's error table: code -> exit code
 from hwctl.errors import InvalidInput
 from hwctl.io.documents import parse_directory, parse_orders
 from tests.conftest import DIRECTORY, order_doc
@@ -18,7 +19,7 @@ def refusal(parse, data) -> str:  # noqa: ANN001
         parse(text, "in.json")
     message = str(caught.value)
     assert "\n" not in message
-    assert caught.value.exit_code == 1
+    assert exit_code(caught.value) == 1
     return message
 
 

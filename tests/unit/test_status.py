@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from hwctl.cli.words import exit_code  # the CLI's error table: code -> exit code
 from hwctl.domain.status import (
     TERMINAL,
     Action,
@@ -71,7 +72,7 @@ def test_each_action_from_each_status_is_allowed_or_refused_with_one_line(action
         with pytest.raises(InvalidTransition) as caught:
             check_transition(7, action, status)
         assert str(caught.value) == f"order 7 is {status.value}, {ALLOWED_TEXT[action]}"
-        assert caught.value.exit_code == 1
+        assert exit_code(caught.value) == 1
 
 
 def test_rejecting_an_approved_order_is_refused_with_the_issue_s_wording():
@@ -109,3 +110,41 @@ def test_only_rejected_cancelled_and_fulfilled_are_terminal():
 
 def test_action_words_are_the_audit_log_s_words():
     assert [a.value for a in Action] == ["edit", "approve", "reject", "cancel", "fulfill"]
+
+
+ESC_PROBLEM = "control characters are not allowed (ESC at character 4)"
+
+
+def test_a_rejection_is_one_rule_naming_its_field_and_problem():
+    from hwctl.domain.status import Rejection
+    from hwctl.errors import InvalidInput
+    from hwctl.vocabulary import RejectionCode
+
+    assert Rejection.of("  same as #6 ") == Rejection("same as #6", RejectionCode.OTHER)
+    assert Rejection.of("gone", "out_of_stock").code is RejectionCode.OUT_OF_STOCK
+    refusals = {}
+    for reason, code in [(None, None), ("   ", None), ("dup\x1b[2J", None), ("x" * 501, None),
+                         ("dup", "nope")]:  # fmt: skip
+        with pytest.raises(InvalidInput) as caught:
+            Rejection.of(reason, code)
+        refusals[reason, code] = (str(caught.value), caught.value.fields)
+    assert refusals == {
+        (None, None): ("a rejection needs a reason", {"field": "reason", "blank": True}),
+        ("   ", None): ("a rejection needs a reason", {"field": "reason", "blank": True}),
+        ("dup\x1b[2J", None): (
+            "reason: control characters are not allowed (ESC at character 4)",
+            {
+                "field": "reason",
+                "problem": "control characters are not allowed (ESC at character 4)",
+            },
+        ),
+        ("x" * 501, None): (
+            "reason: at most 500 characters (this one has 501)",
+            {"field": "reason", "problem": "at most 500 characters (this one has 501)"},
+        ),
+        ("dup", "nope"): (
+            "unknown rejection code 'nope': use one of "
+            + ", ".join(c.value for c in RejectionCode),
+            {"field": "code"},
+        ),
+    }
