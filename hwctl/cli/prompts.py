@@ -98,7 +98,7 @@ def review_edits(
     line at most MAX_QUANTITY units. At "Done", `check` (the whole plan) may still refuse the
     change, e.g. no lines left: then its reason is shown and the menu comes back with every edit
     kept."""
-    from hwctl.domain.order_edit import line_quantity_problem
+    from hwctl.app.checks import line_quantity_problem
 
     original = {line: qty for line, _, _, qty in lines}
     current = {line: [sku, name, qty] for line, sku, name, qty in lines}

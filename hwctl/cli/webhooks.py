@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from hwctl.app.words import DeliveryStatus, EventType
 from hwctl.cli import render, sink
 from hwctl.cli.options import (
     DetailFormat,
@@ -21,7 +22,6 @@ from hwctl.cli.options import (
     parse_order_id,
     state,
 )
-from hwctl.vocabulary import DeliveryStatus, EventType
 
 if TYPE_CHECKING:
     from hwctl.app.webhooks import (
