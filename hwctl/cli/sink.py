@@ -51,7 +51,8 @@ from hwctl.cli.output import (
 )
 
 if TYPE_CHECKING:
-    from hwctl.app.fulfilment import FulfilResult
+    from hwctl.app.edits import EditPlan
+    from hwctl.app.fulfilment import FulfilResult, Plan, UnitPlan
     from hwctl.app.views import (
         AdminView,
         AuditView,
@@ -60,8 +61,6 @@ if TYPE_CHECKING:
         OrderView,
         UnitView,
     )
-    from hwctl.domain.fulfilment import Plan, UnitPlan
-    from hwctl.domain.order_edit import EditPlan
 
 
 __all__ = [
