@@ -18,8 +18,8 @@ from sqlmodel import Session, col, select
 
 from hwctl.app import audit, events
 from hwctl.app.context import Context, authorise
-from hwctl.app.orders import _guard_status, refused
 from hwctl.app.queries import UnitRow, ipui_of, order_views, unit_rows, unit_views
+from hwctl.app.transitions import guard_status, refused
 from hwctl.app.views import OrderView, UnitView, iso
 from hwctl.domain import fulfilment as rules
 from hwctl.domain import placement
@@ -462,7 +462,7 @@ def fulfil(
             if the_plan.complete:
                 now = ctx.now().replace(microsecond=0)
                 values = {"fulfilled_at": now, "fulfilled_by": ctx.actor}
-                _guard_status(session, order_id, Action.FULFILL, values)
+                guard_status(session, order_id, Action.FULFILL, values)
             details = {
                 "created": the_plan.count("create"),
                 "linked": the_plan.count("link"),

@@ -9,6 +9,8 @@ created 0600 in a 0700 folder; any other path needs its folder to exist. SQLite 
 (`?mode=ro`) imply `uri=true`.
 PostgreSQL: psycopg 3 only; never migrated implicitly; a `lock_timeout` as long as SQLite's busy
 timeout, so a locked order is "busy, try again" on either backend, never an endless wait.
+A driver error becomes one line by `faults.describe`; a SQLite store's file is checked and
+created by `sqlite_file` before SQLite opens it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import logging
 import os
 import re
 import sqlite3
-import stat
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -32,7 +33,7 @@ from sqlmodel import Session
 
 from hwctl.config import StoreLocation, mask_password
 from hwctl.errors import HwctlError, SchemaBehind, StoreError, TokenRevoked
-from hwctl.reading import file_kind
+from hwctl.store import faults, sqlite_file
 from hwctl.store.backup import Backup
 
 BUSY_TIMEOUT_MS = 10_000  # SQLite's busy timeout and PostgreSQL's lock_timeout
@@ -48,69 +49,6 @@ INSTALL_POSTGRES = "pip install 'hwctl[postgres]'"
 # Query arguments pysqlite takes itself; any other (mode, cache, immutable...) is a SQLite URI one.
 _PYSQLITE_ARGS = {"uri", "timeout", "isolation_level", "detect_types", "check_same_thread",
                   "cached_statements"}  # fmt: skip
-
-
-def _not_a_folder(folder: Path) -> Path | None:
-    """The first of `folder` and its parents that exists but is not a folder (ENOTDIR)."""
-    for candidate in (folder, *folder.parents):
-        if candidate.exists():
-            return None if candidate.is_dir() else candidate
-    return None
-
-
-def _refuse_what_is_no_store(path: Path, *, read_only: bool) -> None:
-    """A SQLite store's path names a regular file (a symlink is followed) or nothing. Anything
-    else (/dev/null, a FIFO, a folder) is refused before SQLite opens it: it would read it as an
-    empty database and write a `-journal` beside it (`/dev/null-journal`). Nothing is created
-    for a store named read-only (`?mode=ro`, `?immutable=1`): a missing one is refused."""
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        if read_only:
-            raise StoreError(
-                f"cannot open the store {path}: the file does not exist (the store is named "
-                "read-only, so hwctl does not create it)"
-            ) from None
-        return
-    except OSError:
-        return  # a folder that cannot be entered...: said when the file is opened
-    if stat.S_ISDIR(info.st_mode):
-        raise StoreError(f"cannot open the store {path}: it is a directory")
-    if not stat.S_ISREG(info.st_mode):
-        raise StoreError(
-            f"cannot open the store {path}: it is not a regular file ({file_kind(info.st_mode)})"
-        )
-
-
-def _prepare_sqlite_file(path: Path, *, create_folder: bool) -> None:
-    """Create the file 0600 before sqlite3 creates it 0644. Only the default store's folder is
-    created (0700): any other path is what the user typed, and a missing folder is a typo."""
-    try:
-        exists = path.exists()
-    except PermissionError as e:
-        raise StoreError(f"cannot open the store {path}: permission denied") from e
-    if exists:
-        return
-    try:
-        folder = path.parent
-        blocker = _not_a_folder(folder)
-        if blocker is not None:
-            raise StoreError(f"cannot create the store {path}: {blocker} is not a folder")
-        if create_folder:
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        elif not folder.is_dir():
-            raise StoreError(
-                f"cannot create the store {path}: the folder {folder} does not exist "
-                "(hwctl creates only the folder of its default store)"
-            )
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        os.close(fd)
-    except FileExistsError:
-        return
-    except PermissionError as e:
-        raise StoreError(f"cannot create the store {path}: permission denied") from e
-    except OSError as e:
-        raise StoreError(f"cannot create the store {path}: {e.strerror}") from e
 
 
 def _sqlite_connect_url(url: URL) -> URL:
@@ -230,118 +168,6 @@ def _take_migration_lock(conn: Connection) -> None:
     conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(BUSY_TIMEOUT_MS)}")
 
 
-def _sqlstate(err: BaseException) -> str | None:
-    return getattr(getattr(err, "orig", None), "sqlstate", None)
-
-
-def _sqlite_error(err: BaseException) -> str:
-    """SQLITE_BUSY, SQLITE_READONLY_..., SQLITE_CANTOPEN (Python 3.11+), or ""."""
-    return str(getattr(getattr(err, "orig", None), "sqlite_errorname", "") or "")
-
-
-# Free space below which a SQLite I/O error on the store's file system is taken to be a full disk
-# (SQLite reports ENOSPC as SQLITE_FULL when writing pages, but as SQLITE_IOERR_SHMSIZE, _WRITE or
-# _TRUNCATE when it grows the -shm or -wal file beside the store).
-_NEARLY_FULL = 1 << 20
-# A PostgreSQL session the server ended: an administrator (pg_terminate_backend), a shutdown, a
-# crash; and psycopg's words when the socket closed without a message.
-_PG_GONE_STATES = {"57P01", "57P02", "57P03"}
-_PG_GONE_WORDS = ("server closed the connection", "consuming input failed", "connection is lost",
-                  "the connection is closed", "terminating connection")  # fmt: skip
-
-
-def _first_line(err: BaseException) -> str:
-    text = str(getattr(err, "orig", None) or err).strip().splitlines()
-    return text[0].strip() if text else type(err).__name__
-
-
-def _free_bytes(folder: Path) -> int | None:
-    """Bytes this process may still write on the file system of `folder` (root may use the
-    blocks reserved for it), or None when it cannot be told."""
-    try:
-        fs = os.statvfs(folder)
-    except OSError:
-        return None
-    blocks = fs.f_bfree if os.geteuid() == 0 else fs.f_bavail
-    return blocks * fs.f_frsize
-
-
-def _read_only_file_system(folder: Path) -> bool:
-    try:
-        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
-    except OSError:
-        return False
-
-
-def _file_size_limit(path: Path) -> int | None:
-    """This process's file size limit (`ulimit -f`, RLIMIT_FSIZE) when it is what stopped a
-    write: finite, and the store or a file beside it has grown to within 64 KiB of it. Python
-    ignores SIGXFSZ, so the write fails with EFBIG, which SQLite reports as SQLITE_IOERR_WRITE."""
-    try:
-        import resource
-    except ImportError:  # not on POSIX
-        return None
-    soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
-    if soft == resource.RLIM_INFINITY:
-        return None
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        try:
-            if path.with_name(path.name + suffix).stat().st_size >= soft - 65536:
-                return soft
-        except OSError:
-            continue
-    return None
-
-
-def describe_db_error(location: StoreLocation, err: BaseException) -> str:
-    """One line for a failure to reach or read the store, password masked."""
-    text = str(getattr(err, "orig", None) or err).strip().splitlines()
-    first = text[0] if text else type(err).__name__
-    return mask_password(f"cannot use the store {location.masked}: {first}")
-
-
-def _writable(path: Path) -> bool:
-    try:
-        return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
-    except OSError:
-        return False
-
-
-def _folder_denied(path: Path) -> bool:
-    """The store's folder is not writable and the -wal/-shm files SQLite needs are not there."""
-    sides = (path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm"))
-    try:
-        return not os.access(path.parent, os.W_OK | os.X_OK) and not all(
-            side.exists() for side in sides
-        )
-    except OSError:
-        return False
-
-
-def _why_cannot_open(path: Path, read_only: bool) -> str | None:
-    """Why SQLite said "unable to open database file", when the file system can tell."""
-    try:
-        exists = path.exists()
-    except PermissionError:
-        return f"permission denied on the folder {path.parent}"
-    if not exists:
-        return "the file does not exist"
-    if not os.access(path, os.R_OK):
-        return "permission denied"
-    for side in (path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
-        if side.exists() and not os.access(side, os.R_OK):
-            return f"permission denied on {side}"
-    if not os.access(path.parent, os.W_OK | os.X_OK):
-        # WAL needs the -wal and -shm files beside the store.
-        return (
-            f"permission denied on the folder {path.parent} (SQLite needs to create "
-            f"{path.name}-wal and {path.name}-shm there)"
-        )
-    if not read_only and not os.access(path, os.W_OK):
-        return "permission denied (the file is not writable)"
-    return None
-
-
 def _begin_as(platform: str, token_id: int | None = None) -> str:
     """`SELECT set_config('hwctl.platform', <platform>, true); BEGIN`: one simple query, one
     round trip instead of two, the platform a literal quoted by the driver (a simple query
@@ -373,13 +199,13 @@ class Store:
         self._checked = False
         self._tenants: dict[tuple[str, int | None], Store] = {}
         if location.sqlite_path is not None:
-            _refuse_what_is_no_store(location.sqlite_path, read_only=location.read_only)
+            sqlite_file.refuse_what_is_no_store(location.sqlite_path, read_only=location.read_only)
         if (
             location.sqlite_path is not None
             and not location.read_only
             and location.sqlite_query.get("mode") != "rw"  # rw: open an existing file only
         ):
-            _prepare_sqlite_file(location.sqlite_path, create_folder=location.is_default)
+            sqlite_file.prepare_sqlite_file(location.sqlite_path, create_folder=location.is_default)
         self.engine = _engine_for(location.url)
         # The same pool, each connection lent in autocommit and reset when it comes back: for
         # reads that need no transaction and for a tenant's (see `first_row`, `session`).
@@ -605,106 +431,14 @@ class Store:
         hwctl cannot open and PostgreSQL connections lost, in words; anything else as the driver
         says it. `committing`: the error came from COMMIT, whose outcome a lost connection
         leaves unknown."""
-        masked = self.location.masked
-        sqlstate, sqlite = _sqlstate(err), _sqlite_error(err)
-        text = str(getattr(err, "orig", None) or err)
-        if sqlstate == "55P03" or sqlite.startswith("SQLITE_BUSY") or "database is locked" in text:
-            return (
-                f"the store {masked} is busy: another session held the lock this command needs "
-                f"for {BUSY_TIMEOUT_MS / 1000:g} s; try again"
-            )
-        if sqlstate in _PG_GONE_STATES or (
-            sqlstate is None
-            and self.engine.dialect.name == "postgresql"
-            and any(words in text for words in _PG_GONE_WORDS)
-        ):
-            if committing and getattr(err, "statement", None) is None:  # COMMIT itself
-                return (
-                    f"the connection to the PostgreSQL server of the store {masked} was lost "
-                    f"while committing ({_first_line(err)}): the change may or may not have been "
-                    "saved; look (hwctl show, hwctl audit) before trying again"
-                )
-            return (
-                f"the connection to the PostgreSQL server of the store {masked} was lost "
-                f"({_first_line(err)}), so nothing was changed; try again"
-            )
-        if sqlstate == "53100":
-            return (
-                f"cannot write to the store {masked}: the PostgreSQL server's disk is full "
-                f"({_first_line(err)}), so nothing was changed"
-            )
-        path = self.location.sqlite_path
-        if path is not None and sqlite.startswith(("SQLITE_FULL", "SQLITE_IOERR")):
-            free = _free_bytes(path.parent)
-            if sqlite.startswith("SQLITE_FULL") or (free is not None and free < _NEARLY_FULL):
-                return (
-                    f"cannot use the store {masked}: the disk is full (no space left on device "
-                    f"in {path.parent}), so nothing was changed; free some space and try again"
-                )
-            limit = _file_size_limit(path)
-            if limit is not None:
-                return (
-                    f"cannot write to the store {masked}: the file would grow beyond this "
-                    f"process's file size limit (ulimit -f, {limit} bytes), so nothing was "
-                    "changed"
-                )
-        if path is not None and sqlite.startswith("SQLITE_CORRUPT"):
-            return (
-                f"the store {masked} is damaged ({_first_line(err)}), so nothing was changed: "
-                "restore it from a backup"
-            )
-        if (
-            path is not None
-            and (
-                sqlite.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN"))
-                or "unable to open" in text
-            )
-            and self.location.sqlite_query.get("immutable", "0") in ("0", "false")
-            and _read_only_file_system(path.parent)
-        ):
-            # A WAL store is read through -wal and -shm files beside it; on read-only media
-            # only `immutable=1` (no locks, no -shm) reads it.
-            return (
-                f"cannot use the store {path}: it is on a read-only file system (SQLite needs "
-                f"to create {path.name}-wal and {path.name}-shm beside it); to read it there, "
-                f"name it as sqlite:///{path}?immutable=1"
-            )
-        if path is not None and (
-            sqlite == "SQLITE_READONLY_DIRECTORY"
-            or (
-                sqlite.startswith("SQLITE_READONLY")
-                and not self.location.read_only
-                and _folder_denied(path)
-            )
-        ):
-            # A WAL store is read through -wal and -shm files beside it, even by a reader.
-            return (
-                f"cannot use the store {path}: permission denied on its folder {path.parent} "
-                f"(SQLite needs to create {path.name}-wal and {path.name}-shm there)"
-            )
-        if (
-            sqlstate == "25006"
-            or sqlite.startswith("SQLITE_READONLY")
-            or ("readonly database" in text)
-        ):
-            if path is not None and not self.location.read_only and not _writable(path):
-                return (
-                    f"cannot write to the store {path}: permission denied, so nothing was changed"
-                )
-            return (
-                f"the store {masked} is read-only: this command needs to write, so nothing was "
-                "changed"
-            )
-        if path is not None and (sqlite.startswith("SQLITE_CANTOPEN") or "unable to open" in text):
-            problem = _why_cannot_open(path, self.location.read_only)
-            if problem:
-                return f"cannot open the store {path}: {problem}"
-        if sqlstate is None and "connection timeout expired" in text:
-            return (
-                f"cannot use the store {masked}: connection timeout expired (the server did not "
-                f"answer within {CONNECT_TIMEOUT_S} s)"
-            )
-        return describe_db_error(self.location, err)
+        return faults.describe(
+            err,
+            self.location,
+            dialect=self.engine.dialect.name,
+            busy_timeout_ms=BUSY_TIMEOUT_MS,
+            connect_timeout_s=CONNECT_TIMEOUT_S,
+            committing=committing,
+        )
 
     def session_user(self) -> str:
         """The PostgreSQL login this store's connections run as (`session_user`: not changed
