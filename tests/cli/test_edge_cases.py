@@ -12,7 +12,14 @@ import pytest
 
 from hwctl.app import admins
 from hwctl.errors import Conflict, NotAuthorised
-from tests.conftest import DIRECTORY, act, load_directory, make_order, rename_in_store
+from tests.conftest import (
+    DIRECTORY,
+    act,
+    load_directory,
+    make_order,
+    order_doc,
+    rename_in_store,
+)
 
 sqlite_only = pytest.mark.parametrize("backend", ["sqlite"])
 
@@ -129,11 +136,51 @@ def test_import_refuses_to_change_the_kind_of_a_sku_in_use(seeded, cli) -> None:
     assert order["items"][0]["name"] == "Yealink W70B DECT base"
 
 
-@sqlite_only
+def submitted_line(cli, platform: str, account: str, sku: str) -> dict:  # noqa: ANN001
+    """The line of a new order of one `sku`, as `submit --format json` shows it: the catalog
+    item as stored (name, kind) at the time of the order."""
+    doc = order_doc(platform=platform, account=account, items=[{"sku": sku, "quantity": 1}])
+    (order,) = cli.json("submit", "-", "--format", "json", input=json.dumps(doc))
+    (line,) = order["items"]
+    return line
+
+
+def imports(cli) -> list[dict]:  # noqa: ANN001
+    return [e["details"] for e in cli.json("audit", "--action", "import", "--format", "json")]
+
+
 def test_import_may_change_the_kind_of_an_unused_sku(seeded, cli) -> None:  # noqa: ANN001
     change = {"platforms": [{"name": "Blue Sky", "catalog": [
         {"sku": "M900", "name": "snom M900 handset", "kind": "dect_handset"}]}]}  # fmt: skip
-    assert cli("import", "-", input=json.dumps(change)).exit_code == 0
+    result = cli("import", "-", input=json.dumps(change))
+    assert result.exit_code == 0, result.stderr
+    assert imports(cli)[-1]["updated"] == {"catalog items": 1}
+    line = submitted_line(cli, "Blue Sky", "Umbrella Ltd", "M900")
+    assert (line["sku"], line["name"], line["kind"]) == (
+        "M900",
+        "snom M900 handset",
+        "dect_handset",
+    )
+    # the other platform's items are left as they were
+    assert submitted_line(cli, "Acme Voice", "Initech", "W70B")["kind"] == "dect_base"
+
+
+def test_import_refuses_to_change_the_kind_of_a_sku_only_a_device_uses(seeded, cli) -> None:  # noqa: ANN001
+    # T54W is in no order, but the standard directory registers a T54W on Globex.
+    change = {"platforms": [{"name": "Acme Voice", "catalog": [
+        {"sku": "T54W", "name": "now a base?", "kind": "dect_base"}]}]}  # fmt: skip
+    before = imports(cli)
+    result = cli("import", "-", input=json.dumps(change))
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.strip().splitlines() == [
+        "hwctl: error: <stdin>: platform 'Acme Voice': SKU 'T54W' is a deskphone used by orders or "
+        "devices; its kind cannot change to dect_base"
+    ]
+    assert imports(cli) == before
+    (device,) = cli.json("devices", "--format", "json")
+    assert (device["sku"], device["kind"]) == ("T54W", "deskphone")
+    line = submitted_line(cli, "Acme Voice", "Initech", "T54W")
+    assert (line["name"], line["kind"]) == ("Yealink T54W desk phone", "deskphone")
 
 
 @sqlite_only
