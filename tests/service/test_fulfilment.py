@@ -10,7 +10,7 @@ import time
 from collections.abc import Mapping
 
 import pytest
-from sqlalchemy import func
+from sqlalchemy import event, func
 from sqlmodel import select
 
 from hwctl.app import audit, devices, fulfilment, orders
@@ -468,31 +468,81 @@ def test_checking_answers_refuses_an_order_that_is_not_approved(seeded) -> None:
 
 
 def test_two_admins_fulfilling_one_order_at_once_get_one_winner(seeded) -> None:  # noqa: ANN001
+    """No timing: the admin who writes first holds its write (at its first device row) until
+    the other admin has tried to take the order (SQLite's `BEGIN IMMEDIATE`, PostgreSQL's
+    `SELECT … FOR UPDATE` of the order row; on PostgreSQL until that session is seen waiting
+    for the lock). So both contended for the same approved order; the other then finds it
+    fulfilled, writes nothing, and is told so (`already`)."""
     oid = approved_order(seeded)
     before = device_count(seeded)
     start = threading.Barrier(2)
-    outcomes: list[object] = []
+    tried = threading.Event()  # an admin other than the writer tried to take the order
+    writer: list[int] = []  # the thread that reached the first device row
+    takers: set[int] = set()
+    lock = threading.Lock()
+    outcomes: dict[int, object] = {}
 
-    def slow(done: int, total: int) -> None:
-        time.sleep(0.05)  # hold the write (and its lock) while the other admin tries
+    def watch(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        me, text = threading.get_ident(), " ".join(statement.split()).upper()
+        with lock:
+            if text.startswith("BEGIN IMMEDIATE") or text.endswith("FOR UPDATE"):
+                takers.add(me)
+                if writer and me != writer[0]:
+                    tried.set()
+            hold = text.startswith("INSERT INTO DEVICE") and not writer
+            if hold:
+                writer.append(me)
+                if takers - {me}:
+                    tried.set()
+        if hold:
+            assert tried.wait(60), "the other admin never tried to take the order"
+            if seeded.engine.dialect.name == "postgresql":
+                wait_for_a_session_waiting_on_a_lock(seeded)
 
     def admin() -> None:
         start.wait()
         try:
-            outcomes.append(fulfil(seeded, oid, MIXED_ANSWERS, progress=slow).already)
+            outcomes[threading.get_ident()] = fulfil(seeded, oid, MIXED_ANSWERS).already
         except Exception as e:  # noqa: BLE001 - reported by the assertion below
-            outcomes.append(e)
+            outcomes[threading.get_ident()] = e
 
-    threads = [threading.Thread(target=admin) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    event.listen(seeded.engine, "before_cursor_execute", watch)
+    try:
+        threads = [threading.Thread(target=admin) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    finally:
+        event.remove(seeded.engine, "before_cursor_execute", watch)
 
-    assert sorted(outcomes, key=str) == [False, True]
+    assert tried.is_set() and len(writer) == 1
+    (won,) = writer
+    assert {k == won: v for k, v in outcomes.items()} == {True: False, False: True}, outcomes
     assert device_count(seeded) == before + 5
     assert len(fulfil_entries(seeded, oid)) == 1
     assert status_of(seeded, oid) == "fulfilled"
+
+
+def wait_for_a_session_waiting_on_a_lock(store) -> None:  # noqa: ANN001
+    """Poll pg_stat_activity (from a connection of its own) until a session of the store's
+    database waits for a lock: the other admin, blocked behind the write in progress."""
+    import psycopg
+
+    url = store.engine.url
+    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    deadline = time.monotonic() + 60
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            found = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
+                "AND wait_event_type = 'Lock'",
+                (url.database,),
+            ).fetchone()
+            if found and found[0]:
+                return
+            time.sleep(0.01)
+    raise AssertionError("no session waited for the order's lock")
 
 
 def test_devices_belong_to_the_orders_account(seeded) -> None:  # noqa: ANN001
