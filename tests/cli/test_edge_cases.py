@@ -20,6 +20,7 @@ from tests.conftest import (
     order_doc,
     rename_in_store,
 )
+from tests.contention import contest
 
 sqlite_only = pytest.mark.parametrize("backend", ["sqlite"])
 
@@ -87,24 +88,32 @@ def test_a_table_with_limit_zero_says_how_many_match(seeded, cli) -> None:  # no
 
 
 def test_two_people_racing_to_be_the_first_admin_leave_exactly_one(store) -> None:  # noqa: ANN001
+    """No timing: whoever adds a name first is held at its insert until the other has tried to
+    take the admins' lock (SQLite's `BEGIN IMMEDIATE`, PostgreSQL's advisory lock, and there
+    until the server shows it waiting). Both saw a store without admins; one is added, the
+    other is then refused as not a super-admin."""
     barrier = threading.Barrier(2)
-    outcomes: list[str] = []
+    outcomes: dict[str, str] = {}
 
     def claim(name: str) -> None:
         barrier.wait()
         try:
             admins.add(act(store, name), name)
-            outcomes.append("added")
+            outcomes[name] = "added"
         except (NotAuthorised, Conflict) as e:
-            outcomes.append(type(e).__name__)
+            outcomes[name] = type(e).__name__
 
-    threads = [threading.Thread(target=claim, args=(n,)) for n in ("ann", "bob")]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(outcomes) == ["NotAuthorised", "added"]
-    assert len(admins.list_admins(act(store))) == 1
+    lock = ("BEGIN IMMEDIATE", "PG_ADVISORY_XACT_LOCK(HASHTEXT('HWCTL.SUPER_ADMIN'))")
+    with contest(store, hold="INSERT INTO super_admin", takes=lock) as c:
+        threads = [threading.Thread(target=claim, args=(n,)) for n in ("ann", "bob")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    assert c.contended
+    assert sorted(outcomes.values()) == ["NotAuthorised", "added"]
+    (first,) = [n for n, outcome in outcomes.items() if outcome == "added"]
+    assert [a.name for a in admins.list_admins(act(store))] == [first]
 
 
 def test_a_password_in_the_url_query_is_masked_everywhere(tmp_path) -> None:  # noqa: ANN001

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Mapping
 
 import pytest
-from sqlalchemy import event, func
+from sqlalchemy import func
 from sqlmodel import select
 
 from hwctl.app import audit, devices, fulfilment, orders
@@ -19,6 +18,7 @@ from hwctl.domain.identifiers import parse_ipei
 from hwctl.errors import Conflict, InvalidInput, InvalidTransition, NotAuthorised
 from hwctl.store.models import Account, Device, HardwareOrder, Location, OrderUnit
 from tests.conftest import ADMIN, act, load_directory, make_order
+from tests.contention import BEGIN_IMMEDIATE, contest
 
 GLOBEX = "Globex Corporation"
 REGISTERED_MAC = "805ec0000099"  # the T54W registered on Globex beforehand (conftest DIRECTORY)
@@ -476,28 +476,7 @@ def test_two_admins_fulfilling_one_order_at_once_get_one_winner(seeded) -> None:
     oid = approved_order(seeded)
     before = device_count(seeded)
     start = threading.Barrier(2)
-    tried = threading.Event()  # an admin other than the writer tried to take the order
-    writer: list[int] = []  # the thread that reached the first device row
-    takers: set[int] = set()
-    lock = threading.Lock()
     outcomes: dict[int, object] = {}
-
-    def watch(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
-        me, text = threading.get_ident(), " ".join(statement.split()).upper()
-        with lock:
-            if text.startswith("BEGIN IMMEDIATE") or text.endswith("FOR UPDATE"):
-                takers.add(me)
-                if writer and me != writer[0]:
-                    tried.set()
-            hold = text.startswith("INSERT INTO DEVICE") and not writer
-            if hold:
-                writer.append(me)
-                if takers - {me}:
-                    tried.set()
-        if hold:
-            assert tried.wait(60), "the other admin never tried to take the order"
-            if seeded.engine.dialect.name == "postgresql":
-                wait_for_a_session_waiting_on_a_lock(seeded)
 
     def admin() -> None:
         start.wait()
@@ -506,43 +485,18 @@ def test_two_admins_fulfilling_one_order_at_once_get_one_winner(seeded) -> None:
         except Exception as e:  # noqa: BLE001 - reported by the assertion below
             outcomes[threading.get_ident()] = e
 
-    event.listen(seeded.engine, "before_cursor_execute", watch)
-    try:
+    with contest(seeded, hold="INSERT INTO device", takes=(BEGIN_IMMEDIATE, "FOR UPDATE")) as c:
         threads = [threading.Thread(target=admin) for _ in range(2)]
         for t in threads:
             t.start()
         for t in threads:
             t.join(timeout=60)
-    finally:
-        event.remove(seeded.engine, "before_cursor_execute", watch)
 
-    assert tried.is_set() and len(writer) == 1
-    (won,) = writer
-    assert {k == won: v for k, v in outcomes.items()} == {True: False, False: True}, outcomes
+    assert c.contended
+    assert {k == c.holder: v for k, v in outcomes.items()} == {True: False, False: True}, outcomes
     assert device_count(seeded) == before + 5
     assert len(fulfil_entries(seeded, oid)) == 1
     assert status_of(seeded, oid) == "fulfilled"
-
-
-def wait_for_a_session_waiting_on_a_lock(store) -> None:  # noqa: ANN001
-    """Poll pg_stat_activity (from a connection of its own) until a session of the store's
-    database waits for a lock: the other admin, blocked behind the write in progress."""
-    import psycopg
-
-    url = store.engine.url
-    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    deadline = time.monotonic() + 60
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        while time.monotonic() < deadline:
-            found = conn.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
-                "AND wait_event_type = 'Lock'",
-                (url.database,),
-            ).fetchone()
-            if found and found[0]:
-                return
-            time.sleep(0.01)
-    raise AssertionError("no session waited for the order's lock")
 
 
 def test_devices_belong_to_the_orders_account(seeded) -> None:  # noqa: ANN001
