@@ -42,3 +42,19 @@ def test_a_platform_sees_the_handsets_of_an_order_without_a_base_on_none(api: Ap
     fulfil(cli, second, "SKU,IPEI\nM85,0x0000200001\nM85,0x0000200002\n")
     assert unit_bases(api, second) == [(1, "M85", None), (2, "M85", None)]
     assert device_bases(api) == {BASE: None, HANDSETS[0]: None, HANDSETS[1]: None}
+
+
+def test_a_platform_sees_a_linked_base_keep_its_capacity_for_handsets_paired_elsewhere(
+    api: Api,
+    cli,  # noqa: ANN001
+) -> None:
+    from tests.cli.test_pairing_cli import ELSEWHERE_IPEI, a_base_with_a_handset_paired_elsewhere
+
+    a_base_with_a_handset_paired_elsewhere(api.store, cli)
+    items = [{"sku": "M900", "quantity": 1}, {"sku": "M85", "quantity": 2}]
+    oid = make_order(api.store, "approved", items=items, **UMBRELLA)
+    fulfil(cli, oid, "SKU,MAC,IPEI\nM900,00:04:13:00:09:00,\nM85,,0x0000200001\n"
+                     "M85,,0x0000200002\n")  # fmt: skip
+    assert unit_bases(api, oid) == [(1, "M900", None), (2, "M85", BASE), (3, "M85", None)]
+    on_the_base = [k for k, base in device_bases(api).items() if base == BASE]
+    assert sorted(on_the_base) == sorted([ELSEWHERE_IPEI, HANDSETS[0]])

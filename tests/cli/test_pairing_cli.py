@@ -83,3 +83,43 @@ def test_handsets_of_an_order_without_a_base_are_not_paired_to_another_orders_ba
     )
     assert bases(cli, second) == dict.fromkeys(HANDSETS[:2])
     assert bases(cli, first) == {BASE: None}
+
+
+ELSEWHERE = "0000100001"  # an M85 registered by other means (its IPUI), paired to the base
+ELSEWHERE_IPEI = "0000100000016"
+
+
+def a_base_with_a_handset_paired_elsewhere(store, cli) -> None:  # noqa: ANN001
+    """The M900 and one M85 registered on Umbrella by other means (a directory import), the
+    handset paired to the base as a provisioning system would (the import has no pairing)."""
+    from sqlalchemy import text
+
+    devices = [{"sku": "M900", "mac": "00:04:13:00:09:00"}, {"sku": "M85", "ipui": ELSEWHERE}]
+    doc = {"platforms": [{"name": "Blue Sky", "accounts": [
+        {"name": "Umbrella Ltd", "devices": devices}]}]}  # fmt: skip
+    assert cli("import", "-", input=json.dumps(doc)).exit_code == 0
+    with store.engine.begin() as conn:
+        paired = conn.execute(
+            text("UPDATE device SET base_id = (SELECT id FROM device WHERE mac = :base) "
+                 "WHERE ipei = :ipei"),
+            {"base": BASE, "ipei": ELSEWHERE_IPEI},
+        )  # fmt: skip
+        assert paired.rowcount == 1
+
+
+def test_a_linked_base_counts_the_handsets_paired_to_it_elsewhere(seeded, cli) -> None:  # noqa: ANN001
+    a_base_with_a_handset_paired_elsewhere(seeded, cli)
+    items = [{"sku": "M900", "quantity": 1}, {"sku": "M85", "quantity": 2}]
+    oid = make_order(seeded, "approved", items=items, **UMBRELLA)
+    result = fulfil(cli, oid, "SKU,MAC,IPEI\nM900,00:04:13:00:09:00,\nM85,,0x0000200001\n"
+                              "M85,,0x0000200002\n")  # fmt: skip
+    assert result.stdout == (
+        f"order {oid}: fulfilled · 2 created, 1 linked, 0 skipped, 1 handset(s) paired\n"
+    )
+    assert result.stderr == (
+        "warning: unit 1 (M900) takes at most 2 handsets: unit(s) 3 stay unpaired for on-site "
+        "registration\n"
+    )
+    assert bases(cli, oid) == {BASE: None, HANDSETS[0]: BASE, HANDSETS[1]: None}
+    everything = cli.json("devices", "--format", "json")
+    assert [d["ipei"] for d in everything if d["base"] == BASE] == [ELSEWHERE_IPEI, HANDSETS[0]]
