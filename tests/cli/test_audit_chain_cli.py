@@ -142,3 +142,67 @@ def test_eight_processes_appending_at_once_leave_one_unforked_chain(
         links = conn.execute(text("SELECT prev_hash FROM audit_entry")).scalars().all()
     engine.dispose()
     assert len(links) == len(set(links))  # no two entries follow the same one: no fork
+
+
+def entries_of(store) -> list[dict]:  # noqa: ANN001
+    with store.engine.connect() as conn:
+        found = conn.execute(text("SELECT id, reason, payload, hash FROM audit_entry ORDER BY id"))
+        return [dict(r._mapping) for r in found]
+
+
+def forge_the_reason(store) -> tuple[int, int, str]:  # noqa: ANN001
+    """Rewrite a rejection's reason and its payload alike: only the hash can tell."""
+    victim = next(e for e in entries_of(store) if e["reason"] == "test reason")
+    forged = victim["payload"].replace('"reason":"test reason"', '"reason":"nothing to see"')
+    assert forged != victim["payload"]
+    tamper(store, f"UPDATE audit_entry SET reason = 'nothing to see', payload = '{forged}' "
+                  f"WHERE id = {victim['id']}")  # fmt: skip
+    return victim["id"], victim["id"] - 1, "its hash does not match its payload"
+
+
+def overwrite_a_hash(store) -> tuple[int, int, str]:  # noqa: ANN001
+    """Give an entry the hash of the entry after it (the next one's link then fails too)."""
+    entries = entries_of(store)
+    victim, after = entries[2], entries[3]
+    tamper(store, f"UPDATE audit_entry SET hash = '{after['hash']}' WHERE id = {victim['id']}")
+    return victim["id"], victim["id"] - 1, "its hash does not match its payload"
+
+
+def remove_a_middle_entry(store) -> tuple[int, int, str]:  # noqa: ANN001
+    ids = [e["id"] for e in entries_of(store)]
+    gone = ids[len(ids) // 2]
+    tamper(store, f"DELETE FROM audit_entry WHERE id = {gone}")
+    return gone + 1, gone - 1, f"its previous hash does not match entry {gone - 1}"
+
+
+def remove_the_first_entry(store) -> tuple[int, int, str]:  # noqa: ANN001
+    first = entries_of(store)[0]["id"]
+    tamper(store, f"DELETE FROM audit_entry WHERE id = {first}")
+    return first + 1, 0, "its previous hash is not the start of the chain (64 zeros)"
+
+
+@pytest.mark.parametrize(
+    "tampering", [forge_the_reason, overwrite_a_hash, remove_a_middle_entry, remove_the_first_entry]
+)
+def test_each_kind_of_tampering_is_named_by_verify_with_the_entry_it_broke(
+    seeded,  # noqa: ANN001
+    cli: Cli,
+    tampering,  # noqa: ANN001
+) -> None:
+    """Each of verify's checks from the command line: the link to the previous entry (and to
+    the start of the chain), and the hash of the payload (a payload rewritten with its fields,
+    a hash overwritten)."""
+    make_order(seeded, "rejected")
+    make_order(seeded, "approved")
+    assert cli("audit", "verify").exit_code == 0
+    broken, intact, reason = tampering(seeded)
+    result = cli("audit", "verify")
+    assert (result.exit_code, result.stdout) == (1, ""), result.stdout
+    assert result.stderr == f"hwctl: error: audit entry {broken} is broken: {reason}\n"
+    result = cli("audit", "verify", "--format", "json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == {
+        "ok": False,
+        "entries": intact,
+        "broken": {"id": broken, "reason": reason},
+    }

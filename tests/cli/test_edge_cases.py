@@ -12,7 +12,15 @@ import pytest
 
 from hwctl.app import admins
 from hwctl.errors import Conflict, NotAuthorised
-from tests.conftest import DIRECTORY, act, load_directory, make_order, rename_in_store
+from tests.conftest import (
+    DIRECTORY,
+    act,
+    load_directory,
+    make_order,
+    order_doc,
+    rename_in_store,
+)
+from tests.contention import contest
 
 sqlite_only = pytest.mark.parametrize("backend", ["sqlite"])
 
@@ -80,24 +88,32 @@ def test_a_table_with_limit_zero_says_how_many_match(seeded, cli) -> None:  # no
 
 
 def test_two_people_racing_to_be_the_first_admin_leave_exactly_one(store) -> None:  # noqa: ANN001
+    """No timing: whoever adds a name first is held at its insert until the other has tried to
+    take the admins' lock (SQLite's `BEGIN IMMEDIATE`, PostgreSQL's advisory lock, and there
+    until the server shows it waiting). Both saw a store without admins; one is added, the
+    other is then refused as not a super-admin."""
     barrier = threading.Barrier(2)
-    outcomes: list[str] = []
+    outcomes: dict[str, str] = {}
 
     def claim(name: str) -> None:
         barrier.wait()
         try:
             admins.add(act(store, name), name)
-            outcomes.append("added")
+            outcomes[name] = "added"
         except (NotAuthorised, Conflict) as e:
-            outcomes.append(type(e).__name__)
+            outcomes[name] = type(e).__name__
 
-    threads = [threading.Thread(target=claim, args=(n,)) for n in ("ann", "bob")]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(outcomes) == ["NotAuthorised", "added"]
-    assert len(admins.list_admins(act(store))) == 1
+    lock = ("BEGIN IMMEDIATE", "PG_ADVISORY_XACT_LOCK(HASHTEXT('HWCTL.SUPER_ADMIN'))")
+    with contest(store, hold="INSERT INTO super_admin", takes=lock) as c:
+        threads = [threading.Thread(target=claim, args=(n,)) for n in ("ann", "bob")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    assert c.contended
+    assert sorted(outcomes.values()) == ["NotAuthorised", "added"]
+    (first,) = [n for n, outcome in outcomes.items() if outcome == "added"]
+    assert [a.name for a in admins.list_admins(act(store))] == [first]
 
 
 def test_a_password_in_the_url_query_is_masked_everywhere(tmp_path) -> None:  # noqa: ANN001
@@ -129,11 +145,51 @@ def test_import_refuses_to_change_the_kind_of_a_sku_in_use(seeded, cli) -> None:
     assert order["items"][0]["name"] == "Yealink W70B DECT base"
 
 
-@sqlite_only
+def submitted_line(cli, platform: str, account: str, sku: str) -> dict:  # noqa: ANN001
+    """The line of a new order of one `sku`, as `submit --format json` shows it: the catalog
+    item as stored (name, kind) at the time of the order."""
+    doc = order_doc(platform=platform, account=account, items=[{"sku": sku, "quantity": 1}])
+    (order,) = cli.json("submit", "-", "--format", "json", input=json.dumps(doc))
+    (line,) = order["items"]
+    return line
+
+
+def imports(cli) -> list[dict]:  # noqa: ANN001
+    return [e["details"] for e in cli.json("audit", "--action", "import", "--format", "json")]
+
+
 def test_import_may_change_the_kind_of_an_unused_sku(seeded, cli) -> None:  # noqa: ANN001
     change = {"platforms": [{"name": "Blue Sky", "catalog": [
         {"sku": "M900", "name": "snom M900 handset", "kind": "dect_handset"}]}]}  # fmt: skip
-    assert cli("import", "-", input=json.dumps(change)).exit_code == 0
+    result = cli("import", "-", input=json.dumps(change))
+    assert result.exit_code == 0, result.stderr
+    assert imports(cli)[-1]["updated"] == {"catalog items": 1}
+    line = submitted_line(cli, "Blue Sky", "Umbrella Ltd", "M900")
+    assert (line["sku"], line["name"], line["kind"]) == (
+        "M900",
+        "snom M900 handset",
+        "dect_handset",
+    )
+    # the other platform's items are left as they were
+    assert submitted_line(cli, "Acme Voice", "Initech", "W70B")["kind"] == "dect_base"
+
+
+def test_import_refuses_to_change_the_kind_of_a_sku_only_a_device_uses(seeded, cli) -> None:  # noqa: ANN001
+    # T54W is in no order, but the standard directory registers a T54W on Globex.
+    change = {"platforms": [{"name": "Acme Voice", "catalog": [
+        {"sku": "T54W", "name": "now a base?", "kind": "dect_base"}]}]}  # fmt: skip
+    before = imports(cli)
+    result = cli("import", "-", input=json.dumps(change))
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.strip().splitlines() == [
+        "hwctl: error: <stdin>: platform 'Acme Voice': SKU 'T54W' is a deskphone used by orders or "
+        "devices; its kind cannot change to dect_base"
+    ]
+    assert imports(cli) == before
+    (device,) = cli.json("devices", "--format", "json")
+    assert (device["sku"], device["kind"]) == ("T54W", "deskphone")
+    line = submitted_line(cli, "Acme Voice", "Initech", "T54W")
+    assert (line["name"], line["kind"]) == ("Yealink T54W desk phone", "deskphone")
 
 
 @sqlite_only

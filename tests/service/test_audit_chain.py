@@ -107,6 +107,17 @@ def test_a_payload_rewritten_with_its_fields_breaks_that_entrys_hash(seeded) -> 
     assert verdict.reason == "its hash does not match its payload"
 
 
+def test_a_hash_overwritten_breaks_that_entry_and_the_entries_before_still_verify(seeded) -> None:  # noqa: ANN001, E501
+    workflow(seeded)
+    entries = rows(seeded)
+    victim, later = entries[3], entries[-1]
+    tamper(seeded, f"UPDATE audit_entry SET hash = '{later['hash']}' WHERE id = {victim['id']}")
+    verdict = audit.verify_chain(act(seeded))
+    assert (verdict.ok, verdict.broken_id, verdict.entries) == (False, victim["id"], 3)
+    assert verdict.reason == "its hash does not match its payload"
+    assert (verdict.head.id, verdict.head.hash) == (entries[2]["id"], entries[2]["hash"])
+
+
 def test_a_middle_entry_removed_breaks_the_link_of_the_next(seeded) -> None:  # noqa: ANN001
     workflow(seeded)
     ids = [e["id"] for e in rows(seeded)]

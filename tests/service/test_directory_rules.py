@@ -51,11 +51,33 @@ def test_max_handsets_on_anything_but_a_base_is_refused_and_nothing_is_stored(
     assert set(directory_rows(store).values()) == {0}
 
 
+def catalog(store) -> dict[tuple[str, str], tuple[str, str, int | None]]:  # noqa: ANN001
+    """Each stored catalog item by (platform, SKU): its name, kind and max_handsets."""
+    from hwctl.store.models import CatalogItem, Platform
+
+    with store.session() as session:
+        found = session.execute(
+            select(Platform.name, CatalogItem.sku, CatalogItem.name, CatalogItem.kind,
+                   CatalogItem.max_handsets)
+            .join(Platform, Platform.id == CatalogItem.platform_id)
+        ).all()  # fmt: skip
+    return {(p, sku): (name, kind, most) for p, sku, name, kind, most in found}
+
+
 def test_max_handsets_on_a_base_is_kept(store) -> None:  # noqa: ANN001
-    load_directory(store, json.dumps(DIRECTORY), "dir.json")
+    first = load_directory(store, json.dumps(DIRECTORY), "dir.json")
+    assert first.created["catalog items"] == 6
+    assert catalog(store)[("Acme Voice", "W70B")] == ("Yealink W70B DECT base", "dect_base", 10)
     doc = directory_doc()
     doc["platforms"][0]["catalog"][1]["max_handsets"] = 10_000
-    load_directory(store, json.dumps(doc), "dir.json")
+    summary = load_directory(store, json.dumps(doc), "dir.json")
+    assert summary.updated == {"catalog items": 1}
+    stored = catalog(store)
+    assert stored[("Acme Voice", "W70B")] == ("Yealink W70B DECT base", "dect_base", 10_000)
+    assert stored[("Blue Sky", "M900")] == ("snom M900 DECT base", "dect_base", 2)
+    assert {k: v[2] for k, v in stored.items() if v[1] != "dect_base"} == dict.fromkeys(
+        [("Acme Voice", "T54W"), ("Acme Voice", "W73H"), ("Blue Sky", "D385"), ("Blue Sky", "M85")]
+    )
 
 
 def test_an_update_that_adds_max_handsets_to_a_deskphone_changes_nothing(store) -> None:  # noqa: ANN001

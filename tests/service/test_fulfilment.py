@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Mapping
 
 import pytest
@@ -19,6 +18,7 @@ from hwctl.domain.identifiers import parse_ipei
 from hwctl.errors import Conflict, InvalidInput, InvalidTransition, NotAuthorised
 from hwctl.store.models import Account, Device, HardwareOrder, Location, OrderUnit
 from tests.conftest import ADMIN, act, load_directory, make_order
+from tests.contention import BEGIN_IMMEDIATE, contest
 
 GLOBEX = "Globex Corporation"
 REGISTERED_MAC = "805ec0000099"  # the T54W registered on Globex beforehand (conftest DIRECTORY)
@@ -468,28 +468,32 @@ def test_checking_answers_refuses_an_order_that_is_not_approved(seeded) -> None:
 
 
 def test_two_admins_fulfilling_one_order_at_once_get_one_winner(seeded) -> None:  # noqa: ANN001
+    """No timing: the admin who writes first holds its write (at its first device row) until
+    the other admin has tried to take the order (SQLite's `BEGIN IMMEDIATE`, PostgreSQL's
+    `SELECT … FOR UPDATE` of the order row; on PostgreSQL until that session is seen waiting
+    for the lock). So both contended for the same approved order; the other then finds it
+    fulfilled, writes nothing, and is told so (`already`)."""
     oid = approved_order(seeded)
     before = device_count(seeded)
     start = threading.Barrier(2)
-    outcomes: list[object] = []
-
-    def slow(done: int, total: int) -> None:
-        time.sleep(0.05)  # hold the write (and its lock) while the other admin tries
+    outcomes: dict[int, object] = {}
 
     def admin() -> None:
         start.wait()
         try:
-            outcomes.append(fulfil(seeded, oid, MIXED_ANSWERS, progress=slow).already)
+            outcomes[threading.get_ident()] = fulfil(seeded, oid, MIXED_ANSWERS).already
         except Exception as e:  # noqa: BLE001 - reported by the assertion below
-            outcomes.append(e)
+            outcomes[threading.get_ident()] = e
 
-    threads = [threading.Thread(target=admin) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    with contest(seeded, hold="INSERT INTO device", takes=(BEGIN_IMMEDIATE, "FOR UPDATE")) as c:
+        threads = [threading.Thread(target=admin) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
 
-    assert sorted(outcomes, key=str) == [False, True]
+    assert c.contended
+    assert {k == c.holder: v for k, v in outcomes.items()} == {True: False, False: True}, outcomes
     assert device_count(seeded) == before + 5
     assert len(fulfil_entries(seeded, oid)) == 1
     assert status_of(seeded, oid) == "fulfilled"

@@ -6,11 +6,10 @@ from __future__ import annotations
 import sqlite3
 import stat
 import threading
-import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text, update
+from sqlalchemy import event, text, update
 from sqlmodel import select
 from typer.testing import CliRunner
 
@@ -180,25 +179,59 @@ def test_a_read_transaction_does_not_block_writers(seeded):
 @sqlite_only
 def test_a_writer_that_read_first_does_not_fail_when_another_admin_writes_meanwhile(seeded):
     """Read-then-write on SQLite: with a deferred BEGIN, the second admin's write would slip in
-    and the first would fail at once with "database is locked"; BEGIN IMMEDIATE makes it wait."""
+    and the first would fail at once with "database is locked"; BEGIN IMMEDIATE makes it wait.
+
+    No timing: the first admin writes only once the other admin's approval has either tried to
+    take the write lock (its `BEGIN IMMEDIATE`, or its first write) or ended. At that moment a
+    probe on a third connection finds the lock held by the first admin: the two contended."""
     oid = make_order(seeded)
     has_read = threading.Event()
+    contended = threading.Event()  # the other admin is taking the write lock, or is done
+    probes: list[str] = []
     outcomes: list = []
+    first = threading.get_ident()
+
+    def taking_the_lock(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        if threading.get_ident() == first or probes:
+            return  # probe once: before the other admin's first attempt at the write lock
+        if not statement.lstrip().upper().startswith(("BEGIN IMMEDIATE", "UPDATE", "INSERT")):
+            return
+        probe = other_connection(seeded)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            probes.append("free")  # nobody holds the write lock: no contest (yet)
+        except sqlite3.OperationalError as e:
+            probes.append(str(e))
+            contended.set()
+        finally:
+            probe.close()
 
     def approve_meanwhile() -> None:
-        has_read.wait(5)
-        outcomes.extend(orders.decide(act(seeded, ADMIN), [oid], Action.APPROVE))
+        try:
+            has_read.wait(60)
+            outcomes.extend(orders.decide(act(seeded, ADMIN), [oid], Action.APPROVE))
+        finally:
+            contended.set()
 
+    event.listen(seeded.engine, "before_cursor_execute", taking_the_lock)
     other = threading.Thread(target=approve_meanwhile)
     other.start()
-    with seeded.session(write=True) as session:
-        assert session.exec(select(HardwareOrder.status).where(HardwareOrder.id == oid)).one() == (
-            "pending"
-        )
+    try:
+        with seeded.session(write=True) as session:
+            assert session.exec(
+                select(HardwareOrder.status).where(HardwareOrder.id == oid)
+            ).one() == ("pending")
+            has_read.set()
+            assert contended.wait(60), "the other admin never tried to write"
+            session.execute(
+                update(HardwareOrder).where(HardwareOrder.id == oid).values(note="first")
+            )
+    finally:
         has_read.set()
-        time.sleep(0.3)  # the other admin tries to approve now
-        session.execute(update(HardwareOrder).where(HardwareOrder.id == oid).values(note="first"))
-    other.join(15)
+        other.join(60)
+        event.remove(seeded.engine, "before_cursor_execute", taking_the_lock)
+    assert probes == ["database is locked"]  # the first admin held the lock: a contest
     assert [o.ok for o in outcomes] == [True]
     detail = orders.show_order(act(seeded), oid)
     assert (detail.order.status, detail.note) == ("approved", "first")
