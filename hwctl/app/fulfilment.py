@@ -281,9 +281,8 @@ def _plan(
     parsed = rules.parse_all(slots, answers, progress)
     registered = _registered(session, order, parsed, units)
     already = 0
-    bases = [s for s in slots if s.kind == DeviceKind.DECT_BASE]
-    if len(bases) == 1:
-        base = bases[0]
+    base = rules.pairing_base(slots)  # the one rule: which base the handsets pair to
+    if base is not None:
         base_id = base.device_id
         if base_id is None and base.number in parsed:
             known = registered.get(normalise(parsed[base.number]))

@@ -310,6 +310,14 @@ def _unit(
     )
 
 
+def pairing_base(slots: Sequence[Slot]) -> Slot | None:
+    """The base an order's handsets pair to: its one DECT base. An order with no base, or with
+    several (which handset goes to which is not known), leaves its handsets to on-site
+    registration: None."""
+    bases = [s for s in slots if s.kind == "dect_base"]
+    return bases[0] if len(bases) == 1 else None
+
+
 def _pair(
     plan: Plan, slots: Sequence[Slot], already: int, registered: Mapping[str, Registered]
 ) -> None:
@@ -325,7 +333,8 @@ def _pair(
     if not handsets:
         return
     new = [i for i in handsets if plan.units[i].action != "skip"]
-    if len(bases) != 1:
+    base = pairing_base(slots)
+    if base is None:
         plan.pairing = "on-site"
         reason = "no base" if not bases else f"{len(bases)} bases"
         if new:
@@ -333,7 +342,6 @@ def _pair(
                 f"the order has {reason}: {len(new)} handset(s) left for on-site registration"
             )
         return
-    base = bases[0]
     plan.pairing = "base"
     base_plan = next(u for u in plan.units if u.number == base.number)
     if base_plan.action == "open":
