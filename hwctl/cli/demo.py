@@ -12,21 +12,22 @@ import typer
 from hwctl.cli import render
 
 
-def _run(args: list[str], cwd: Path) -> int:
-    from hwctl.cli.app import app
-
+def _run(root: typer.Context, args: list[str], cwd: Path) -> int:
+    """Run one command line through the command tree `hwctl demo` itself runs in (the root of
+    its context), not by importing the module that builds the tree: no import cycle."""
     render.result("")
     render.result("$ hwctl " + " ".join(shlex.quote(a) for a in args))
     old = os.getcwd()
     os.chdir(cwd)
     try:
-        code = app(args=args, prog_name="hwctl", standalone_mode=False)
+        code = root.command.main(args=args, prog_name="hwctl", standalone_mode=False)
     finally:
         os.chdir(old)
     return int(code or 0)
 
 
 def demo(
+    ctx: typer.Context,
     keep: bool = typer.Option(False, "--keep", help="Keep the demo store and print where it is."),
 ) -> None:
     """Walk through the whole workflow on a throwaway store.
@@ -61,7 +62,7 @@ def demo(
         steps += _fulfil_steps(folder)
         steps += [["audit"], ["audit", "verify"]]
         for step in steps:
-            code = _run(step, folder)
+            code = _run(ctx.find_root(), step, folder)
             if code != 0:
                 render.error(f"demo step failed with exit code {code}: hwctl {' '.join(step)}")
                 raise typer.Exit(1)
