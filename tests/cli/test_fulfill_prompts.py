@@ -288,18 +288,6 @@ def test_a_fulfilled_order_is_not_asked_for_and_its_stale_draft_is_dropped(
 
 
 # -- a partial delivery at the prompts -------------------------------------------------------------
-@pytest.fixture
-def confirmations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The yes/no questions asked, in order (each still answered from the keyboard)."""
-    asked: list[str] = []
-    real = prompts.confirm
-
-    def observed(question: str, **kw) -> bool:  # noqa: ANN003
-        asked.append(question)
-        return real(question, **kw)
-
-    monkeypatch.setattr(prompts, "confirm", observed)
-    return asked
 
 
 def order_json(cli, order: int) -> dict:  # noqa: ANN001

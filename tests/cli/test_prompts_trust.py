@@ -54,20 +54,6 @@ def keys(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
         yield send
 
 
-@pytest.fixture
-def confirmations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The yes/no questions asked, in order (each still answered from the keyboard)."""
-    asked: list[str] = []
-    real = prompts.confirm
-
-    def observed(question: str, **kw) -> bool:  # noqa: ANN003
-        asked.append(question)
-        return real(question, **kw)
-
-    monkeypatch.setattr(prompts, "confirm", observed)
-    return asked
-
-
 def where(cli) -> StoreLocation:  # noqa: ANN001
     return StoreLocation(cli.db_url, "--db", False)
 
